@@ -1,0 +1,12 @@
+#pragma once
+// One init function per area, all called from module.cpp.
+#include <pybind11/pybind11.h>
+
+namespace lamina::bindings {
+
+void init_tensor(pybind11::module_& m);    // Tensor, DType, Device, numpy and buffer views
+void init_ops(pybind11::module_& m);       // elementwise, reductions, views, matmul, indexing
+void init_dlpack(pybind11::module_& m);    // __dlpack__ and from_dlpack
+void init_runtime(pybind11::module_& m);   // threads, seeds, build info, CUDA device queries
+
+}  // namespace lamina::bindings

@@ -1,0 +1,36 @@
+// Runtime settings and facts: threads, seeds, CPU path, CUDA availability and memory.
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include "../core/parallel.h"
+#include "../cpu/cpu_path.h"
+#include "../cuda/cuda.h"
+#include "bindings.h"
+
+namespace py = pybind11;
+
+namespace lamina::bindings {
+
+void init_runtime(py::module_& m) {
+  m.def("get_num_threads", &get_num_threads);
+  m.def("set_num_threads", [](int n) {
+    LAMINA_CHECK(n >= 1, ValueError, "[set_num_threads] expected a positive count, got ", n);
+    set_num_threads(n);
+  });
+  m.def("cpu_path", &cpu::path_name);
+  m.def("cuda_compiled", &cuda::compiled);
+  m.def("cuda_archs", &cuda::compiled_archs);
+  m.def("cuda_runtime_version", &cuda::runtime_version);
+  m.def("cuda_device_count", []() {
+    std::string why;
+    int n = cuda::device_count(&why);
+    return py::make_tuple(n, why);
+  });
+  m.def("cuda_device_name", &cuda::device_name);
+  m.def("cuda_synchronize", &cuda::synchronize, py::call_guard<py::gil_scoped_release>());
+  m.def("cuda_empty_cache", &cuda::empty_cache);
+  m.def("cuda_memory_allocated", &cuda::memory_allocated);
+  m.def("cuda_memory_reserved", &cuda::memory_reserved);
+}
+
+}  // namespace lamina::bindings

@@ -1,0 +1,147 @@
+#pragma once
+// Scalar math of every elementwise op, compiled for the host and (under nvcc) the device,
+// so CPU and CUDA kernels cannot drift apart. NaN propagates through max/min/clamp/relu.
+#include <cmath>
+#include <cstdint>
+#include <type_traits>
+
+#include "hd.h"
+#include "op_kinds.h"
+
+namespace lamina {
+
+template <typename T> LAMINA_HD bool is_nan(T x) {
+  if constexpr (std::is_floating_point_v<T>) return x != x;
+  else return false;
+}
+
+template <typename T>
+LAMINA_HD T apply_unary(UnaryOp op, T x, double p0, double p1) {
+  using std::abs; using std::exp; using std::log; using std::sqrt; using std::tanh;
+  using std::erf; using std::sin; using std::cos; using std::log1p; using std::expm1;
+  using std::floor; using std::ceil; using std::nearbyint;
+  if constexpr (std::is_same_v<T, bool>) {
+    switch (op) {
+      case UnaryOp::LogicalNot: return !x;
+      case UnaryOp::Abs: case UnaryOp::Relu: case UnaryOp::Sign: return x;
+      default: return x;
+    }
+  } else if constexpr (std::is_integral_v<T>) {
+    switch (op) {
+      case UnaryOp::Neg: return -x;
+      case UnaryOp::Abs: return x < 0 ? -x : x;
+      case UnaryOp::Relu: return x > 0 ? x : T(0);
+      case UnaryOp::Sign: return T((x > 0) - (x < 0));
+      case UnaryOp::Clamp: {
+        T lo = static_cast<T>(p0), hi = static_cast<T>(p1);
+        return x < lo ? lo : (x > hi ? hi : x);
+      }
+      case UnaryOp::LogicalNot: return T(x == 0);
+      default: return x;  // Floor/Ceil/Round are identities on integers
+    }
+  } else {
+    switch (op) {
+      case UnaryOp::Neg: return -x;
+      case UnaryOp::Exp: return exp(x);
+      case UnaryOp::Log: return log(x);
+      case UnaryOp::Sqrt: return sqrt(x);
+      case UnaryOp::Rsqrt: return T(1) / sqrt(x);
+      case UnaryOp::Abs: return abs(x);
+      case UnaryOp::Relu: return x > T(0) ? x : (is_nan(x) ? x : T(0));
+      case UnaryOp::Sigmoid: return T(1) / (T(1) + exp(-x));
+      case UnaryOp::Tanh: return tanh(x);
+      case UnaryOp::Gelu: return T(0.5) * x * (T(1) + erf(x * T(0.70710678118654752440)));
+      case UnaryOp::Sign: return is_nan(x) ? x : T((x > T(0)) - (x < T(0)));
+      case UnaryOp::Clamp: {
+        if (is_nan(x)) return x;
+        T lo = static_cast<T>(p0), hi = static_cast<T>(p1);
+        return x < lo ? lo : (x > hi ? hi : x);
+      }
+      case UnaryOp::Reciprocal: return T(1) / x;
+      case UnaryOp::Sin: return sin(x);
+      case UnaryOp::Cos: return cos(x);
+      case UnaryOp::Log1p: return log1p(x);
+      case UnaryOp::Expm1: return expm1(x);
+      case UnaryOp::LogicalNot: return T(x == T(0));
+      case UnaryOp::Floor: return floor(x);
+      case UnaryOp::Ceil: return ceil(x);
+      case UnaryOp::Round: return nearbyint(x);  // half to even, like torch.round
+      default: return x;
+    }
+  }
+}
+
+// Result type R is bool for comparisons, T otherwise.
+template <typename T, typename R>
+LAMINA_HD R apply_binary(BinaryOp op, T a, T b) {
+  using std::pow; using std::exp; using std::erf; using std::fmod; using std::atan2;
+  if constexpr (std::is_same_v<R, bool>) {
+    switch (op) {
+      case BinaryOp::Eq: return a == b;
+      case BinaryOp::Ne: return a != b;
+      case BinaryOp::Lt: return a < b;
+      case BinaryOp::Le: return a <= b;
+      case BinaryOp::Gt: return a > b;
+      case BinaryOp::Ge: return a >= b;
+      case BinaryOp::LogicalAnd: return (a != T(0)) && (b != T(0));
+      case BinaryOp::LogicalOr: return (a != T(0)) || (b != T(0));
+      case BinaryOp::Maximum: return a || b;
+      case BinaryOp::Minimum: return a && b;
+      case BinaryOp::Mul: return a && b;
+      default: return a || b;  // Add on bool behaves as logical or
+    }
+  } else {
+    switch (op) {
+      case BinaryOp::Add: return a + b;
+      case BinaryOp::Sub: return a - b;
+      case BinaryOp::Mul: return a * b;
+      case BinaryOp::Div:
+        if constexpr (std::is_integral_v<T>) {
+          // floor division for integers (the ops layer sends true division to float)
+          if (b == 0) return T(0);
+          T q = a / b;
+          return (q * b != a && ((a < 0) != (b < 0))) ? q - 1 : q;
+        } else {
+          return a / b;
+        }
+      case BinaryOp::Pow:
+        if constexpr (std::is_integral_v<T>) {
+          if (b < 0) return a == 1 ? T(1) : (a == -1 ? ((b & 1) ? T(-1) : T(1)) : T(0));
+          T r = 1, base = a;
+          for (T e = b; e > 0; e >>= 1) {
+            if (e & 1) r *= base;
+            base *= base;
+          }
+          return r;
+        } else {
+          return pow(a, b);
+        }
+      case BinaryOp::Maximum:
+        if (is_nan(a) || is_nan(b)) return is_nan(a) ? a : b;
+        return a > b ? a : b;
+      case BinaryOp::Minimum:
+        if (is_nan(a) || is_nan(b)) return is_nan(a) ? a : b;
+        return a < b ? a : b;
+      case BinaryOp::ReluGrad: return a > T(0) ? b : T(0);
+      case BinaryOp::SigmoidGrad: return b * a * (T(1) - a);
+      case BinaryOp::TanhGrad: return b * (T(1) - a * a);
+      case BinaryOp::GeluGrad:
+        if constexpr (std::is_integral_v<T>) {
+          return b;
+        } else {
+          T cdf = T(0.5) * (T(1) + erf(a * T(0.70710678118654752440)));
+          T pdf = exp(T(-0.5) * a * a) * T(0.39894228040143267794);
+          return b * (cdf + a * pdf);
+        }
+      case BinaryOp::Fmod:
+        if constexpr (std::is_integral_v<T>) return b == 0 ? T(0) : a % b;
+        else return fmod(a, b);
+      case BinaryOp::Atan2:
+        if constexpr (std::is_integral_v<T>) return T(0);
+        else return atan2(a, b);
+      default: return T(0);
+    }
+  }
+}
+
+}  // namespace lamina

@@ -1,0 +1,154 @@
+// Elementwise kernel bodies, included once per instruction-set path with LAMINA_CPU_NS set
+// (generic, avx2) so that each copy is compiled with its own flags and cannot be mixed up
+// by the linker. The contiguous inner loops are written for the auto-vectoriser.
+#include "../core/functors.h"
+#include "loops.h"
+
+#ifndef LAMINA_CPU_NS
+#error "define LAMINA_CPU_NS before including elementwise_impl.h"
+#endif
+
+namespace lamina::cpu::LAMINA_CPU_NS {
+
+template <typename T>
+static void fill_t(const Geometry& g, T* out, T v) {
+  parallel_runs<1>(g, [&](const std::array<int64_t, 1>& off, int64_t n, const int64_t* st) {
+    T* o = out + off[0];
+    if (st[0] == 1) {
+      for (int64_t i = 0; i < n; ++i) o[i] = v;
+    } else {
+      for (int64_t i = 0; i < n; ++i) o[i * st[0]] = v;
+    }
+  });
+}
+
+template <typename O, typename I>
+static void cast_t(const Geometry& g, O* out, const I* in) {
+  parallel_runs<2>(g, [&](const std::array<int64_t, 2>& off, int64_t n, const int64_t* st) {
+    O* o = out + off[0];
+    const I* x = in + off[1];
+    if (st[0] == 1 && st[1] == 1) {
+      for (int64_t i = 0; i < n; ++i) o[i] = static_cast<O>(x[i]);
+    } else {
+      for (int64_t i = 0; i < n; ++i) o[i * st[0]] = static_cast<O>(x[i * st[1]]);
+    }
+  });
+}
+
+template <UnaryOp OP, typename T>
+static void unary_t(const Geometry& g, T* out, const T* in, double p0, double p1) {
+  parallel_runs<2>(g, [&](const std::array<int64_t, 2>& off, int64_t n, const int64_t* st) {
+    T* o = out + off[0];
+    const T* x = in + off[1];
+    if (st[0] == 1 && st[1] == 1) {
+      for (int64_t i = 0; i < n; ++i) o[i] = apply_unary<T>(OP, x[i], p0, p1);
+    } else {
+      for (int64_t i = 0; i < n; ++i) o[i * st[0]] = apply_unary<T>(OP, x[i * st[1]], p0, p1);
+    }
+  });
+}
+
+template <BinaryOp OP, typename T, typename R>
+static void binary_t(const Geometry& g, R* out, const T* a, const T* b) {
+  parallel_runs<3>(g, [&](const std::array<int64_t, 3>& off, int64_t n, const int64_t* st) {
+    R* o = out + off[0];
+    const T* x = a + off[1];
+    const T* y = b + off[2];
+    if (st[0] == 1 && st[1] == 1 && st[2] == 1) {
+      for (int64_t i = 0; i < n; ++i) o[i] = apply_binary<T, R>(OP, x[i], y[i]);
+    } else if (st[0] == 1 && st[1] == 1 && st[2] == 0) {
+      const T yv = *y;
+      for (int64_t i = 0; i < n; ++i) o[i] = apply_binary<T, R>(OP, x[i], yv);
+    } else if (st[0] == 1 && st[1] == 0 && st[2] == 1) {
+      const T xv = *x;
+      for (int64_t i = 0; i < n; ++i) o[i] = apply_binary<T, R>(OP, xv, y[i]);
+    } else {
+      for (int64_t i = 0; i < n; ++i)
+        o[i * st[0]] = apply_binary<T, R>(OP, x[i * st[1]], y[i * st[2]]);
+    }
+  });
+}
+
+template <typename T>
+static void where_t(const Geometry& g, T* out, const bool* c, const T* a, const T* b) {
+  parallel_runs<4>(g, [&](const std::array<int64_t, 4>& off, int64_t n, const int64_t* st) {
+    T* o = out + off[0];
+    const bool* m = c + off[1];
+    const T* x = a + off[2];
+    const T* y = b + off[3];
+    for (int64_t i = 0; i < n; ++i) o[i * st[0]] = m[i * st[1]] ? x[i * st[2]] : y[i * st[3]];
+  });
+}
+
+#define LAMINA_UNARY_CASE(NAME) \
+  case UnaryOp::NAME: unary_t<UnaryOp::NAME, scalar_t>(g, o, x, p0, p1); break;
+
+void unary(UnaryOp op, DType dt, const Geometry& g, void* out, const void* in, double p0,
+           double p1) {
+  LAMINA_DISPATCH_ALL(dt, "unary", [&] {
+    auto* o = static_cast<scalar_t*>(out);
+    auto* x = static_cast<const scalar_t*>(in);
+    switch (op) {
+      LAMINA_UNARY_CASE(Neg) LAMINA_UNARY_CASE(Exp) LAMINA_UNARY_CASE(Log)
+      LAMINA_UNARY_CASE(Sqrt) LAMINA_UNARY_CASE(Rsqrt) LAMINA_UNARY_CASE(Abs)
+      LAMINA_UNARY_CASE(Relu) LAMINA_UNARY_CASE(Sigmoid) LAMINA_UNARY_CASE(Tanh)
+      LAMINA_UNARY_CASE(Gelu) LAMINA_UNARY_CASE(Sign) LAMINA_UNARY_CASE(Clamp)
+      LAMINA_UNARY_CASE(Reciprocal) LAMINA_UNARY_CASE(Sin) LAMINA_UNARY_CASE(Cos)
+      LAMINA_UNARY_CASE(Log1p) LAMINA_UNARY_CASE(Expm1) LAMINA_UNARY_CASE(LogicalNot)
+      LAMINA_UNARY_CASE(Floor) LAMINA_UNARY_CASE(Ceil) LAMINA_UNARY_CASE(Round)
+      default: throw std::runtime_error("[unary] unknown op");
+    }
+  });
+}
+#undef LAMINA_UNARY_CASE
+
+#define LAMINA_BINARY_CASE(NAME, R)                                                      \
+  case BinaryOp::NAME:                                                                   \
+    binary_t<BinaryOp::NAME, scalar_t, R>(g, static_cast<R*>(out), x, y);                \
+    break;
+
+void binary(BinaryOp op, DType dt, const Geometry& g, void* out, const void* a, const void* b) {
+  LAMINA_DISPATCH_ALL(dt, "binary", [&] {
+    auto* x = static_cast<const scalar_t*>(a);
+    auto* y = static_cast<const scalar_t*>(b);
+    switch (op) {
+      LAMINA_BINARY_CASE(Add, scalar_t) LAMINA_BINARY_CASE(Sub, scalar_t)
+      LAMINA_BINARY_CASE(Mul, scalar_t) LAMINA_BINARY_CASE(Div, scalar_t)
+      LAMINA_BINARY_CASE(Pow, scalar_t) LAMINA_BINARY_CASE(Maximum, scalar_t)
+      LAMINA_BINARY_CASE(Minimum, scalar_t) LAMINA_BINARY_CASE(ReluGrad, scalar_t)
+      LAMINA_BINARY_CASE(SigmoidGrad, scalar_t) LAMINA_BINARY_CASE(TanhGrad, scalar_t)
+      LAMINA_BINARY_CASE(GeluGrad, scalar_t) LAMINA_BINARY_CASE(Fmod, scalar_t)
+      LAMINA_BINARY_CASE(Atan2, scalar_t)
+      LAMINA_BINARY_CASE(Eq, bool) LAMINA_BINARY_CASE(Ne, bool) LAMINA_BINARY_CASE(Lt, bool)
+      LAMINA_BINARY_CASE(Le, bool) LAMINA_BINARY_CASE(Gt, bool) LAMINA_BINARY_CASE(Ge, bool)
+      LAMINA_BINARY_CASE(LogicalAnd, bool) LAMINA_BINARY_CASE(LogicalOr, bool)
+      default: throw std::runtime_error("[binary] unknown op");
+    }
+  });
+}
+#undef LAMINA_BINARY_CASE
+
+void fill(DType dt, const Geometry& g, void* out, double value) {
+  LAMINA_DISPATCH_ALL(dt, "fill", [&] {
+    fill_t<scalar_t>(g, static_cast<scalar_t*>(out), static_cast<scalar_t>(value));
+  });
+}
+
+void cast(DType out_dt, DType in_dt, const Geometry& g, void* out, const void* in) {
+  LAMINA_DISPATCH_ALL(out_dt, "cast", [&] {
+    using out_t = scalar_t;
+    LAMINA_DISPATCH_ALL(in_dt, "cast", [&] {
+      cast_t<out_t, scalar_t>(g, static_cast<out_t*>(out), static_cast<const scalar_t*>(in));
+    });
+  });
+}
+
+void where(DType dt, const Geometry& g, void* out, const bool* cond, const void* a,
+           const void* b) {
+  LAMINA_DISPATCH_ALL(dt, "where", [&] {
+    where_t<scalar_t>(g, static_cast<scalar_t*>(out), cond, static_cast<const scalar_t*>(a),
+                      static_cast<const scalar_t*>(b));
+  });
+}
+
+}  // namespace lamina::cpu::LAMINA_CPU_NS

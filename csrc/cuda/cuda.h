@@ -1,0 +1,68 @@
+#pragma once
+// Host-callable CUDA entry points. Implemented by the cuda/*.cu files in CUDA builds and by
+// cuda/no_cuda.cpp (every call throws "[op] lamina was built without CUDA") otherwise.
+// Every kernel launcher has the signature of its CPU twin in cpu/<stem>.h and runs on the
+// current device (ops/ calls set_device first) on the legacy default stream.
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "../core/dtype.h"
+#include "../core/geometry.h"
+#include "../core/op_kinds.h"
+#include "../core/philox.h"
+
+namespace lamina::cuda {
+
+// --- runtime (cuda/runtime.cu) ---
+bool compiled();                 // true in a CUDA build
+std::string compiled_archs();    // e.g. "80-real;90-real;90-virtual"
+int runtime_version();           // CUDA runtime version compiled in (e.g. 13000), 0 without CUDA
+int device_count(std::string* why_none);  // 0 with a reason when no device can be used
+std::string device_name(int device);
+void set_device(int device);
+void synchronize(int device);
+void memcpy_h2d(void* dst, const void* src, int64_t nbytes);
+void memcpy_d2h(void* dst, const void* src, int64_t nbytes);
+void memcpy_d2d(void* dst, const void* src, int64_t nbytes);
+
+// --- caching allocator (cuda/allocator.cu); LAMINA_CUDA_NO_CACHE=1 turns caching off ---
+std::shared_ptr<void> allocate(int64_t nbytes, int device);
+void empty_cache();
+int64_t memory_allocated(int device);  // bytes handed out and not yet freed
+int64_t memory_reserved(int device);   // bytes held from cudaMalloc, cached or in use
+
+// --- kernels: twins of cpu/elementwise.h ---
+void fill(DType dt, const Geometry& g, void* out, double value);
+void cast(DType out_dt, DType in_dt, const Geometry& g, void* out, const void* in);
+void unary(UnaryOp op, DType dt, const Geometry& g, void* out, const void* in, double p0,
+           double p1);
+void binary(BinaryOp op, DType dt, const Geometry& g, void* out, const void* a, const void* b);
+void where(DType dt, const Geometry& g, void* out, const bool* cond, const void* a,
+           const void* b);
+void arange(DType dt, int64_t n, void* out, double start, double step);
+
+// --- twins of cpu/reduce.h ---
+void reduce(ReduceOp op, DType dt, int64_t O, int64_t R, int64_t I, const void* in, void* out,
+            int64_t* idx, double scale);
+void var(DType dt, int64_t O, int64_t R, int64_t I, double correction, const void* in, void* out);
+
+// --- twin of cpu/matmul.h ---
+void gemm(DType dt, int64_t batch, int64_t M, int64_t N, int64_t K, const void* A, int64_t sab,
+          int64_t sam, int64_t sak, const void* B, int64_t sbb, int64_t sbk, int64_t sbn, void* C);
+
+// --- twins of cpu/index.h ---
+void index_select(DType dt, int64_t O, int64_t S, int64_t I, int64_t n, const void* in,
+                  const int64_t* index, void* out);
+void index_add(DType dt, int64_t O, int64_t S, int64_t I, int64_t n, void* out,
+               const int64_t* index, const void* src);
+void gather(DType dt, const Geometry& g, int64_t dim_stride, void* out, const int64_t* index,
+            const void* in);
+void scatter_add(DType dt, const Geometry& g, int64_t dim_stride, void* out,
+                 const int64_t* index, const void* src);
+
+// --- twin of cpu/random.h ---
+void random(RandomKind kind, DType dt, int64_t n, void* out, uint64_t seed, uint64_t offset,
+            double a, double b);
+
+}  // namespace lamina::cuda

@@ -1,0 +1,83 @@
+#pragma once
+// Shared helpers of the CUDA launchers: error checking, grid sizing for grid-stride loops, and
+// per-operand offsets of a flat index through a Geometry.
+#include <cuda_runtime.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+
+#include "../core/geometry.h"
+
+namespace lamina::cuda {
+
+[[noreturn]] inline void throw_cuda_error(cudaError_t err, const char* file, int line) {
+  throw std::runtime_error(std::string("[cuda] ") + file + ":" + std::to_string(line) + " " +
+                           cudaGetErrorString(err));
+}
+
+}  // namespace lamina::cuda
+
+// LAMINA_CUDA_CHECK(expr): throw std::runtime_error("[cuda] file:line message") when a CUDA
+// runtime call fails.
+#define LAMINA_CUDA_CHECK(expr)                                                   \
+  do {                                                                            \
+    cudaError_t lamina_err_ = (expr);                                             \
+    if (lamina_err_ != cudaSuccess)                                               \
+      ::lamina::cuda::throw_cuda_error(lamina_err_, __FILE__, __LINE__);          \
+  } while (0)
+
+namespace lamina::cuda {
+
+constexpr int kBlock = 256;               // threads per block of the 1-D kernels
+constexpr int64_t kMaxBlocks = 1 << 16;   // grid-stride loops cover the rest
+
+// Blocks for a grid-stride loop over n items (n > 0): enough to cover n, at most kMaxBlocks.
+inline unsigned grid_for(int64_t n, int block = kBlock) {
+  int64_t b = (n + block - 1) / block;
+  return static_cast<unsigned>(std::min<int64_t>(std::max<int64_t>(b, 1), kMaxBlocks));
+}
+
+// First flat index of this thread and the grid-stride step, both int64.
+__device__ __forceinline__ int64_t flat_begin() {
+  return static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+}
+__device__ __forceinline__ int64_t flat_step() {
+  return static_cast<int64_t>(gridDim.x) * blockDim.x;
+}
+
+// Offsets (in elements) of flat index i of the loop for the first N operands of g: div/mod
+// over g.shape from the last dim.
+template <int N>
+__device__ __forceinline__ void geometry_offsets(const Geometry& g, int64_t i, int64_t (&off)[N]) {
+#pragma unroll
+  for (int k = 0; k < N; ++k) off[k] = 0;
+  for (int d = g.ndim - 1; d >= 0; --d) {
+    int64_t s = g.shape[d];
+    int64_t q = i / s;
+    int64_t r = i - q * s;
+#pragma unroll
+    for (int k = 0; k < N; ++k) off[k] += r * g.strides[k][d];
+    i = q;
+  }
+}
+
+// Offsets when the loop has (at most) one dim, so no div/mod is needed; see linearize().
+template <int N>
+__device__ __forceinline__ void linear_offsets(const Geometry& g, int64_t i, int64_t (&off)[N]) {
+#pragma unroll
+  for (int k = 0; k < N; ++k) off[k] = i * g.strides[k][0];
+}
+
+// True when the loop can use linear_offsets (a 0-d geometry is made 1-d of size 1 in place).
+inline bool linearize(Geometry& g) {
+  if (g.ndim == 0) {
+    g.ndim = 1;
+    g.shape[0] = 1;
+    for (int k = 0; k < kMaxOperands; ++k) g.strides[k][0] = 0;
+  }
+  return g.ndim == 1;
+}
+
+}  // namespace lamina::cuda

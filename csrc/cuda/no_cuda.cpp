@@ -1,0 +1,62 @@
+// The CUDA entry points of a CPU-only build: queries answer "no CUDA", everything else throws.
+#include <stdexcept>
+
+#include "cuda.h"
+
+namespace lamina::cuda {
+
+namespace {
+[[noreturn]] void no_cuda(const char* op) {
+  throw std::runtime_error(std::string("[") + op + "] lamina was built without CUDA");
+}
+}  // namespace
+
+bool compiled() { return false; }
+std::string compiled_archs() { return ""; }
+int runtime_version() { return 0; }
+int device_count(std::string* why) {
+  if (why) *why = "lamina was built without CUDA";
+  return 0;
+}
+std::string device_name(int) { no_cuda("cuda"); }
+void set_device(int) { no_cuda("cuda"); }
+void synchronize(int) { no_cuda("synchronize"); }
+void memcpy_h2d(void*, const void*, int64_t) { no_cuda("copy"); }
+void memcpy_d2h(void*, const void*, int64_t) { no_cuda("copy"); }
+void memcpy_d2d(void*, const void*, int64_t) { no_cuda("copy"); }
+std::shared_ptr<void> allocate(int64_t, int) { no_cuda("cuda"); }
+void empty_cache() {}
+int64_t memory_allocated(int) { return 0; }
+int64_t memory_reserved(int) { return 0; }
+
+void fill(DType, const Geometry&, void*, double) { no_cuda("fill"); }
+void cast(DType, DType, const Geometry&, void*, const void*) { no_cuda("cast"); }
+void unary(UnaryOp, DType, const Geometry&, void*, const void*, double, double) { no_cuda("unary"); }
+void binary(BinaryOp, DType, const Geometry&, void*, const void*, const void*) { no_cuda("binary"); }
+void where(DType, const Geometry&, void*, const bool*, const void*, const void*) { no_cuda("where"); }
+void arange(DType, int64_t, void*, double, double) { no_cuda("arange"); }
+void reduce(ReduceOp, DType, int64_t, int64_t, int64_t, const void*, void*, int64_t*, double) {
+  no_cuda("reduce");
+}
+void var(DType, int64_t, int64_t, int64_t, double, const void*, void*) { no_cuda("var"); }
+void gemm(DType, int64_t, int64_t, int64_t, int64_t, const void*, int64_t, int64_t, int64_t,
+          const void*, int64_t, int64_t, int64_t, void*) {
+  no_cuda("matmul");
+}
+void index_select(DType, int64_t, int64_t, int64_t, int64_t, const void*, const int64_t*, void*) {
+  no_cuda("index_select");
+}
+void index_add(DType, int64_t, int64_t, int64_t, int64_t, void*, const int64_t*, const void*) {
+  no_cuda("index_add");
+}
+void gather(DType, const Geometry&, int64_t, void*, const int64_t*, const void*) {
+  no_cuda("gather");
+}
+void scatter_add(DType, const Geometry&, int64_t, void*, const int64_t*, const void*) {
+  no_cuda("scatter_add");
+}
+void random(RandomKind, DType, int64_t, void*, uint64_t, uint64_t, double, double) {
+  no_cuda("random");
+}
+
+}  // namespace lamina::cuda

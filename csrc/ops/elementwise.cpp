@@ -1,0 +1,172 @@
+// Elementwise ops: type promotion (bool < int64 < float32 < float64, with torch's rules for
+// Python scalars and 0-d tensors), broadcasting, then one strided kernel.
+#include "dispatch.h"
+#include "ops.h"
+
+namespace lamina::ops {
+
+namespace {
+
+const char* unary_name(UnaryOp op) {
+  static const char* names[] = {"neg", "exp", "log", "sqrt", "rsqrt", "abs", "relu",
+                                "sigmoid", "tanh", "gelu", "sign", "clamp", "reciprocal",
+                                "sin", "cos", "log1p", "expm1", "logical_not", "floor",
+                                "ceil", "round"};
+  return names[static_cast<int>(op)];
+}
+
+const char* binary_name(BinaryOp op) {
+  static const char* names[] = {"add", "sub", "mul", "div", "pow", "maximum", "minimum",
+                                "eq", "ne", "lt", "le", "gt", "ge", "logical_and",
+                                "logical_or", "relu_backward", "sigmoid_backward",
+                                "tanh_backward", "gelu_backward", "fmod", "atan2"};
+  return names[static_cast<int>(op)];
+}
+
+int category(DType dt) { return dt == DType::Bool ? 0 : (dt == DType::Int64 ? 1 : 2); }
+
+DType default_of_category(int c) {
+  return c == 0 ? DType::Bool : (c == 1 ? DType::Int64 : DType::Float32);
+}
+
+// torch's result_type for two tensors: 0-d tensors only decide the category when they raise it.
+DType result_type(const Tensor& a, const Tensor& b) {
+  bool a0 = a.dim() == 0, b0 = b.dim() == 0;
+  if (a0 != b0) {
+    const Tensor& dim_t = a0 ? b : a;
+    const Tensor& zero_t = a0 ? a : b;
+    if (category(zero_t.dtype()) <= category(dim_t.dtype())) return dim_t.dtype();
+    return default_of_category(category(zero_t.dtype()));
+  }
+  return promote(a.dtype(), b.dtype());
+}
+
+// The dtype the kernel computes in, given the promoted dtype of the inputs.
+DType compute_type(BinaryOp op, DType ct) {
+  switch (op) {
+    case BinaryOp::Div: case BinaryOp::SigmoidGrad: case BinaryOp::TanhGrad:
+    case BinaryOp::GeluGrad: case BinaryOp::Atan2:
+      return is_floating(ct) ? ct : DType::Float32;
+    case BinaryOp::Sub: case BinaryOp::Pow: case BinaryOp::Fmod: case BinaryOp::ReluGrad:
+      return ct == DType::Bool ? DType::Int64 : ct;
+    default:
+      return ct;
+  }
+}
+
+void run_binary(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b, DType ct) {
+  Shape sa = broadcast_strides(binary_name(op), a, out.shape());
+  Shape sb = broadcast_strides(binary_name(op), b, out.shape());
+  Geometry g = make_geometry(binary_name(op), out.shape(), {&out.strides(), &sa, &sb});
+  if (g.numel == 0) return;
+  LAMINA_KERNEL(out.device(), binary, op, ct, g, out.raw(), a.raw(), b.raw());
+}
+
+Tensor scalar_tensor(double s, DType dt, Device dev) { return full({}, s, dt, dev); }
+
+DType scalar_result_type(DType t, bool s_is_float) {
+  if (is_floating(t)) return t;
+  return s_is_float ? DType::Float32 : DType::Int64;
+}
+
+}  // namespace
+
+DType promote(DType a, DType b) {
+  auto rank = [](DType d) {
+    switch (d) {
+      case DType::Bool: return 0;
+      case DType::Int64: return 1;
+      case DType::Float32: return 2;
+      case DType::Float64: return 3;
+    }
+    return 0;
+  };
+  return rank(a) >= rank(b) ? a : b;
+}
+
+Tensor cast(const Tensor& t, DType dt) { return to(t, t.device(), dt, false); }
+
+Tensor unary(UnaryOp op, const Tensor& x, double p0, double p1) {
+  Tensor in = x;
+  if (op == UnaryOp::LogicalNot) {
+    in = cast(x, DType::Bool);
+  } else if (x.dtype() == DType::Bool) {
+    throw TypeError(str_cat("[", unary_name(op), "] not supported for bool tensors"));
+  } else if (unary_needs_float(op) && !is_floating(x.dtype())) {
+    in = cast(x, DType::Float32);
+  }
+  Tensor out = Tensor::empty(in.shape(), in.dtype(), in.device());
+  Geometry g = make_geometry(unary_name(op), out.shape(), {&out.strides(), &in.strides()});
+  if (g.numel > 0) LAMINA_KERNEL(out.device(), unary, op, in.dtype(), g, out.raw(), in.raw(), p0, p1);
+  return out;
+}
+
+void unary_(UnaryOp op, const Tensor& x, double p0, double p1) {
+  LAMINA_CHECK(!(unary_needs_float(op) && !is_floating(x.dtype())) && x.dtype() != DType::Bool,
+               TypeError, "[", unary_name(op), "_] cannot write the result in place into a ",
+               dtype_name(x.dtype()), " tensor");
+  Geometry g = make_geometry(unary_name(op), x.shape(), {&x.strides(), &x.strides()});
+  if (g.numel > 0) LAMINA_KERNEL(x.device(), unary, op, x.dtype(), g, x.raw(), x.raw(), p0, p1);
+}
+
+Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b) {
+  const char* name = binary_name(op);
+  check_same_device(name, {&a, &b});
+  Shape shape = broadcast_shapes(name, a.shape(), b.shape());
+  DType ct = compute_type(op, result_type(a, b));
+  Tensor ac = a.dtype() == ct ? a : cast(a, ct);
+  Tensor bc = b.dtype() == ct ? b : cast(b, ct);
+  Tensor out = Tensor::empty(shape, binary_is_comparison(op) ? DType::Bool : ct, a.device());
+  run_binary(op, out, ac, bc, ct);
+  return out;
+}
+
+Tensor binary_scalar(BinaryOp op, const Tensor& a, double s, bool s_is_float, bool s_first) {
+  Tensor st = scalar_tensor(s, scalar_result_type(a.dtype(), s_is_float), a.device());
+  return s_first ? binary(op, st, a) : binary(op, a, st);
+}
+
+void binary_(BinaryOp op, const Tensor& a, const Tensor& b) {
+  const char* name = binary_name(op);
+  check_same_device(name, {&a, &b});
+  LAMINA_CHECK(!binary_is_comparison(op), TypeError, "[", name,
+               "_] comparison results cannot be written in place");
+  DType ct = compute_type(op, result_type(a, b));
+  LAMINA_CHECK(category(ct) <= category(a.dtype()), TypeError, "[", name, "_] result type ",
+               dtype_name(ct), " can't be cast to the ", dtype_name(a.dtype()),
+               " tensor written in place");
+  Shape shape = broadcast_shapes(name, a.shape(), b.shape());
+  LAMINA_CHECK(shape == a.shape(), ValueError, "[", name, "_] shape ", shape_str(b.shape()),
+               " broadcasts the in-place target ", shape_str(a.shape()), " to ",
+               shape_str(shape));
+  Tensor bc = b.dtype() == a.dtype() ? b : cast(b, a.dtype());
+  run_binary(op, a, a, bc, a.dtype());
+}
+
+void binary_scalar_(BinaryOp op, const Tensor& a, double s) {
+  DType dt = a.dtype();
+  LAMINA_CHECK(!(op == BinaryOp::Div && !is_floating(dt)), TypeError, "[div_] result type ",
+               "float32 can't be cast to the ", dtype_name(dt), " tensor written in place");
+  binary_(op, a, scalar_tensor(s, dt, a.device()));
+}
+
+Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
+  check_same_device("where", {&cond, &a, &b});
+  LAMINA_CHECK(cond.dtype() == DType::Bool, TypeError,
+               "[where] condition must be a bool tensor, got ", dtype_name(cond.dtype()));
+  Shape shape = broadcast_shapes("where", broadcast_shapes("where", cond.shape(), a.shape()),
+                                 b.shape());
+  DType ct = result_type(a, b);
+  Tensor ac = a.dtype() == ct ? a : cast(a, ct);
+  Tensor bc = b.dtype() == ct ? b : cast(b, ct);
+  Tensor out = Tensor::empty(shape, ct, a.device());
+  Shape sc = broadcast_strides("where", cond, shape);
+  Shape sa = broadcast_strides("where", ac, shape);
+  Shape sb = broadcast_strides("where", bc, shape);
+  Geometry g = make_geometry("where", shape, {&out.strides(), &sc, &sa, &sb});
+  if (g.numel > 0)
+    LAMINA_KERNEL(out.device(), where, ct, g, out.raw(), cond.data<bool>(), ac.raw(), bc.raw());
+  return out;
+}
+
+}  // namespace lamina::ops

@@ -1,0 +1,80 @@
+#pragma once
+// The op layer: validate inputs ("[op] ..." errors), compute output shapes, allocate, and
+// switch on the device to cpu:: or cuda:: kernels. No arithmetic here.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "../core/op_kinds.h"
+#include "../core/philox.h"
+#include "../core/tensor.h"
+
+namespace lamina::ops {
+
+// --- views (views.cpp): no copies ---
+int64_t wrap_dim(const char* op, int64_t dim, int64_t ndim);
+Tensor reshape(const Tensor& t, Shape shape);  // a view when possible, else a copy
+Tensor view(const Tensor& t, Shape shape);     // a view or an error
+Tensor permute(const Tensor& t, const std::vector<int64_t>& dims);
+Tensor transpose(const Tensor& t, int64_t d0, int64_t d1);
+Tensor expand(const Tensor& t, const Shape& shape);  // -1 keeps a size
+Tensor squeeze(const Tensor& t, std::optional<std::vector<int64_t>> dims);
+Tensor unsqueeze(const Tensor& t, int64_t dim);
+Tensor slice(const Tensor& t, int64_t dim, std::optional<int64_t> start,
+             std::optional<int64_t> stop, int64_t step);
+Tensor select(const Tensor& t, int64_t dim, int64_t index);
+Tensor as_strided(const Tensor& t, const Shape& shape, const Shape& strides, int64_t offset);
+
+// --- copies (copy.cpp) ---
+void copy_(const Tensor& dst, const Tensor& src);  // broadcasting, casting, across devices
+Tensor contiguous(const Tensor& t);
+Tensor clone(const Tensor& t);
+Tensor to(const Tensor& t, Device dev, DType dt, bool copy);
+double item(const Tensor& t);
+
+// --- creation (creation.cpp) ---
+Tensor empty(const Shape& shape, DType dt, Device dev);
+Tensor full(const Shape& shape, double value, DType dt, Device dev);
+Tensor arange(double start, double end, double step, DType dt, Device dev);
+Tensor linspace(double start, double end, int64_t steps, DType dt, Device dev);
+Tensor eye(int64_t n, int64_t m, DType dt, Device dev);
+void manual_seed(uint64_t seed);
+uint64_t initial_seed();
+Tensor random(const char* op, RandomKind kind, const Shape& shape, double a, double b, DType dt,
+              Device dev);
+
+// --- elementwise (elementwise.cpp) ---
+DType promote(DType a, DType b);
+Tensor unary(UnaryOp op, const Tensor& x, double p0 = 0, double p1 = 0);
+void unary_(UnaryOp op, const Tensor& x, double p0 = 0, double p1 = 0);
+Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b);
+Tensor binary_scalar(BinaryOp op, const Tensor& a, double s, bool s_is_float, bool s_first);
+void binary_(BinaryOp op, const Tensor& a, const Tensor& b);
+void binary_scalar_(BinaryOp op, const Tensor& a, double s);
+Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);
+Tensor cast(const Tensor& t, DType dt);
+
+// --- reductions (reduce.cpp); empty dims = all ---
+Tensor sum(const Tensor& t, std::vector<int64_t> dims, bool keepdim);
+Tensor mean(const Tensor& t, std::vector<int64_t> dims, bool keepdim);
+Tensor var(const Tensor& t, std::vector<int64_t> dims, double correction, bool keepdim);
+Tensor logsumexp(const Tensor& t, std::vector<int64_t> dims, bool keepdim);
+Tensor amax(const Tensor& t, std::vector<int64_t> dims, bool keepdim, bool is_max);
+std::pair<Tensor, Tensor> max_dim(const Tensor& t, int64_t dim, bool keepdim, bool is_max);
+
+// --- matmul (matmul.cpp) ---
+Tensor matmul(const Tensor& a, const Tensor& b);
+
+// --- indexing (index.cpp) ---
+Tensor index_select(const Tensor& t, int64_t dim, const Tensor& index);
+Tensor index_add(const Tensor& t, int64_t dim, const Tensor& index, const Tensor& src);
+Tensor gather(const Tensor& t, int64_t dim, const Tensor& index);
+Tensor scatter_add(const Tensor& t, int64_t dim, const Tensor& index, const Tensor& src);
+Tensor cat(const std::vector<Tensor>& ts, int64_t dim);
+
+// Every tensor on one device, or "[op] expected all tensors on the same device, got ..."
+void check_same_device(const char* op, std::initializer_list<const Tensor*> ts);
+
+}  // namespace lamina::ops

@@ -1,0 +1,67 @@
+"""lamina: deep-learning layers on hand-written C++ and CUDA kernels."""
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from . import _C
+from .dtypes import bool_, double, dtype, float32, float64, int64, long  # noqa: F401
+from .dtypes import bool_ as bool  # noqa: A001
+from .device import device
+from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from . import _methods as _m
+
+_m.install()
+Tensor = _C.Tensor
+
+from .creation import (arange, asarray, bernoulli, empty, empty_like, eye, from_dlpack,  # noqa: E402
+                       from_numpy, full, full_like, initial_seed, linspace, manual_seed, ones,
+                       ones_like, rand, rand_like, randint, randn, randn_like, tensor, zeros,
+                       zeros_like)
+from ._methods import cat, stack  # noqa: E402
+from .tensor import (abs, add, ceil, clamp, cos, div, eq, exp, expm1, floor, ge, gelu, gt,  # noqa: E402,A004
+                     isnan, le, log, log1p, logical_and, logical_not, logical_or, lt, maximum,
+                     minimum, mul, ne, neg, pow, reciprocal, relu, round, rsqrt, sigmoid, sign,
+                     sin, sqrt, square, sub, tanh, where)
+from .tensor_shape import (all, amax, amin, any, argmax, argmin, bmm, broadcast_to, chunk,  # noqa: E402,A004
+                           flatten, gather, index_add, index_select, log_softmax, logsumexp,
+                           masked_fill, matmul, max, mean, min, mm, narrow, permute, repeat,
+                           reshape, scatter_add, select, softmax, split, squeeze, std, sum, t,
+                           transpose, unbind, unflatten, unsqueeze, var)
+from . import cuda  # noqa: E402
+from . import autograd  # noqa: E402
+
+
+def clone(x):
+    return x.clone()
+
+
+def detach(x):
+    return x.detach()
+
+
+def is_tensor(obj) -> bool:
+    return isinstance(obj, Tensor)
+
+
+def get_num_threads() -> int:
+    """Threads lamina's CPU kernels use (OMP_NUM_THREADS or the CPUs this process may use)."""
+    return _C.get_num_threads()
+
+
+def set_num_threads(n: int) -> None:
+    _C.set_num_threads(int(n))
+
+
+def build_info() -> dict:
+    """What this build contains and what it runs with."""
+    cuda_ok = _C.cuda_compiled()
+    return {
+        "version": __version__,
+        "cuda_compiled": cuda_ok,
+        "cuda_archs": _C.cuda_archs().split(",") if cuda_ok else [],
+        "cuda_runtime_version": _C.cuda_runtime_version() if cuda_ok else None,
+        "cpu_path": _C.cpu_path(),
+        "num_threads": _C.get_num_threads(),
+        "threading": "lamina thread pool (std::thread, sleeping workers)",
+        "openmp": False,
+    }

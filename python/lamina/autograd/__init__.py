@@ -1,0 +1,7 @@
+"""The autograd tape: Function/Context, the backward engine, grad mode."""
+from .function import Context, Function, Node
+from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .engine import run_backward
+
+__all__ = ["Context", "Function", "Node", "enable_grad", "is_grad_enabled", "no_grad",
+           "set_grad_enabled", "run_backward"]

@@ -1,0 +1,89 @@
+"""The backward pass: an iterative topological walk of the tape (no recursion, so a chain of
+any length works), gradients summed per node output, leaves accumulating into ``.grad``."""
+from __future__ import annotations
+
+from .. import _C
+from .function import Node
+from .grad_mode import no_grad
+
+
+def _accumulate(leaf, g):
+    if g.shape != leaf.shape:
+        raise RuntimeError(f"[backward] gradient of shape {g.shape} for a leaf of shape {leaf.shape}")
+    if g.dtype != leaf.dtype:
+        g = _C.cast(g, leaf.dtype)
+    # the grad may alias other buffers of the pass: store a private copy the first time
+    leaf.grad = _C.clone(g) if leaf.grad is None else _C.add(leaf.grad, g)
+
+
+def run_backward(roots, grads, retain_graph=False):
+    """Backpropagate ``grads`` from ``roots`` (tensors) into every leaf that requires grad."""
+    with no_grad():
+        # 1. count, for every reachable node, the edges that point at it
+        deps = {}
+        stack = []
+        for r in roots:
+            if r.grad_fn is not None and r.grad_fn not in deps:
+                deps[r.grad_fn] = 0
+                stack.append(r.grad_fn)
+        while stack:
+            node = stack.pop()
+            for edge in node.next:
+                if type(edge) is tuple and edge[0] is not None:
+                    nxt = edge[0]
+                    if nxt in deps:
+                        deps[nxt] += 1
+                    else:
+                        deps[nxt] = 1
+                        stack.append(nxt)
+        # 2. seed the buffers with the root gradients
+        buffers = {}
+        for r, g in zip(roots, grads):
+            if r.grad_fn is None:
+                _accumulate(r, g)
+                continue
+            buf = buffers.setdefault(r.grad_fn, [None] * r.grad_fn.n_outputs)
+            i = r._output_nr
+            buf[i] = g if buf[i] is None else _C.add(buf[i], g)
+        # 3. walk: a node runs once every consumer has sent its gradient (or None)
+        ready = [n for n in buffers if deps[n] == 0]
+        while ready:
+            node = ready.pop()
+            buf = buffers.pop(node, None)
+            if buf is None:  # nothing reached this node: its inputs get nothing from it
+                grads_in = (None,) * len(node.next)
+            else:
+                grads_in = _run_node(node, buf, retain_graph)
+            for edge, g in zip(node.next, grads_in):
+                if edge is None:
+                    continue
+                if type(edge) is tuple:
+                    nxt, i = edge
+                    if g is not None:
+                        nbuf = buffers.get(nxt)
+                        if nbuf is None:
+                            nbuf = buffers[nxt] = [None] * nxt.n_outputs
+                        nbuf[i] = g if nbuf[i] is None else _C.add(nbuf[i], g)
+                    deps[nxt] -= 1
+                    if deps[nxt] == 0:
+                        ready.append(nxt)
+                elif g is not None:
+                    _accumulate(edge, g)
+
+
+def _run_node(node: Node, buf, retain_graph):
+    if node.ctx._freed:
+        node.ctx.saved_tensors  # raises the "second time" error
+    if node.retained:
+        for i, ref in node.retained.items():
+            t = ref()
+            if t is not None and buf[i] is not None:
+                t.grad = _C.clone(buf[i]) if t.grad is None else _C.add(t.grad, buf[i])
+    grads_in = node.fn.backward(node.ctx, *buf)
+    if not isinstance(grads_in, tuple):
+        grads_in = (grads_in,)
+    if len(grads_in) < len(node.next):
+        grads_in = grads_in + (None,) * (len(node.next) - len(grads_in))
+    if not retain_graph:
+        node.ctx._free()
+    return grads_in
