@@ -32,6 +32,16 @@ LAMINA_HD Philox4 philox4x32(uint64_t seed, uint64_t counter) {
 
 enum class RandomKind : int { Uniform, Normal, Integer };
 
+// a + b * c with the product rounded on its own. nvcc would otherwise fuse it into an FMA on
+// the device, and device draws would differ from the host's in the last bit.
+LAMINA_HD double add_mul_rn(double a, double b, double c) {
+#ifdef __CUDA_ARCH__
+  return __dadd_rn(a, __dmul_rn(b, c));
+#else
+  return a + b * c;
+#endif
+}
+
 // Element i of a draw: Uniform in [a, b); Normal with mean a, std b; Integer in [a, b).
 LAMINA_HD double random_value(RandomKind kind, uint64_t seed, uint64_t counter, double a, double b) {
   using std::cos; using std::log; using std::sqrt;
@@ -40,12 +50,12 @@ LAMINA_HD double random_value(RandomKind kind, uint64_t seed, uint64_t counter, 
   uint64_t bits = (static_cast<uint64_t>(r.v[0]) << 21) ^ (r.v[1] >> 11);
   double u = static_cast<double>(bits & ((1ull << 53) - 1)) * (1.0 / 9007199254740992.0);
   switch (kind) {
-    case RandomKind::Uniform: return a + (b - a) * u;
+    case RandomKind::Uniform: return add_mul_rn(a, b - a, u);
     case RandomKind::Normal: {
       uint64_t bits2 = (static_cast<uint64_t>(r.v[2]) << 21) ^ (r.v[3] >> 11);
       double u2 = static_cast<double>(bits2 & ((1ull << 53) - 1)) * (1.0 / 9007199254740992.0);
       double u1 = 1.0 - u;  // (0, 1]
-      return a + b * sqrt(-2.0 * log(u1)) * cos(6.283185307179586476925 * u2);
+      return add_mul_rn(a, b * sqrt(-2.0 * log(u1)), cos(6.283185307179586476925 * u2));
     }
     case RandomKind::Integer: {
       uint64_t span = static_cast<uint64_t>(b - a);

@@ -1,6 +1,6 @@
 #pragma once
 // Shared helpers of the CUDA launchers: error checking, grid sizing for grid-stride loops, and
-// per-operand offsets of a flat index through a Geometry.
+// per-operand offsets of a flat index through a Geometry, and the generic elementwise loop.
 #include <cuda_runtime.h>
 
 #include <algorithm>
@@ -78,6 +78,28 @@ inline bool linearize(Geometry& g) {
     for (int k = 0; k < kMaxOperands; ++k) g.strides[k][0] = 0;
   }
   return g.ndim == 1;
+}
+
+// g: (operand 0 = out, inputs...) with any strides; f(off) does one element given the offset
+// of each of the first N operands. LINEAR: g.ndim == 1, offsets are i * stride (no div/mod),
+// which covers the all-contiguous case and contiguous-with-scalar broadcasts.
+template <int N, bool LINEAR, typename F>
+__global__ void __launch_bounds__(kBlock) elementwise_kernel(Geometry g, F f) {
+  for (int64_t i = flat_begin(); i < g.numel; i += flat_step()) {
+    int64_t off[N];
+    if constexpr (LINEAR) linear_offsets<N>(g, i, off);
+    else geometry_offsets<N>(g, i, off);
+    f(off);
+  }
+}
+
+template <int N, typename F>
+void launch_geometry(Geometry g, const F& f) {
+  if (g.numel <= 0) return;
+  const unsigned grid = grid_for(g.numel);
+  if (linearize(g)) elementwise_kernel<N, true><<<grid, kBlock>>>(g, f);
+  else elementwise_kernel<N, false><<<grid, kBlock>>>(g, f);
+  LAMINA_CUDA_CHECK(cudaGetLastError());
 }
 
 }  // namespace lamina::cuda

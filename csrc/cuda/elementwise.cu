@@ -9,28 +9,6 @@
 namespace lamina::cuda {
 namespace {
 
-// g: (operand 0 = out, inputs...) with any strides; f(off) does one element given the offset
-// of each of the first N operands. LINEAR: g.ndim == 1, offsets are i * stride (no div/mod),
-// which covers the all-contiguous case and contiguous-with-scalar broadcasts.
-template <int N, bool LINEAR, typename F>
-__global__ void __launch_bounds__(kBlock) elementwise_kernel(Geometry g, F f) {
-  for (int64_t i = flat_begin(); i < g.numel; i += flat_step()) {
-    int64_t off[N];
-    if constexpr (LINEAR) linear_offsets<N>(g, i, off);
-    else geometry_offsets<N>(g, i, off);
-    f(off);
-  }
-}
-
-template <int N, typename F>
-void launch(Geometry g, const F& f) {
-  if (g.numel <= 0) return;
-  const unsigned grid = grid_for(g.numel);
-  if (linearize(g)) elementwise_kernel<N, true><<<grid, kBlock>>>(g, f);
-  else elementwise_kernel<N, false><<<grid, kBlock>>>(g, f);
-  LAMINA_CUDA_CHECK(cudaGetLastError());
-}
-
 // g: (out)
 template <typename T> struct FillF {
   T* out;
@@ -91,7 +69,8 @@ __global__ void __launch_bounds__(kBlock) arange_kernel(int64_t n, T* out, doubl
 
 void fill(DType dt, const Geometry& g, void* out, double value) {
   LAMINA_DISPATCH_ALL(dt, "fill", [&] {
-    launch<1>(g, FillF<scalar_t>{static_cast<scalar_t*>(out), static_cast<scalar_t>(value)});
+    launch_geometry<1>(g, FillF<scalar_t>{static_cast<scalar_t*>(out),
+                                          static_cast<scalar_t>(value)});
   });
 }
 
@@ -99,14 +78,16 @@ void cast(DType out_dt, DType in_dt, const Geometry& g, void* out, const void* i
   LAMINA_DISPATCH_ALL(out_dt, "cast", [&] {
     using out_t = scalar_t;
     LAMINA_DISPATCH_ALL(in_dt, "cast", [&] {
-      launch<2>(g, CastF<out_t, scalar_t>{static_cast<out_t*>(out),
-                                          static_cast<const scalar_t*>(in)});
+      launch_geometry<2>(g, CastF<out_t, scalar_t>{static_cast<out_t*>(out),
+                                                   static_cast<const scalar_t*>(in)});
     });
   });
 }
 
 #define LAMINA_UNARY_CASE(NAME) \
-  case UnaryOp::NAME: launch<2>(g, UnaryF<UnaryOp::NAME, scalar_t>{o, x, p0, p1}); break;
+  case UnaryOp::NAME:            \
+    launch_geometry<2>(g, UnaryF<UnaryOp::NAME, scalar_t>{o, x, p0, p1}); \
+    break;
 
 void unary(UnaryOp op, DType dt, const Geometry& g, void* out, const void* in, double p0,
            double p1) {
@@ -129,7 +110,7 @@ void unary(UnaryOp op, DType dt, const Geometry& g, void* out, const void* in, d
 
 #define LAMINA_BINARY_CASE(NAME, R)                                                  \
   case BinaryOp::NAME:                                                               \
-    launch<3>(g, BinaryF<BinaryOp::NAME, scalar_t, R>{static_cast<R*>(out), x, y}); \
+    launch_geometry<3>(g, BinaryF<BinaryOp::NAME, scalar_t, R>{static_cast<R*>(out), x, y}); \
     break;
 
 void binary(BinaryOp op, DType dt, const Geometry& g, void* out, const void* a, const void* b) {
@@ -156,9 +137,9 @@ void binary(BinaryOp op, DType dt, const Geometry& g, void* out, const void* a, 
 void where(DType dt, const Geometry& g, void* out, const bool* cond, const void* a,
            const void* b) {
   LAMINA_DISPATCH_ALL(dt, "where", [&] {
-    launch<4>(g, WhereF<scalar_t>{static_cast<scalar_t*>(out), cond,
-                                  static_cast<const scalar_t*>(a),
-                                  static_cast<const scalar_t*>(b)});
+    launch_geometry<4>(g, WhereF<scalar_t>{static_cast<scalar_t*>(out), cond,
+                                           static_cast<const scalar_t*>(a),
+                                           static_cast<const scalar_t*>(b)});
   });
 }
 

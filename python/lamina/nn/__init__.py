@@ -1,0 +1,2 @@
+"""``lamina.nn``: layers arrive with the dense-network work; ``functional`` is here already."""
+from . import functional  # noqa: F401
