@@ -46,8 +46,16 @@ std::pair<double, bool> as_scalar(const char* op, py::handle h) {
   if (py::isinstance<py::bool_>(h)) return {h.cast<bool>() ? 1.0 : 0.0, false};
   if (py::isinstance<py::int_>(h)) return {h.cast<double>(), false};
   if (py::isinstance<py::float_>(h)) return {h.cast<double>(), true};
+  // numpy scalars and 0-d arrays: use their Python value
+  if (py::hasattr(h, "dtype") && py::hasattr(h, "item") && py::hasattr(h, "ndim") &&
+      h.attr("ndim").cast<int>() == 0)
+    return as_scalar(op, h.attr("item")());
   throw TypeError(str_cat("[", op, "] expected a tensor or a number, got ",
                       std::string(py::str(py::type::of(h).attr("__name__")))));
+}
+
+Tensor bool_scalar(py::handle h, const Tensor& like) {
+  return ops::full({}, h.cast<bool>() ? 1.0 : 0.0, DType::Bool, like.device());
 }
 
 std::vector<int64_t> dims_arg(const py::object& dims) {
@@ -81,12 +89,22 @@ void init_ops(py::module_& m) {
         py::gil_scoped_release rel;
         return ops::binary(op, a, bt);
       }
+      if (py::isinstance<py::bool_>(b)) {  // a bool scalar is a 0-d bool tensor
+        Tensor bt = bool_scalar(b, a);
+        py::gil_scoped_release rel;
+        return ops::binary(op, a, bt);
+      }
       auto [v, is_float] = as_scalar(name, b);
       py::gil_scoped_release rel;
       return ops::binary_scalar(op, a, v, is_float, false);
     });
     // scalar first: r<name>(a, s) = s <op> a
     m.def((std::string("r") + name).c_str(), [op, name](const Tensor& a, py::object s) {
+      if (py::isinstance<py::bool_>(s)) {
+        Tensor st = bool_scalar(s, a);
+        py::gil_scoped_release rel;
+        return ops::binary(op, st, a);
+      }
       auto [v, is_float] = as_scalar(name, s);
       py::gil_scoped_release rel;
       return ops::binary_scalar(op, a, v, is_float, true);
@@ -98,10 +116,15 @@ void init_ops(py::module_& m) {
         ops::binary_(op, a, bt);
         return;
       }
+      if (py::isinstance<py::bool_>(b)) {
+        Tensor bt = bool_scalar(b, a);
+        py::gil_scoped_release rel;
+        ops::binary_(op, a, bt);
+        return;
+      }
       auto [v, is_float] = as_scalar(name, b);
-      (void)is_float;
       py::gil_scoped_release rel;
-      ops::binary_scalar_(op, a, v);
+      ops::binary_scalar_(op, a, v, is_float);
     });
   }
   m.def("where", &ops::where, GIL());

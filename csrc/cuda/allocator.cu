@@ -81,7 +81,11 @@ void release_block(void* p, int device, size_t size) noexcept {
   try {
     Allocator& a = allocator();
     if (!caching_enabled()) {
+      int prev = -1;
+      const bool switch_device = cudaGetDevice(&prev) == cudaSuccess && prev != device;
+      if (switch_device) cudaSetDevice(device);
       cudaFree(p);
+      if (switch_device) cudaSetDevice(prev);  // leave set_device's per-thread cache valid
       cudaGetLastError();
       std::lock_guard<std::mutex> lock(a.mu);
       DeviceCache& c = a.cache(device);

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <stdexcept>
 #include <string>
 
@@ -13,6 +14,7 @@
 namespace lamina::cuda {
 
 [[noreturn]] inline void throw_cuda_error(cudaError_t err, const char* file, int line) {
+  if (const char* rel = std::strstr(file, "csrc/")) file = rel;  // no build-machine paths
   throw std::runtime_error(std::string("[cuda] ") + file + ":" + std::to_string(line) + " " +
                            cudaGetErrorString(err));
 }

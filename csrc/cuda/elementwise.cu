@@ -84,8 +84,8 @@ void cast(DType out_dt, DType in_dt, const Geometry& g, void* out, const void* i
   });
 }
 
-#define LAMINA_UNARY_CASE(NAME) \
-  case UnaryOp::NAME:            \
+#define LAMINA_UNARY_CASE(NAME)                                             \
+  case UnaryOp::NAME:                                                       \
     launch_geometry<2>(g, UnaryF<UnaryOp::NAME, scalar_t>{o, x, p0, p1}); \
     break;
 
@@ -108,8 +108,8 @@ void unary(UnaryOp op, DType dt, const Geometry& g, void* out, const void* in, d
 }
 #undef LAMINA_UNARY_CASE
 
-#define LAMINA_BINARY_CASE(NAME, R)                                                  \
-  case BinaryOp::NAME:                                                               \
+#define LAMINA_BINARY_CASE(NAME, R)                                                   \
+  case BinaryOp::NAME:                                                                \
     launch_geometry<3>(g, BinaryF<BinaryOp::NAME, scalar_t, R>{static_cast<R*>(out), x, y}); \
     break;
 
@@ -144,8 +144,8 @@ void where(DType dt, const Geometry& g, void* out, const bool* cond, const void*
 }
 
 void arange(DType dt, int64_t n, void* out, double start, double step) {
-  if (n <= 0) return;
   LAMINA_DISPATCH_NUMERIC(dt, "arange", [&] {
+    if (n <= 0) return;
     arange_kernel<scalar_t><<<grid_for(n), kBlock>>>(n, static_cast<scalar_t*>(out), start, step);
     LAMINA_CUDA_CHECK(cudaGetLastError());
   });

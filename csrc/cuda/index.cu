@@ -66,8 +66,8 @@ template <typename T> struct ScatterAddF {
 void index_select(DType dt, int64_t O, int64_t S, int64_t I, int64_t n, const void* in,
                   const int64_t* index, void* out) {
   const int64_t total = O * n * I;
-  if (total <= 0) return;
   LAMINA_DISPATCH_ALL(dt, "index_select", [&] {
+    if (total <= 0) return;
     index_select_kernel<scalar_t><<<grid_for(total), kBlock>>>(
         total, S, I, n, static_cast<const scalar_t*>(in), index, static_cast<scalar_t*>(out));
     LAMINA_CUDA_CHECK(cudaGetLastError());
@@ -77,8 +77,8 @@ void index_select(DType dt, int64_t O, int64_t S, int64_t I, int64_t n, const vo
 void index_add(DType dt, int64_t O, int64_t S, int64_t I, int64_t n, void* out,
                const int64_t* index, const void* src) {
   const int64_t total = O * n * I;
-  if (total <= 0) return;
   LAMINA_DISPATCH_NUMERIC(dt, "index_add", [&] {
+    if (total <= 0) return;
     index_add_kernel<scalar_t><<<grid_for(total), kBlock>>>(
         total, S, I, n, static_cast<scalar_t*>(out), index, static_cast<const scalar_t*>(src));
     LAMINA_CUDA_CHECK(cudaGetLastError());

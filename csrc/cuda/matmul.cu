@@ -107,8 +107,8 @@ bool first_is_fast(int64_t s_first, int64_t s_other) {
 
 void gemm(DType dt, int64_t batch, int64_t M, int64_t N, int64_t K, const void* A, int64_t sab,
           int64_t sam, int64_t sak, const void* B, int64_t sbb, int64_t sbk, int64_t sbn, void* C) {
-  if (batch <= 0 || M <= 0 || N <= 0) return;
   LAMINA_DISPATCH_NUMERIC(dt, "matmul", [&] {
+    if (batch <= 0 || M <= 0 || N <= 0) return;
     GemmArgs<scalar_t> g{batch, M, N, K,
                          static_cast<const scalar_t*>(A), sab, sam, sak,
                          static_cast<const scalar_t*>(B), sbb, sbk, sbn,

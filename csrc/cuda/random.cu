@@ -25,8 +25,8 @@ void launch(int64_t n, void* out, uint64_t seed, uint64_t offset, double a, doub
 
 void random(RandomKind kind, DType dt, int64_t n, void* out, uint64_t seed, uint64_t offset,
             double a, double b) {
-  if (n <= 0) return;
   LAMINA_DISPATCH_NUMERIC(dt, "random", [&] {
+    if (n <= 0) return;
     switch (kind) {
       case RandomKind::Uniform:
         launch<RandomKind::Uniform, scalar_t>(n, out, seed, offset, a, b);

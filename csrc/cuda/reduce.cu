@@ -3,9 +3,8 @@
 // r is the fast thread index when I == 1 (rows are contiguous), the output column otherwise,
 // so loads coalesce in both cases. Few outputs with long rows split R over several blocks and
 // a second kernel combines the partial states in a fixed order (deterministic).
-#include <math_constants.h>
-
 #include <cmath>
+#include <limits>
 #include <type_traits>
 
 #include "../core/functors.h"
@@ -128,7 +127,7 @@ __device__ __forceinline__ void finish(const S& s, int64_t oi, const Plan& p, T*
     out[oi] = static_cast<T>(isfinite(s.m) ? s.m + log(s.s) : s.m);
   } else {
     const double denom = static_cast<double>(p.R) - correction;
-    out[oi] = static_cast<T>(denom > 0 ? s.m2 / denom : CUDART_NAN);
+    out[oi] = static_cast<T>(denom > 0 ? s.m2 / denom : std::numeric_limits<double>::quiet_NaN());
   }
 }
 
@@ -168,7 +167,7 @@ reduce_kernel(Plan p, const T* in, T* out, int64_t* idx, double scale, double co
       st = block_combine(best, reinterpret_cast<S*>(smem), p, c, rl,
                          [](const S& a, const S& b) { return merge<K>(a, b); });
     } else if constexpr (K == Kind::Lse) {  // max of the range, then sum of exp(x - max)
-      double m = -CUDART_INF;
+      double m = -std::numeric_limits<double>::infinity();
       for (int64_t r = rb; r < r1; r += p.rows) {
         const double v = static_cast<double>(x[r * I]);
         if (v > m || v != v) m = v;

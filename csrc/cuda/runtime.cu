@@ -53,13 +53,12 @@ std::string device_name(int device) {
   return prop.name;
 }
 
-// The device this host thread last selected through set_device (-1: none yet).
-static thread_local int t_current_device = -1;
-
+// Ask the runtime for the current device every time (cudaGetDevice is a cheap host-side
+// query): other libraries in the process (torch, cupy) may have switched it.
 void set_device(int device) {
-  if (device == t_current_device) return;
-  LAMINA_CUDA_CHECK(cudaSetDevice(device));
-  t_current_device = device;
+  int current = -1;
+  LAMINA_CUDA_CHECK(cudaGetDevice(&current));
+  if (current != device) LAMINA_CUDA_CHECK(cudaSetDevice(device));
 }
 
 void synchronize(int device) {
