@@ -3,6 +3,7 @@
 #include <pybind11/pybind11.h>
 
 #include <cstring>
+#include <functional>
 
 #include "../core/dlpack.h"
 #include "../core/tensor.h"
@@ -90,8 +91,9 @@ py::capsule export_capsule(const Tensor& t, bool versioned) {
   return py::reinterpret_steal<py::capsule>(cap);
 }
 
-// Wrap a consumed DLTensor; `release` frees the producer's managed tensor.
-Tensor import_dl(const DLTensor& dl, std::shared_ptr<void> owner) {
+// Wrap a DLTensor; `release` frees the producer's managed tensor. It is bound to the storage
+// only once every check has passed: a failed import leaves the capsule to its producer.
+Tensor import_dl(const DLTensor& dl, std::function<void()> release) {
   DType dt = from_dl_dtype(dl.dtype);
   Device dev;
   if (dl.device.device_type == kDLCUDA) {
@@ -117,7 +119,7 @@ Tensor import_dl(const DLTensor& dl, std::shared_ptr<void> owner) {
   }
   auto st = std::make_shared<Storage>();
   char* base = static_cast<char*>(dl.data) + dl.byte_offset;
-  st->data = std::shared_ptr<void>(base, [owner](void*) mutable { owner.reset(); });
+  st->data = std::shared_ptr<void>(base, [release](void*) { release(); });
   st->nbytes = span * isz;
   st->device = dev;
   return Tensor(std::move(st), std::move(shape), std::move(strides), 0, dt);
@@ -129,21 +131,17 @@ Tensor from_capsule(py::capsule cap) {
     auto* mt = static_cast<DLManagedTensorVersioned*>(PyCapsule_GetPointer(c, "dltensor_versioned"));
     LAMINA_CHECK(mt->version.major == 1, ValueError, "[from_dlpack] unsupported DLPack version ",
                  mt->version.major, ".", mt->version.minor);
-    std::shared_ptr<void> owner(mt, [](void* p) {
-      auto* m = static_cast<DLManagedTensorVersioned*>(p);
-      if (m->deleter) m->deleter(m);
+    Tensor t = import_dl(mt->dl_tensor, [mt] {
+      if (mt->deleter) mt->deleter(mt);
     });
-    Tensor t = import_dl(mt->dl_tensor, owner);
     PyCapsule_SetName(c, "used_dltensor_versioned");
     return t;
   }
   if (PyCapsule_IsValid(c, "dltensor")) {
     auto* mt = static_cast<DLManagedTensor*>(PyCapsule_GetPointer(c, "dltensor"));
-    std::shared_ptr<void> owner(mt, [](void* p) {
-      auto* m = static_cast<DLManagedTensor*>(p);
-      if (m->deleter) m->deleter(m);
+    Tensor t = import_dl(mt->dl_tensor, [mt] {
+      if (mt->deleter) mt->deleter(mt);
     });
-    Tensor t = import_dl(mt->dl_tensor, owner);
     PyCapsule_SetName(c, "used_dltensor");
     return t;
   }

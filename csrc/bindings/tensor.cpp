@@ -151,6 +151,8 @@ void init_tensor(py::module_& m) {
                              [](const Tensor& t) {
                                return reinterpret_cast<uintptr_t>(t.storage()->data.get());
                              })
+      .def_property_readonly("_dtype_code", [](const Tensor& t) { return static_cast<int>(t.dtype()); })
+      .def("is_floating_point", [](const Tensor& t) { return is_floating(t.dtype()); })
       .def("dim", &Tensor::dim)
       .def("numel", &Tensor::numel)
       .def("element_size", &Tensor::itemsize)

@@ -32,10 +32,9 @@ LAMINA_HD T apply_unary(UnaryOp op, T x, double p0, double p1) {
       case UnaryOp::Abs: return x < 0 ? -x : x;
       case UnaryOp::Relu: return x > 0 ? x : T(0);
       case UnaryOp::Sign: return T((x > 0) - (x < 0));
-      case UnaryOp::Clamp: {
-        T lo = static_cast<T>(p0), hi = static_cast<T>(p1);
-        return x < lo ? lo : (x > hi ? hi : x);
-      }
+      case UnaryOp::Clamp:  // compare in double: an absent bound is +-inf, not castable to T
+        return static_cast<double>(x) < p0 ? static_cast<T>(p0)
+                                           : (static_cast<double>(x) > p1 ? static_cast<T>(p1) : x);
       case UnaryOp::LogicalNot: return T(x == 0);
       default: return x;  // Floor/Ceil/Round are identities on integers
     }

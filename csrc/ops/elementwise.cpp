@@ -116,6 +116,9 @@ Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b) {
   DType ct = compute_type(op, result_type(a, b));
   Tensor ac = a.dtype() == ct ? a : cast(a, ct);
   Tensor bc = b.dtype() == ct ? b : cast(b, ct);
+  if (op == BinaryOp::Pow && ct == DType::Int64 && bc.numel() > 0)
+    LAMINA_CHECK(item(amax(bc, {}, false, false)) >= 0, ValueError,
+                 "[pow] integers to negative integer powers are not allowed");
   Tensor out = Tensor::empty(shape, binary_is_comparison(op) ? DType::Bool : ct, a.device());
   run_binary(op, out, ac, bc, ct);
   return out;
@@ -143,11 +146,10 @@ void binary_(BinaryOp op, const Tensor& a, const Tensor& b) {
   run_binary(op, a, a, bc, a.dtype());
 }
 
-void binary_scalar_(BinaryOp op, const Tensor& a, double s) {
-  DType dt = a.dtype();
-  LAMINA_CHECK(!(op == BinaryOp::Div && !is_floating(dt)), TypeError, "[div_] result type ",
-               "float32 can't be cast to the ", dtype_name(dt), " tensor written in place");
-  binary_(op, a, scalar_tensor(s, dt, a.device()));
+void binary_scalar_(BinaryOp op, const Tensor& a, double s, bool s_is_float) {
+  // the scalar takes the tensor's dtype unless it is of a higher category (binary_ rejects that)
+  DType st = is_floating(a.dtype()) ? a.dtype() : (s_is_float ? DType::Float32 : DType::Int64);
+  binary_(op, a, scalar_tensor(s, st, a.device()));
 }
 
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {

@@ -52,7 +52,7 @@ void unary_(UnaryOp op, const Tensor& x, double p0 = 0, double p1 = 0);
 Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b);
 Tensor binary_scalar(BinaryOp op, const Tensor& a, double s, bool s_is_float, bool s_first);
 void binary_(BinaryOp op, const Tensor& a, const Tensor& b);
-void binary_scalar_(BinaryOp op, const Tensor& a, double s);
+void binary_scalar_(BinaryOp op, const Tensor& a, double s, bool s_is_float);
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);
 Tensor cast(const Tensor& t, DType dt);
 

@@ -74,6 +74,8 @@ def install():
     Tensor.__rpow__ = T._rpow
     Tensor.__floordiv__ = T._floordiv
     Tensor.__mod__ = T._mod
+    Tensor.__rfloordiv__ = T._rfloordiv
+    Tensor.__rmod__ = T._rmod
     Tensor.__neg__ = T.neg
     Tensor.__abs__ = T.abs
     Tensor.__matmul__ = S.matmul

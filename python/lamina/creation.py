@@ -22,7 +22,10 @@ def _finish(t, requires_grad):
 def _numpy_of(data, dtype):
     if isinstance(data, Tensor):
         return None
-    arr = np.asarray(data)
+    try:
+        arr = np.asarray(data)
+    except ValueError as e:  # ragged nested lists
+        raise ValueError(f"[tensor] could not convert the data to an array: {e}") from None
     if arr.dtype == object:
         raise TypeError("[tensor] could not convert the data to a numeric array")
     if dtype is None:
@@ -32,7 +35,8 @@ def _numpy_of(data, dtype):
             dtype = _dt.float32
         else:
             dtype = _dt.from_numpy_dtype(arr.dtype)
-    return np.ascontiguousarray(arr, dtype=_dt.to_numpy_dtype(dtype))
+    # np.ascontiguousarray would turn a 0-d array into shape (1,)
+    return np.asarray(arr, dtype=_dt.to_numpy_dtype(dtype), order="C")
 
 
 def tensor(data, dtype=None, device=None, requires_grad=False):

@@ -13,6 +13,7 @@ import weakref
 import numpy as np
 
 from . import _C
+from . import _format
 from . import dtypes as _dt
 from .autograd import engine
 from .autograd.grad_mode import _state
@@ -278,7 +279,7 @@ def __len__(self):
 def __iter__(self):
     if self.ndim == 0:
         raise TypeError("[iter] iteration over a 0-d tensor")
-    return (select(self, 0, i) for i in range(self.shape[0]))
+    return (V.Select.apply(self, 0, i) for i in range(self.shape[0]))
 
 
 def __bool__(self):
@@ -310,28 +311,9 @@ def __repr__(self):
     t = self.detach()
     if t.device.type != "cpu":
         t = _C.to(t, _dev("cpu"), t.dtype, False)
-    arr = t._numpy_view()
-    kw = dict(separator=", ", prefix="tensor(", threshold=1000, edgeitems=3)
-    if arr.dtype.kind == "f":
-        finite = arr[np.isfinite(arr)]
-        integral = finite.size == 0 or np.all(finite == np.round(finite))
-        kw.update(precision=4, floatmode="maxprec" if integral else "fixed")
-        if finite.size and (np.abs(finite).max() >= 1e8 or
-                            (np.abs(finite[finite != 0]).min(initial=1.0) < 1e-4)):
-            kw.update(floatmode="maxprec_equal", precision=4)
-    body = np.array2string(arr, **kw) if arr.size or arr.ndim else "[]"
-    if arr.size == 0:
-        body = "[]"
-    extra = []
-    if self.device.type != "cpu":
-        extra.append(f"device='{self.device}'")
-    if self.dtype not in (_dt.float32, _dt.int64, _dt.bool_) or arr.size == 0:
-        extra.append(f"dtype={self.dtype}" if arr.size else f"size={tuple(self.shape)}, dtype={self.dtype}")
-    if self.grad_fn is not None:
-        extra.append(f"grad_fn=<{self.grad_fn.name()}>")
-    elif self.requires_grad:
-        extra.append("requires_grad=True")
-    return "tensor(" + body + "".join(", " + e for e in extra) + ")"
+    return _format.tensor_repr(t._numpy_view(), self.dtype, self.device,
+                               None if self.grad_fn is None else self.grad_fn.name(),
+                               self.requires_grad)
 
 
 # --- elementwise ---------------------------------------------------------------------------
@@ -353,14 +335,20 @@ def mul(self, other):
 
 
 def div(self, other, rounding_mode=None):
-    out = E.Div.apply(self, other)
-    if rounding_mode == "floor":
-        out = floor(out)
-    elif rounding_mode == "trunc":
-        out = _C.mul(_C.sign(out), _C.floor(_C.abs(out)))
-    elif rounding_mode is not None:
+    if rounding_mode is None:
+        return E.Div.apply(self, other)
+    if rounding_mode not in ("floor", "trunc"):
         raise ValueError(f"[div] rounding_mode must be None, 'floor' or 'trunc', got {rounding_mode!r}")
+    out = _C.div(self, other)
+    out = _C.floor(out) if rounding_mode == "floor" else _C.mul(_C.sign(out), _C.floor(_C.abs(out)))
+    if _all_int(self, other):  # rounded integer division stays integer, like torch
+        out = _C.cast(out, _dt.int64)
     return out
+
+
+def _all_int(*xs):
+    return builtins.all(x.dtype == _dt.int64 if isinstance(x, Tensor) else
+                        isinstance(x, builtins.int) and not isinstance(x, builtins.bool) for x in xs)
 
 
 def pow(self, exponent):
@@ -389,14 +377,28 @@ def _rpow(self, other):
 
 def _floordiv(self, other):
     out = _C.floor(_C.div(self, other))
-    if self.dtype == _dt.int64 and (not isinstance(other, Tensor) or other.dtype == _dt.int64) \
-            and not isinstance(other, builtins.float):
+    if _all_int(self, other):
         out = _C.cast(out, _dt.int64)
     return out
 
 
 def _mod(self, other):  # Python's remainder: the sign of the divisor
     return _C.sub(self, _C.mul(_floordiv(self, other), other))
+
+
+def _rfloordiv(self, other):
+    return _floordiv(_scalar_tensor("floordiv", other, self), self)
+
+
+def _rmod(self, other):
+    return _mod(_scalar_tensor("mod", other, self), self)
+
+
+def _scalar_tensor(op, value, like):
+    """A 0-d tensor holding a Python number (its dtype decided by the number and ``like``)."""
+    if not isinstance(value, numbers.Real):
+        raise TypeError(f"[{op}] expected a tensor or a number, got {type(value).__name__}")
+    return _C.full([], builtins.float(value), _scalar_dtype(value, like), like.device)
 
 
 def _unary(fn_cls):
@@ -447,9 +449,13 @@ def clamp(self, min=None, max=None):
         if max is not None:
             out = minimum(out, max)
         return out
+    x = self
+    if not x.dtype.is_floating_point and (isinstance(min, builtins.float) or
+                                          isinstance(max, builtins.float)):
+        x = _C.cast(x, _dt.float32)  # float bounds promote an integer tensor, like torch
     lo = -np.inf if min is None else builtins.float(min)
     hi = np.inf if max is None else builtins.float(max)
-    return E.Clamp.apply(self, lo, hi)
+    return E.Clamp.apply(x, lo, hi)
 
 
 def maximum(self, other):
@@ -473,9 +479,12 @@ def where(condition, input, other):
 
 
 def _scalar_dtype(value, other):
-    if isinstance(other, Tensor) and (other.dtype.is_floating_point or isinstance(value, builtins.int)):
+    if isinstance(value, builtins.bool):
+        return other.dtype if isinstance(other, Tensor) else _dt.bool_
+    if isinstance(other, Tensor) and (other.dtype.is_floating_point or
+                                      (isinstance(value, numbers.Integral) and other.dtype == _dt.int64)):
         return other.dtype
-    return _dt.float32 if isinstance(value, builtins.float) else _dt.int64
+    return _dt.int64 if isinstance(value, numbers.Integral) else _dt.float32
 
 
 def _compare(name):

@@ -263,7 +263,9 @@ def _to_index(it, device):
     return _C.to(t, device, t.dtype, False)
 
 
-def __getitem__(self, idx):
+def _basic_index(self, idx):
+    """Apply ints, slices, None and Ellipsis (views); return the view and the tensor indices
+    left for ``_advanced`` with the dims they index."""
     if not isinstance(idx, tuple):
         idx = (idx,)
     consumed = builtins.sum(1 for it in idx if it is not None and it is not Ellipsis and
@@ -301,52 +303,91 @@ def __getitem__(self, idx):
             dim += 1
         else:
             raise TypeError(f"[getitem] unsupported index {it!r}")
+    return out, tensor_dims, tensor_idx
+
+
+def __getitem__(self, idx):
+    out, tensor_dims, tensor_idx = _basic_index(self, idx)
     if tensor_idx:
         out = _advanced(out, tensor_dims, tensor_idx)
     return out
 
 
-def _advanced(x, dims, idx):
-    """x[..., i0, i1, ...] for int64 index tensors on adjacent dims (broadcast together)."""
+def _linear_index(x, dims, idx, op):
+    """int64 index tensors on adjacent dims ``dims`` of ``x`` -> one index ``lin`` into those
+    dims flattened, the flattened shape, and the shape of the indexed result."""
     if dims != list(range(dims[0], dims[0] + len(dims))):
-        raise TypeError("[getitem] tensor indices must be on adjacent dims")
+        raise TypeError(f"[{op}] tensor indices must be on adjacent dims")
     d0, k = dims[0], len(dims)
     shape = list(x.shape)
     lin = None
-    for j, (d, t) in enumerate(zip(dims, idx)):
+    for d, t in zip(dims, idx):
         n = shape[d]
+        if t.numel():
+            lo, hi = _C.amax(t, None, False, False).item(), _C.amax(t, None, False, True).item()
+            if lo < -n or hi >= n:
+                raise IndexError(f"[{op}] index {hi if hi >= n else lo} is out of range for dim "
+                                 f"{d} of size {n}")
         wrapped = _C.where(_C.lt(t, 0), _C.add(t, n), t)
-        if _C.amax(wrapped, None, False, True).item() >= n or _C.amax(wrapped, None, False, False).item() < 0:
-            raise IndexError(f"[getitem] index out of range for dim {d} of size {n}")
         lin = wrapped if lin is None else _C.add(_C.mul(lin, n), wrapped)
     block = 1
     for d in dims:
         block *= shape[d]
-    flat = x.reshape(shape[:d0] + [block] + shape[d0 + k:])
-    picked = I.IndexSelect.apply(flat, d0, _C.reshape(_C.contiguous(lin), [-1]))
-    return picked.reshape(shape[:d0] + list(lin.shape) + shape[d0 + k:])
+    flat_shape = shape[:d0] + [block] + shape[d0 + k:]
+    out_shape = shape[:d0] + list(lin.shape) + shape[d0 + k:]
+    return _C.reshape(_C.contiguous(lin), [-1]), flat_shape, out_shape, d0
+
+
+def _advanced(x, dims, idx):
+    """x[..., i0, i1, ...] for int64 index tensors on adjacent dims (broadcast together)."""
+    lin, flat_shape, out_shape, d0 = _linear_index(x, dims, idx, "getitem")
+    picked = I.IndexSelect.apply(x.reshape(flat_shape), d0, lin)
+    return picked.reshape(out_shape)
+
+
+def _advanced_put(x, dims, idx, value):
+    """x[..., i0, i1, ...] = value. A repeated index stores the mean of its values."""
+    lin, flat_shape, out_shape, d0 = _linear_index(x, dims, idx, "setitem")
+    n, block = lin.numel(), flat_shape[d0]
+    work = _dt.int64 if x.dtype == _dt.bool_ else x.dtype  # index_add has no bool kernel
+    v = _C.cast(_C.contiguous(_C.expand(value, out_shape)), work)
+    v = _C.reshape(v, flat_shape[:d0] + [n] + flat_shape[d0 + 1:])
+    src = _C.index_add(_C.full(flat_shape, 0.0, work, x.device), d0, lin, v)
+    count = _C.index_add(_C.full([block], 0.0, _dt.int64, x.device), 0, lin,
+                         _C.full([n], 1.0, _dt.int64, x.device))
+    count = _C.reshape(count, [1] * d0 + [block] + [1] * (len(flat_shape) - d0 - 1))
+    src = _C.where(_C.gt(count, 1), _C.cast(_C.div(src, count), work), src)
+    new = _C.where(_C.gt(count, 0), src, _C.reshape(x, flat_shape))
+    _C.copy_(x, _C.reshape(new, list(x.shape)))
 
 
 def __setitem__(self, idx, value):
     _no_grad_write("setitem", self)
+    if not isinstance(value, Tensor):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            value = _C._from_numpy(__import__("numpy").asarray(value))
+        else:
+            value = _C.full([], builtins.float(value), self.dtype, self.device)
     if isinstance(idx, Tensor) and idx.dtype == _dt.bool_:
-        if idx.shape != self.shape:
-            raise ValueError(f"[setitem] mask shape {idx.shape} must equal the tensor shape {self.shape}")
-        v = value if isinstance(value, Tensor) else _C.full([], builtins.float(value), self.dtype, self.device)
-        _C.copy_(self, _C.where(idx, v, self))
+        if idx.shape != self.shape[:idx.ndim]:
+            raise ValueError(f"[setitem] mask shape {idx.shape} must match the leading dims of "
+                             f"the tensor shape {self.shape}")
+        mask = _C.reshape(idx, list(idx.shape) + [1] * (self.ndim - idx.ndim))
+        _C.copy_(self, _C.where(mask, _C.to(value, self.device, value.dtype, False), self))
         return
     with_grad = _state.enabled
     _state.enabled = False
     try:
-        target = __getitem__(self, idx)
+        target, tensor_dims, tensor_idx = _basic_index(self, idx)
     finally:
         _state.enabled = with_grad
-    if not isinstance(value, Tensor):
-        value = _C.full([], builtins.float(value), self.dtype, self.device)
-    if target._storage_id != self._storage_id:
-        raise TypeError("[setitem] assignment through tensor indices is not supported; use "
-                        "index_add or scatter_add")
-    _C.copy_(target, value)
+    value = _C.to(value, self.device, value.dtype, False)
+    while value.ndim > target.ndim and value.shape[0] == 1:  # numpy drops leading 1s
+        value = _C.squeeze(value, [0])
+    if tensor_idx:
+        _advanced_put(target, tensor_dims, tensor_idx, value)
+    else:
+        _C.copy_(target, value)
 
 
 # --- linear algebra ------------------------------------------------------------------------

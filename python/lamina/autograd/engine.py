@@ -72,18 +72,18 @@ def run_backward(roots, grads, retain_graph=False):
 
 
 def _run_node(node: Node, buf, retain_graph):
-    if node.ctx._freed:
-        node.ctx.saved_tensors  # raises the "second time" error
+    if node._freed:
+        node.saved_tensors  # raises the "second time" error
     if node.retained:
         for i, ref in node.retained.items():
             t = ref()
             if t is not None and buf[i] is not None:
                 t.grad = _C.clone(buf[i]) if t.grad is None else _C.add(t.grad, buf[i])
-    grads_in = node.fn.backward(node.ctx, *buf)
+    grads_in = node.fn.backward(node, *buf)
     if not isinstance(grads_in, tuple):
         grads_in = (grads_in,)
     if len(grads_in) < len(node.next):
         grads_in = grads_in + (None,) * (len(node.next) - len(grads_in))
     if not retain_graph:
-        node.ctx._free()
+        node._free()
     return grads_in

@@ -1,7 +1,10 @@
 """``Function``: one class per differentiable op, forward and backward side by side.
 
 ``Function.apply`` runs ``forward`` on the kernels; when grad mode is on and an input requires
-grad it records a ``Node`` on the outputs (``grad_fn``) that the engine later walks."""
+grad it records a ``Node`` (which is also the ``ctx`` that forward and backward see) on the
+outputs' ``grad_fn``, for the engine to walk later. Without recording, a Function with a
+``kernel`` (the ``_C`` function taking the same arguments) calls it directly: eager ops pay
+for no bookkeeping."""
 from __future__ import annotations
 
 from .. import _C
@@ -13,10 +16,9 @@ Tensor = _C.Tensor
 class Context:
     """What ``forward`` leaves for ``backward``: saved tensors and any attributes it sets."""
 
-    def __init__(self):
-        self._saved = ()
-        self._freed = False
-        self.needs_input_grad = ()
+    _saved = ()
+    _freed = False
+    needs_input_grad = ()
 
     def save_for_backward(self, *tensors):
         self._saved = tensors
@@ -35,20 +37,16 @@ class Context:
         self._freed = True
 
 
-class Node:
-    """One recorded application of a Function: its context and edges to the inputs.
+class Node(Context):
+    """One recorded application of a Function: the context plus edges to the inputs.
 
     ``next[i]`` is ``(node, output_nr)`` for an input produced by another op, the input
     tensor itself for a leaf that requires grad, or None."""
 
-    __slots__ = ("fn", "ctx", "next", "n_outputs", "retained", "__weakref__")
+    retained = None  # {output_nr: weakref to a non-leaf tensor that retains grad}
 
-    def __init__(self, fn, ctx, next_edges, n_outputs):
+    def __init__(self, fn):
         self.fn = fn
-        self.ctx = ctx
-        self.next = next_edges
-        self.n_outputs = n_outputs
-        self.retained = None  # {output_nr: weakref to a non-leaf tensor that retains grad}
 
     def name(self):
         return self.fn.__name__ + "Backward"
@@ -62,6 +60,8 @@ class Function:
 
     ``backward`` returns one gradient (or None) per ``forward`` argument."""
 
+    kernel = None  # optional: the _C function computing forward's result from the same args
+
     @staticmethod
     def forward(ctx, *args):
         raise NotImplementedError
@@ -72,29 +72,39 @@ class Function:
 
     @classmethod
     def apply(cls, *args):
-        record = False
         if _state.enabled:
             for a in args:
-                if isinstance(a, Tensor) and a.requires_grad:
-                    record = True
-                    break
-        ctx = Context()
-        if not record:
-            return cls.forward(ctx, *args)
-        ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
-        out = cls.forward(ctx, *args)
-        edges = []
+                if isinstance(a, Tensor) and a._requires_grad:
+                    return cls._record(args)
+        if cls.kernel is not None:
+            return cls.kernel(*args)
+        return cls.forward(Context(), *args)
+
+    @classmethod
+    def _record(cls, args):
+        node = Node(cls)
+        needs, edges = [], []
         for a in args:
-            if isinstance(a, Tensor) and a.requires_grad:
+            if isinstance(a, Tensor) and a._requires_grad:
+                needs.append(True)
                 fn = a.grad_fn
                 edges.append((fn, a._output_nr) if fn is not None else a)
             else:
+                needs.append(False)
                 edges.append(None)
-        outs = out if isinstance(out, tuple) else (out,)
-        node = Node(cls, ctx, tuple(edges), len(outs))
-        for i, o in enumerate(outs):
-            if o.dtype.is_floating_point:
-                o._requires_grad = True
-                o.grad_fn = node
-                o._output_nr = i
+        node.needs_input_grad = needs
+        node.next = edges
+        out = cls.forward(node, *args)
+        if isinstance(out, tuple):
+            node.n_outputs = len(out)
+            for i, o in enumerate(out):
+                if o.is_floating_point():
+                    o._requires_grad = True
+                    o.grad_fn = node
+                    o._output_nr = i
+        else:
+            node.n_outputs = 1
+            if out.is_floating_point():
+                out._requires_grad = True
+                out.grad_fn = node
         return out

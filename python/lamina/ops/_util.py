@@ -4,6 +4,7 @@ from __future__ import annotations
 from .. import _C
 
 Tensor = _C.Tensor
+DTYPES = [_C.DType.float32, _C.DType.float64, _C.DType.int64, _C.DType.bool]  # by _dtype_code
 
 
 def sum_to(g, shape, dtype=None):
@@ -18,8 +19,12 @@ def sum_to(g, shape, dtype=None):
             g = _C.reshape(g, list(shape))
         elif g.shape != shape:
             g = _C.reshape(g, list(shape))
-    if dtype is not None and g.dtype != dtype:
-        g = _C.cast(g, dtype)
+    if dtype is not None:
+        if isinstance(dtype, int):  # a _dtype_code
+            if g._dtype_code != dtype:
+                g = _C.cast(g, DTYPES[dtype])
+        elif g.dtype != dtype:
+            g = _C.cast(g, dtype)
     return g
 
 

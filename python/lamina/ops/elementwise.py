@@ -8,7 +8,7 @@ from ._util import Tensor, sum_to
 
 
 def _meta(x):
-    return (x.shape, x.dtype) if isinstance(x, Tensor) else None
+    return (x.shape, x._dtype_code) if isinstance(x, Tensor) else None
 
 
 def _grad(g, meta):
@@ -16,6 +16,8 @@ def _grad(g, meta):
 
 
 class Add(Function):
+    kernel = _C.add
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.ma, ctx.mb = _meta(a), _meta(b)
@@ -27,6 +29,8 @@ class Add(Function):
 
 
 class Sub(Function):
+    kernel = _C.sub
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.ma, ctx.mb = _meta(a), _meta(b)
@@ -38,6 +42,8 @@ class Sub(Function):
 
 
 class RSub(Function):  # s - a
+    kernel = _C.rsub
+
     @staticmethod
     def forward(ctx, a, s):
         ctx.ma = _meta(a)
@@ -49,6 +55,8 @@ class RSub(Function):  # s - a
 
 
 class Mul(Function):
+    kernel = _C.mul
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.ma, ctx.mb = _meta(a), _meta(b)
@@ -64,6 +72,8 @@ class Mul(Function):
 
 
 class Div(Function):
+    kernel = _C.div
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.ma, ctx.mb = _meta(a), _meta(b)
@@ -82,6 +92,8 @@ class Div(Function):
 
 
 class RDiv(Function):  # s / a
+    kernel = _C.rdiv
+
     @staticmethod
     def forward(ctx, a, s):
         ctx.ma = _meta(a)
@@ -96,6 +108,8 @@ class RDiv(Function):  # s / a
 
 
 class Pow(Function):
+    kernel = _C.pow
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.ma, ctx.mb = _meta(a), _meta(b)
@@ -126,6 +140,8 @@ def _log(x):
 
 
 class RPow(Function):  # s ** a
+    kernel = _C.rpow
+
     @staticmethod
     def forward(ctx, a, s):
         ctx.ma = _meta(a)
@@ -167,14 +183,20 @@ class _MinMax(Function):
 
 
 class Maximum(_MinMax):
+    kernel = _C.maximum
+
     op = "maximum"
 
 
 class Minimum(_MinMax):
+    kernel = _C.minimum
+
     op = "minimum"
 
 
 class Where(Function):
+    kernel = _C.where
+
     @staticmethod
     def forward(ctx, cond, a, b):
         ctx.ma, ctx.mb = _meta(a), _meta(b)
@@ -197,6 +219,10 @@ class _Unary(Function):
 
     op = None
     save = "x"  # which of input/output the gradient needs
+
+    def __init_subclass__(cls, **kw):
+        super().__init_subclass__(**kw)
+        cls.kernel = getattr(_C, cls.op) if cls.op else None
 
     @classmethod
     def forward(cls, ctx, x):
@@ -356,6 +382,8 @@ class Sign(_Piecewise):
 
 
 class Clamp(Function):
+    kernel = _C.clamp
+
     @staticmethod
     def forward(ctx, x, lo, hi):
         ctx.save_for_backward(x)
@@ -371,6 +399,8 @@ class Clamp(Function):
 
 class Cast(Function):
     """dtype and device changes; the gradient goes back to the input's dtype and device."""
+
+    kernel = _C.to
 
     @staticmethod
     def forward(ctx, x, device, dtype, copy):

@@ -7,6 +7,8 @@ from ._util import sum_to, zeros
 
 
 class IndexSelect(Function):
+    kernel = _C.index_select
+
     @staticmethod
     def forward(ctx, x, dim, index):
         ctx.shape, ctx.dim = x.shape, dim
@@ -20,6 +22,8 @@ class IndexSelect(Function):
 
 
 class Gather(Function):
+    kernel = _C.gather
+
     @staticmethod
     def forward(ctx, x, dim, index):
         ctx.shape, ctx.dim = x.shape, dim
@@ -33,6 +37,8 @@ class Gather(Function):
 
 
 class ScatterAdd(Function):
+    kernel = _C.scatter_add
+
     @staticmethod
     def forward(ctx, x, dim, index, src):
         ctx.dim = dim
@@ -57,6 +63,8 @@ class ScatterAdd(Function):
 
 
 class IndexAdd(Function):
+    kernel = _C.index_add
+
     @staticmethod
     def forward(ctx, x, dim, index, src):
         ctx.dim = dim
@@ -89,6 +97,8 @@ class Cat(Function):
 
 
 class Matmul(Function):
+    kernel = _C.matmul
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)

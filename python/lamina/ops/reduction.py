@@ -15,6 +15,8 @@ def _unreduce(g, in_shape, dims, keepdim):
 
 
 class Sum(Function):
+    kernel = _C.sum
+
     @staticmethod
     def forward(ctx, x, dims, keepdim):
         ctx.shape, ctx.dims, ctx.keepdim = x.shape, wrap_dims(dims, x.ndim, "sum"), keepdim
@@ -28,6 +30,8 @@ class Sum(Function):
 
 
 class Mean(Function):
+    kernel = _C.mean
+
     @staticmethod
     def forward(ctx, x, dims, keepdim):
         ctx.shape, ctx.keepdim = x.shape, keepdim
@@ -44,6 +48,8 @@ class Mean(Function):
 
 
 class Var(Function):
+    kernel = _C.var
+
     @staticmethod
     def forward(ctx, x, dims, correction, keepdim):
         ctx.keepdim = keepdim
@@ -64,6 +70,8 @@ class Var(Function):
 
 
 class LogSumExp(Function):
+    kernel = _C.logsumexp
+
     @staticmethod
     def forward(ctx, x, dims, keepdim):
         ctx.keepdim = keepdim
@@ -81,6 +89,8 @@ class LogSumExp(Function):
 
 class AMax(Function):
     """max/min over dims (values only): the gradient is shared among tied maxima."""
+
+    kernel = _C.amax
 
     @staticmethod
     def forward(ctx, x, dims, keepdim, is_max):
@@ -102,6 +112,8 @@ class AMax(Function):
 
 class MaxDim(Function):
     """max/min along one dim with indices: the gradient goes to the chosen index."""
+
+    kernel = _C.max_dim
 
     @staticmethod
     def forward(ctx, x, dim, keepdim, is_max):

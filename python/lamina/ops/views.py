@@ -18,6 +18,8 @@ class Reshape(Function):
 
 
 class Permute(Function):
+    kernel = _C.permute
+
     @staticmethod
     def forward(ctx, x, dims):
         n = x.ndim
@@ -32,6 +34,8 @@ class Permute(Function):
 
 
 class Transpose(Function):
+    kernel = _C.transpose
+
     @staticmethod
     def forward(ctx, x, d0, d1):
         ctx.d = (d0, d1)
@@ -43,6 +47,8 @@ class Transpose(Function):
 
 
 class Expand(Function):
+    kernel = _C.expand
+
     @staticmethod
     def forward(ctx, x, shape):
         ctx.shape = x.shape
@@ -54,6 +60,8 @@ class Expand(Function):
 
 
 class Squeeze(Function):
+    kernel = _C.squeeze
+
     @staticmethod
     def forward(ctx, x, dims):
         ctx.shape = x.shape
@@ -65,6 +73,8 @@ class Squeeze(Function):
 
 
 class Unsqueeze(Function):
+    kernel = _C.unsqueeze
+
     @staticmethod
     def forward(ctx, x, dim):
         ctx.dim = dim
@@ -76,6 +86,8 @@ class Unsqueeze(Function):
 
 
 class Slice(Function):
+    kernel = _C.slice
+
     @staticmethod
     def forward(ctx, x, dim, start, stop, step):
         ctx.shape, ctx.args = x.shape, (dim, start, stop, step)
@@ -89,6 +101,8 @@ class Slice(Function):
 
 
 class Select(Function):
+    kernel = _C.select
+
     @staticmethod
     def forward(ctx, x, dim, index):
         ctx.shape, ctx.args = x.shape, (dim, index)

@@ -1,0 +1,154 @@
+"""The benchmark suites. Each case is written once against :class:`lamina.bench.backends.Backend`.
+
+A case has a name, a shape label, a unit (``GB/s`` from bytes moved, ``GFLOP/s`` from flops, or ``us`` for
+microseconds per op), the work behind that unit, the peers it is compared with, and ``build(backend)``,
+which makes the inputs and returns the zero-argument callable that is timed. ``quick`` selects tiny sizes
+for smoke tests.
+
+Add a suite by writing a function ``(quick) -> list[Case]`` and listing it in ``SUITES``.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Callable, Optional, Tuple
+
+F32 = 4  # bytes
+
+
+@dataclasses.dataclass
+class Case:
+    name: str
+    shape: str
+    unit: str                                   # "GB/s", "GFLOP/s" or "us"
+    work: Optional[float]                       # bytes or flops behind ``unit`` (None for "us")
+    build: Callable[[object], Callable[[], object]]
+    peers: Tuple[str, ...] = ("numpy", "torch")
+    note: str = ""
+
+    def describe(self) -> dict:
+        return {"name": self.name, "shape": self.shape, "unit": self.unit, "work": self.work,
+                "peers": list(self.peers), "note": self.note}
+
+
+def _shape(*dims) -> str:
+    return "x".join(str(d) for d in dims)
+
+
+# --- elementwise ---------------------------------------------------------------------------------
+
+def elementwise(quick: bool = False):
+    n = 4096 if quick else 1 << 20
+    r = 64 if quick else 1024                    # rows = cols of the 2-D cases
+
+    def binary(be):
+        a, b = be.randn(n), be.randn(n)
+        return lambda: a + b
+
+    def bcast(be):
+        a, b = be.randn(r, r), be.randn(r)
+        return lambda: a + b
+
+    def unary(op):
+        def build(be):
+            a = be.randn(n)
+            f = getattr(be, op)
+            return lambda: f(a)
+        return build
+
+    def mul_t(be):
+        a, b = be.t(be.randn(r, r)), be.randn(r, r)
+        return lambda: a * b
+
+    return [
+        Case("add", _shape(n), "GB/s", 3 * n * F32, binary),
+        Case("add broadcast", f"{_shape(r, r)} + {_shape(r)}", "GB/s", (2 * r * r + r) * F32, bcast),
+        Case("exp", _shape(n), "GB/s", 2 * n * F32, unary("exp")),
+        Case("relu", _shape(n), "GB/s", 2 * n * F32, unary("relu")),
+        Case("gelu", _shape(n), "GB/s", 2 * n * F32, unary("gelu"), note="exact erf form"),
+        Case("mul transposed", f"{_shape(r, r)}.T * {_shape(r, r)}", "GB/s", 3 * r * r * F32, mul_t,
+             note="first input is a non-contiguous transposed view"),
+    ]
+
+
+# --- reduction -----------------------------------------------------------------------------------
+
+def reduction(quick: bool = False):
+    n = 4096 if quick else 1 << 20
+    r = 64 if quick else 1024
+    rows, cols = (64, 64) if quick else (4096, 1024)
+
+    def red(op, dim, shape):
+        def build(be):
+            a = be.randn(*shape)
+            f = getattr(be, op)
+            if dim is None:
+                return lambda: f(a)
+            return lambda: f(a, dim)
+        return build
+
+    return [
+        Case("sum", _shape(n), "GB/s", n * F32, red("sum", None, (n,))),
+        Case("sum dim=0", _shape(r, r), "GB/s", (r * r + r) * F32, red("sum", 0, (r, r))),
+        Case("sum dim=1", _shape(r, r), "GB/s", (r * r + r) * F32, red("sum", 1, (r, r))),
+        Case("mean dim=1", _shape(r, r), "GB/s", (r * r + r) * F32, red("mean", 1, (r, r))),
+        Case("max dim=1", _shape(r, r), "GB/s", (r * r + 3 * r) * F32, red("max_dim", 1, (r, r)),
+             note="values and int64 indices"),
+        Case("logsumexp dim=1", _shape(rows, cols), "GB/s", (rows * cols + rows) * F32,
+             red("logsumexp", 1, (rows, cols))),
+    ]
+
+
+# --- matmul --------------------------------------------------------------------------------------
+
+def matmul(quick: bool = False):
+    sizes = (16, 32) if quick else (64, 128, 256, 512, 1024)
+
+    def mm(n):
+        def build(be):
+            a, b = be.randn(n, n), be.randn(n, n)
+            return lambda: be.matmul(a, b)
+        return build
+
+    return [Case(f"matmul {n}^3", _shape(n, n, n), "GFLOP/s", 2.0 * n ** 3, mm(n)) for n in sizes]
+
+
+# --- eager overhead ------------------------------------------------------------------------------
+
+def overhead(quick: bool = False):
+    """Host time per op on tiny tensors: what the Python layer, dispatch and the autograd tape cost."""
+
+    def add(n, grad):
+        def build(be):
+            a, b = be.randn(n, requires_grad=grad), be.randn(n)
+            return lambda: a + b
+        return build
+
+    def relu(n, grad):
+        def build(be):
+            a = be.randn(n, requires_grad=grad)
+            return lambda: a.relu()
+        return build
+
+    cases = []
+    for label, make, n in (("add", add, 1), ("add", add, 1024), ("relu", relu, 1)):
+        for grad in (False, True):
+            name = f"{label} {n} elem" + (" requires_grad" if grad else "")
+            cases.append(Case(name, _shape(n), "us", None, make(n, grad), peers=("torch",),
+                              note="first input requires grad" if grad else ""))
+    return cases
+
+
+SUITES = {
+    "elementwise": elementwise,
+    "reduction": reduction,
+    "matmul": matmul,
+    "overhead": overhead,
+}
+DEFAULT_SUITES = tuple(SUITES)
+
+
+def get_cases(suite: str, quick: bool = False):
+    try:
+        return SUITES[suite](quick)
+    except KeyError:
+        raise ValueError(f"[bench] unknown suite {suite!r}; choose from {', '.join(SUITES)}") from None

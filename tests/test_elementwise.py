@@ -1,0 +1,478 @@
+"""Elementwise ops against NumPy float64: awkward sizes, broadcasting, non-contiguous inputs,
+type promotion, in-place variants, NaN propagation and gradients."""
+from __future__ import annotations
+
+import operator
+
+import numpy as np
+import pytest
+
+import lamina
+import reference as R
+from reference import FLOATS, SIZES, arr, check, gradcheck, lam, layouts, rounded, to_np
+
+# name: (lamina fn, float64 reference, input range)
+UNARY = {
+    "neg": (lambda t: -t, np.negative, (-3, 3)),
+    "exp": (lamina.exp, np.exp, (-3, 3)),
+    "log": (lamina.log, np.log, (0.05, 5)),
+    "sqrt": (lamina.sqrt, np.sqrt, (0.05, 5)),
+    "rsqrt": (lamina.rsqrt, R.rsqrt, (0.05, 5)),
+    "abs": (lamina.abs, np.abs, (-3, 3)),
+    "relu": (lamina.relu, R.relu, (-3, 3)),
+    "sigmoid": (lamina.sigmoid, R.sigmoid, (-6, 6)),
+    "tanh": (lamina.tanh, np.tanh, (-3, 3)),
+    "gelu": (lamina.gelu, R.gelu, (-4, 4)),
+    "sign": (lamina.sign, np.sign, (-3, 3)),
+    "floor": (lamina.floor, np.floor, (-5, 5)),
+    "ceil": (lamina.ceil, np.ceil, (-5, 5)),
+    "round": (lamina.round, np.round, (-5, 5)),  # half to even, like torch
+    "sin": (lamina.sin, np.sin, (-4, 4)),
+    "cos": (lamina.cos, np.cos, (-4, 4)),
+    "log1p": (lamina.log1p, np.log1p, (-0.9, 3)),
+    "expm1": (lamina.expm1, np.expm1, (-3, 3)),
+    "reciprocal": (lamina.reciprocal, np.reciprocal, (-3, 3)),
+    "square": (lamina.square, np.square, (-3, 3)),
+    "clamp": (lambda t: t.clamp(-0.5, 0.7), lambda x: np.clip(x, -0.5, 0.7), (-2, 2)),
+    "clamp_min": (lambda t: lamina.clamp(t, min=0.25), lambda x: np.maximum(x, 0.25), (-2, 2)),
+    "clamp_max": (lambda t: t.clamp(max=-0.25), lambda x: np.minimum(x, -0.25), (-2, 2)),
+}
+PIECEWISE = {"sign", "floor", "ceil", "round"}  # zero gradient almost everywhere
+
+
+def _floordiv(a, b):
+    return np.floor_divide(a, b)
+
+
+# name: (lamina fn, float64 reference, range of a, range of b, result is bool)
+BINARY = {
+    "add": (operator.add, np.add, (-3, 3), (-3, 3), False),
+    "sub": (operator.sub, np.subtract, (-3, 3), (-3, 3), False),
+    "mul": (operator.mul, np.multiply, (-3, 3), (-3, 3), False),
+    "div": (operator.truediv, np.divide, (-3, 3), (-3, 3), False),
+    "pow": (operator.pow, np.power, (0.1, 3), (-2, 2), False),
+    "maximum": (lamina.maximum, np.maximum, (-3, 3), (-3, 3), False),
+    "minimum": (lamina.minimum, np.minimum, (-3, 3), (-3, 3), False),
+    "floordiv": (operator.floordiv, _floordiv, (-9, 9), (-3, 3), False),
+    "mod": (operator.mod, np.mod, (-9, 9), (-3, 3), False),
+    "eq": (operator.eq, np.equal, (-3, 3), (-3, 3), True),
+    "ne": (operator.ne, np.not_equal, (-3, 3), (-3, 3), True),
+    "lt": (operator.lt, np.less, (-3, 3), (-3, 3), True),
+    "le": (operator.le, np.less_equal, (-3, 3), (-3, 3), True),
+    "gt": (operator.gt, np.greater, (-3, 3), (-3, 3), True),
+    "ge": (operator.ge, np.greater_equal, (-3, 3), (-3, 3), True),
+}
+DIFFERENTIABLE = ["add", "sub", "mul", "div", "pow", "maximum", "minimum"]
+
+
+def _binary_inputs(rng, name, sa, sb):
+    _, _, ra, rb, _ = BINARY[name]
+    a, b = arr(rng, sa, *ra), arr(rng, sb, *rb)
+    if name in ("eq", "ne", "le", "ge", "maximum", "minimum") and a.shape == b.shape:
+        same = rng.random(a.shape) < 0.3  # exercise ties
+        b = np.where(same, a, b)
+    return a, b
+
+
+def _binary_ref(name, a, b, dtype):
+    _, ref, _, _, is_bool = BINARY[name]
+    out = ref(rounded(a, dtype), rounded(b, dtype))
+    return out, (lamina.bool if is_bool else dtype)
+
+
+def _tol(name, dtype):
+    # floor-based ops can land one unit away when a/b rounds onto an integer in float32
+    return dict(rtol=1e-5, atol=1e-5) if dtype == lamina.float32 else {}
+
+
+# --- unary ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("name", UNARY)
+def test_unary_sizes(name, dtype, device, rng):
+    fn, ref, (lo, hi) = UNARY[name]
+    for n in SIZES:
+        x = arr(rng, (n,), lo, hi)
+        check(fn(lam(x, dtype, device)), ref(rounded(x, dtype)), dtype, msg=f"{name} n={n}")
+
+
+@pytest.mark.parametrize("name", UNARY)
+def test_unary_shapes_and_layouts(name, device, rng):
+    fn, ref, (lo, hi) = UNARY[name]
+    for shape in [(), (0,), (3, 0), (3, 33), (2, 7, 5), (257, 3)]:
+        x = arr(rng, shape, lo, hi)
+        for kind, t in layouts(x, lamina.float32, device):
+            out = fn(t)
+            check(out, ref(rounded(x, lamina.float32)), lamina.float32, msg=f"{name} {shape} {kind}")
+            assert out.is_contiguous()
+
+
+@pytest.mark.parametrize("name", sorted(set(UNARY) - {"neg", "square"}))
+def test_unary_method_matches_function(name, rng):
+    fn = UNARY[name][0]
+    method = {"clamp": lambda t: t.clamp(-0.5, 0.7), "clamp_min": lambda t: t.clamp(min=0.25),
+              "clamp_max": lambda t: t.clamp(max=-0.25)}.get(name, lambda t: getattr(t, name)())
+    x = lam(arr(rng, (4, 5), *UNARY[name][2]))
+    np.testing.assert_array_equal(to_np(method(x)), to_np(fn(x)))
+
+
+@pytest.mark.parametrize("name", sorted(set(UNARY) - PIECEWISE))
+def test_unary_grad(name, device, rng):
+    fn, _, (lo, hi) = UNARY[name]
+    gradcheck(fn, arr(rng, (3, 4), lo, hi), device=device)
+
+
+@pytest.mark.parametrize("name", sorted(PIECEWISE))
+def test_piecewise_grad_is_zero(name, device, rng):
+    x = lam(arr(rng, (3, 4), -3, 3), lamina.float64, device, requires_grad=True)
+    UNARY[name][0](x).sum().backward()
+    np.testing.assert_array_equal(to_np(x.grad), np.zeros((3, 4)))
+
+
+def test_unary_on_ints_and_bools(device):
+    i = lamina.tensor([-2, 0, 3], device=device)
+    check(-i, np.array([2, 0, -3]), lamina.int64)
+    check(i.abs(), np.array([2, 0, 3]), lamina.int64)
+    check(i.relu(), np.array([0, 0, 3]), lamina.int64)
+    check(i.sign(), np.array([-1, 0, 1]), lamina.int64)
+    check(i.clamp(-1, 1), np.array([-1, 0, 1]), lamina.int64)
+    check(i.exp(), np.exp([-2.0, 0.0, 3.0]), lamina.float32)  # float ops promote ints
+    check(i.sqrt(), np.array([np.nan, 0.0, np.sqrt(3.0)]), lamina.float32)
+    check(i.clamp(0.5, 2.5), np.array([0.5, 0.5, 2.5]), lamina.float32)
+    b = lamina.tensor([True, False], device=device)
+    check(~b, np.array([False, True]), lamina.bool)
+    check(b.logical_not(), np.array([False, True]), lamina.bool)
+
+
+def test_gelu_exact_erf():
+    x = np.array([-3.0, -1.0, -0.5, 0.5, 1.0, 2.0])
+    check(lamina.gelu(lam(x, lamina.float64)), R.gelu(x), lamina.float64)
+    assert abs(lamina.tensor([1.0]).gelu().item() - 0.8413447) < 1e-6
+
+
+def test_round_half_to_even():
+    x = np.array([-2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 3.5])
+    check(lam(x).round(), np.array([-2.0, -2.0, -0.0, 0.0, 2.0, 2.0, 4.0]), lamina.float32)
+
+
+# --- binary ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("name", BINARY)
+def test_binary_sizes(name, dtype, device, rng):
+    fn = BINARY[name][0]
+    for n in SIZES:
+        a, b = _binary_inputs(rng, name, (n,), (n,))
+        want, want_dt = _binary_ref(name, a, b, dtype)
+        check(fn(lam(a, dtype, device), lam(b, dtype, device)), want, want_dt, msg=f"{name} n={n}",
+              **_tol(name, dtype))
+
+
+BROADCASTS = [((), (5,)), ((7,), ()), ((3, 1), (1, 4)), ((2, 1, 5), (3, 1)), ((1,), (33,)),
+              ((4, 1, 33), (4, 7, 1)), ((), ()), ((0, 3), (1, 3)), ((127, 1), (2,))]
+
+
+@pytest.mark.parametrize("name", BINARY)
+def test_binary_broadcasting(name, device, rng):
+    fn = BINARY[name][0]
+    for sa, sb in BROADCASTS:
+        a, b = _binary_inputs(rng, name, sa, sb)
+        want, want_dt = _binary_ref(name, a, b, lamina.float32)
+        check(fn(lam(a, device=device), lam(b, device=device)), want, want_dt, msg=f"{name} {sa} {sb}",
+              **_tol(name, lamina.float32))
+
+
+@pytest.mark.parametrize("name", BINARY)
+def test_binary_noncontiguous(name, device, rng):
+    fn = BINARY[name][0]
+    a, b = _binary_inputs(rng, name, (9, 33), (9, 33))
+    want, want_dt = _binary_ref(name, a, b, lamina.float32)
+    for ka, ta in layouts(a, device=device):
+        for kb, tb in layouts(b, device=device):
+            check(fn(ta, tb), want, want_dt, msg=f"{name} {ka}/{kb}", **_tol(name, lamina.float32))
+    # a broadcast (stride-0) operand that is also a transposed view
+    col = arr(rng, (1, 9), 1, 2)
+    tcol = lam(col, device=device).t()
+    check(fn(lam(a, device=device), tcol), _binary_ref(name, a, col.T, lamina.float32)[0], want_dt,
+          **_tol(name, lamina.float32))
+
+
+@pytest.mark.parametrize("name", ["add", "sub", "mul", "div", "pow", "floordiv", "mod", "lt", "eq"])
+def test_binary_python_scalars(name, device, rng):
+    fn, ref, ra, rb, is_bool = BINARY[name]
+    a = arr(rng, (33,), *ra)
+    s = 1.75 if name != "pow" else 1.5
+    ta = lam(a, device=device)
+    want_dt = lamina.bool if is_bool else lamina.float32
+    check(fn(ta, s), ref(rounded(a, lamina.float32), s), want_dt, **_tol(name, lamina.float32))
+    b = arr(rng, (33,), 0.5, 3)  # reflected: s <op> tensor
+    check(fn(s, lam(b, device=device)), ref(s, rounded(b, lamina.float32)), want_dt,
+          **_tol(name, lamina.float32))
+
+
+def test_integer_arithmetic(device, rng):
+    a, b = R.ints(rng, (7, 5), -50, 50), R.ints(rng, (7, 5), -7, 8)
+    ta, tb = lam(a, lamina.int64, device), lam(b, lamina.int64, device)
+    check(ta + tb, a + b, lamina.int64)
+    check(ta - tb, a - b, lamina.int64)
+    check(ta * tb, a * b, lamina.int64)
+    check(ta // tb, a // b, lamina.int64)
+    check(ta % tb, a % b, lamina.int64)
+    check(ta // 3, a // 3, lamina.int64)
+    check(ta % -3, a % -3, lamina.int64)
+    check(ta ** 2, a ** 2, lamina.int64)
+    check(2 ** lam(np.arange(10), lamina.int64, device), 2 ** np.arange(10), lamina.int64)
+    check(ta / tb, a / b, lamina.float32)  # true division of ints is float32
+    check(ta.maximum(tb), np.maximum(a, b), lamina.int64)
+    check(ta > tb, a > b, lamina.bool)
+    check(100 - ta, 100 - a, lamina.int64)
+    check(7 // tb, 7 // b, lamina.int64)
+    check(7 % tb, 7 % b, lamina.int64)
+
+
+def test_div_rounding_modes(device):
+    a = lamina.tensor([-7, -3, 3, 7], device=device)
+    check(a.div(2, rounding_mode="floor"), np.array([-4, -2, 1, 3]), lamina.int64)
+    check(a.div(2, rounding_mode="trunc"), np.array([-3, -1, 1, 3]), lamina.int64)
+    f = lamina.tensor([-7.0, -3.0, 3.0, 7.0], device=device)
+    check(f.div(2, rounding_mode="floor"), np.array([-4.0, -2.0, 1.0, 3.0]), lamina.float32)
+    check(f.div(2, rounding_mode="trunc"), np.array([-3.0, -1.0, 1.0, 3.0]), lamina.float32)
+
+
+def test_logical_ops(device, rng):
+    a, b = rng.random((5, 7)) < 0.5, rng.random((5, 7)) < 0.5
+    ta, tb = lam(a, lamina.bool, device), lam(b, lamina.bool, device)
+    check(ta & tb, a & b, lamina.bool)
+    check(ta | tb, a | b, lamina.bool)
+    check(~ta, ~a, lamina.bool)
+    check(lamina.logical_and(ta, tb), a & b, lamina.bool)
+    check(lamina.logical_or(ta, tb), a | b, lamina.bool)
+    check(lamina.logical_not(ta), ~a, lamina.bool)
+    x = arr(rng, (5, 7))
+    x[0, :3] = 0.0
+    check(lamina.logical_and(lam(x, device=device), tb), (x != 0) & b, lamina.bool)
+
+
+# --- type promotion -------------------------------------------------------------------------
+
+F32, F64, I64, B = lamina.float32, lamina.float64, lamina.int64, lamina.bool
+
+
+@pytest.mark.parametrize("a_dt,b,want", [
+    (I64, F32, F32), (F32, F64, F64), (I64, F64, F64), (B, I64, I64), (B, F32, F32),
+    (B, B, B), (I64, I64, I64),
+    (F32, 2, F32), (F32, 2.5, F32), (F64, 2.5, F64), (I64, 2, I64), (I64, 2.5, F32),
+    (B, 2, I64), (B, 2.5, F32), (B, True, B),
+    (F32, ("0d", F64), F32), (I64, ("0d", F32), F32), (I64, ("0d", F64), F32),
+    (F32, ("0d", I64), F32), (B, ("0d", I64), I64), (("0d", F32), ("0d", F64), F64),
+])
+def test_promotion(a_dt, b, want, device):
+    def make(spec):
+        if isinstance(spec, tuple):  # a 0-d tensor: only raises the category, like torch
+            return lamina.ones((), dtype=spec[1], device=device)
+        if isinstance(spec, lamina.dtype):
+            return lamina.ones(3, dtype=spec, device=device)
+        return spec
+    a, bb = make(a_dt), make(b)
+    assert (a + bb).dtype == want
+    assert (a * bb).dtype == want
+    if not isinstance(bb, lamina.Tensor):
+        assert (bb + a).dtype == want
+
+
+def test_promotion_division_and_comparisons(device):
+    i = lamina.tensor([1, 2], device=device)
+    f = lamina.tensor([1.0, 2.0], device=device)
+    d = f.double()
+    assert (i / i).dtype == F32 and (i / 2).dtype == F32 and (2 / i).dtype == F32
+    assert (d / i).dtype == F64
+    for x, y in [(i, f), (f, d), (i, 1.5), (f, 1), (i, i)]:
+        assert (x < y).dtype == B and (x == y).dtype == B and (x >= y).dtype == B
+    check(i + f, np.array([2.0, 4.0]), F32)
+    check(f + d, np.array([2.0, 4.0]), F64)
+    check(i / i, np.array([1.0, 1.0]), F32)
+
+
+# --- where ----------------------------------------------------------------------------------
+
+def test_where(device, rng):
+    c = rng.random((4, 1, 6)) < 0.5
+    a, b = arr(rng, (3, 6)), arr(rng, (4, 3, 1))
+    tc = lam(c, B, device)
+    check(lamina.where(tc, lam(a, device=device), lam(b, device=device)), np.where(c, a, b).astype(np.float32), F32)
+    check(lamina.where(tc, lam(a, device=device), 0.5), np.where(c, rounded(a, F32), 0.5), F32)
+    check(lamina.where(tc, -1.0, lam(b, F64, device)), np.where(c, -1.0, b), F64)
+    check(lamina.where(tc, 1, 0), np.where(c, 1, 0), I64)
+    check(lamina.where(tc, lam(a, I64, device), lam(b, device=device)),
+          np.where(c, a.astype(np.int64), rounded(b, F32)), F32)
+    # non-contiguous condition and operands
+    c2 = rng.random((6, 5)) < 0.5
+    a2, b2 = arr(rng, (6, 5)), arr(rng, (6, 5))
+    for (_, tc2), (_, ta2), (_, tb2) in zip(layouts(c2, B, device), layouts(a2, device=device),
+                                            layouts(b2, device=device)):
+        check(lamina.where(tc2, ta2, tb2), np.where(c2, rounded(a2, F32), rounded(b2, F32)), F32)
+
+
+def test_where_grad(device, rng):
+    c = lam(rng.random((3, 4)) < 0.5, B, device)
+    gradcheck(lambda a, b: lamina.where(c, a, b), arr(rng, (3, 4)), arr(rng, (1, 4)), device=device)
+    gradcheck(lambda a: lamina.where(c, a, 0.0), arr(rng, (3, 4)), device=device)
+
+
+# --- NaN ------------------------------------------------------------------------------------
+
+def test_nan_propagation(device):
+    nan = float("nan")
+    x = lamina.tensor([nan, 1.0, -1.0, nan], device=device)
+    y = lamina.tensor([0.0, nan, 2.0, nan], device=device)
+    want_max = np.array([nan, nan, 2.0, nan])
+    check(lamina.maximum(x, y), want_max, F32)
+    check(lamina.maximum(y, x), want_max, F32)
+    check(lamina.minimum(x, y), np.array([nan, nan, -1.0, nan]), F32)
+    check(x.clamp(-0.5, 0.5), np.array([nan, 0.5, -0.5, nan]), F32)
+    check(x.clamp(min=0.0), np.array([nan, 1.0, 0.0, nan]), F32)
+    check(x.relu(), np.array([nan, 1.0, 0.0, nan]), F32)
+    check(x.sign(), np.array([nan, 1.0, -1.0, nan]), F32)
+    check(x.maximum(lamina.tensor(0.0, device=device)), np.array([nan, 1.0, 0.0, nan]), F32)
+    check(lamina.isnan(x), np.array([True, False, False, True]), B)
+    c = x.clone()
+    c.clamp_(0, 0.5)
+    check(c, np.array([nan, 0.5, 0.0, nan]), F32)
+
+
+# --- in place -------------------------------------------------------------------------------
+
+def _base_and_view(rng, device, dtype=F32):
+    """A (6, 8) tensor, its numpy twin, and a non-contiguous (4, 3) view (rows 1..4, every
+    other column from 1, transposed)."""
+    base = arr(rng, (6, 8), 0.5, 2)
+    t = lam(base, dtype, device)
+    v = t[1:5, 1::2][:, :3].t().t()  # (4, 3), strides (8, 2)
+    nv = (slice(1, 5), slice(1, 7, 2))
+    assert not v.is_contiguous() and v._storage_id == t._storage_id
+    return t, rounded(base, dtype), v, nv
+
+
+@pytest.mark.parametrize("op", ["add_alpha", "sub_alpha", "mul_", "div_", "pow_", "addcmul_",
+                                "addcdiv_", "clamp_", "neg_", "exp_", "sqrt_", "relu_", "abs_",
+                                "fill_", "zero_", "copy_", "add_scalar", "mul_bcast", "iadd", "imul"])
+def test_inplace_into_noncontiguous_view(op, device, rng):
+    t, base, v, nv = _base_and_view(rng, device)
+    o = arr(rng, (4, 3), 0.5, 2)
+    o2 = arr(rng, (4, 3), 0.5, 2)
+    to, to2 = lam(o, device=device), lam(o2, device=device)
+    o, o2 = rounded(o, F32), rounded(o2, F32)
+    cur = base[nv]
+    ops = {
+        "add_alpha": (lambda: v.add_(to, alpha=2.5), cur + 2.5 * o),
+        "sub_alpha": (lambda: v.sub_(to, alpha=-0.5), cur + 0.5 * o),
+        "mul_": (lambda: v.mul_(to), cur * o),
+        "div_": (lambda: v.div_(to), cur / o),
+        "pow_": (lambda: v.pow_(2), cur ** 2),
+        "addcmul_": (lambda: v.addcmul_(to, to2, value=0.5), cur + 0.5 * o * o2),
+        "addcdiv_": (lambda: v.addcdiv_(to, to2, value=-2), cur - 2 * o / o2),
+        "clamp_": (lambda: v.clamp_(0.8, 1.5), np.clip(cur, 0.8, 1.5)),
+        "neg_": (lambda: v.neg_(), -cur),
+        "exp_": (lambda: v.exp_(), np.exp(cur)),
+        "sqrt_": (lambda: v.sqrt_(), np.sqrt(cur)),
+        "relu_": (lambda: v.neg_().relu_(), np.zeros_like(cur)),
+        "abs_": (lambda: v.neg_().abs_(), cur),
+        "fill_": (lambda: v.fill_(3.25), np.full_like(cur, 3.25)),
+        "zero_": (lambda: v.zero_(), np.zeros_like(cur)),
+        "copy_": (lambda: v.copy_(to.t().contiguous().t()), o),
+        "add_scalar": (lambda: v.add_(1.5), cur + 1.5),
+        "mul_bcast": (lambda: v.mul_(lamina.tensor([1.0, 2.0, 3.0], device=device)), cur * [1, 2, 3]),
+    }
+    if op in ("iadd", "imul"):
+        w = v
+        if op == "iadd":
+            w += to
+            want = cur + o
+        else:
+            w *= to
+            want = cur * o
+        assert w is v  # no grad involved: a true in-place update
+    else:
+        fn, want = ops[op]
+        assert fn() is v
+    expect = base.copy()
+    expect[nv] = want
+    check(t, expect, F32, msg=op)  # the view's elements changed, nothing else did
+    check(v, want, F32)
+
+
+def test_inplace_dtype_rules(device):
+    i = lamina.tensor([1, 2, 3], device=device)
+    with pytest.raises(TypeError, match=r"^\[add_\]"):
+        i.add_(1.5)  # float result can't be written into int64
+    with pytest.raises(TypeError, match=r"^\[div_\]"):
+        i.div_(2)
+    with pytest.raises(TypeError, match=r"^\[mul_\]"):
+        i.mul_(lamina.tensor([1.0, 2.0, 3.0], device=device))
+    with pytest.raises(TypeError, match=r"^\[exp_\]"):
+        i.exp_()
+    with pytest.raises(ValueError, match=r"^\[add_\]"):
+        lamina.ones(3, device=device).add_(lamina.ones(2, 3, device=device))
+    i.mul_(2)
+    check(i, np.array([2, 4, 6]), I64)
+    f = lamina.ones(3, device=device)
+    f.add_(lamina.tensor([1, 2, 3], device=device))  # int into float is fine
+    check(f, np.array([2.0, 3.0, 4.0]), F32)
+    d = lamina.ones(2, dtype=F64, device=device)
+    d.add_(lamina.tensor([1e-12, 0.0], dtype=F64, device=device))
+    assert d.dtype == F64 and d[0].item() == 1.0 + 1e-12
+
+
+def test_inplace_self_aliasing(device, rng):
+    x = arr(rng, (5, 5))
+    t = lam(x, device=device)
+    t.add_(t)
+    check(t, 2 * rounded(x, F32), F32)
+    t = lam(x, device=device)
+    t.mul_(t.t().contiguous())
+    check(t, rounded(x, F32) * rounded(x, F32).T, F32)
+
+
+# --- gradients ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", DIFFERENTIABLE)
+def test_binary_grad(name, device, rng):
+    fn = BINARY[name][0]
+    a, b = arr(rng, (3, 4), *BINARY[name][2]), arr(rng, (3, 4), *BINARY[name][3])
+    gradcheck(fn, a, b, device=device)
+
+
+@pytest.mark.parametrize("name", DIFFERENTIABLE)
+def test_binary_grad_broadcasting(name, device, rng):
+    fn = BINARY[name][0]
+    _, _, ra, rb, _ = BINARY[name]
+    for sa, sb in [((2, 3, 4), (4,)), ((3, 1), (1, 5)), ((), (2, 3)), ((2, 1, 3), (2, 4, 1))]:
+        gradcheck(fn, arr(rng, sa, *ra), arr(rng, sb, *rb), device=device)
+
+
+def test_scalar_operand_grads(device, rng):
+    for fn in [lambda a: a + 2, lambda a: 2 - a, lambda a: a * -3, lambda a: 3 / a,
+               lambda a: a / 3, lambda a: a ** 3, lambda a: a ** -1.5, lambda a: 2.5 ** a,
+               lambda a: a.maximum(lamina.tensor(1.0, dtype=F64, device=device)),
+               lambda a: lamina.square(a), lambda a: a - a * a]:
+        gradcheck(fn, arr(rng, (2, 5), 0.2, 3), device=device)
+
+
+def test_grad_of_mixed_dtypes(device, rng):
+    """A float32 leaf used with a float64 tensor gets a float32 gradient of the right value."""
+    a = lam(arr(rng, (4,)), F32, device, requires_grad=True)
+    b = lam(arr(rng, (4,)), F64, device)
+    (a * b).sum().backward()
+    assert a.grad.dtype == F32
+    check(a.grad, rounded(to_np(b), F32), F32)
+
+
+def test_inplace_ops_refuse_tensors_that_require_grad(device):
+    x = lamina.ones(3, device=device, requires_grad=True)
+    for fn in [lambda: x.add_(1), lambda: x.mul_(2), lambda: x.clamp_(0, 1), lambda: x.exp_(),
+               lambda: x.fill_(0), lambda: x.copy_(lamina.zeros(3, device=device))]:
+        with pytest.raises(RuntimeError, match=r"^\[\w+\] in-place"):
+            fn()
+    with lamina.no_grad():
+        x.add_(1)
+    check(x.detach(), np.full(3, 2.0), F32)
