@@ -120,8 +120,9 @@ def format_info(info: dict) -> str:
         lines.append(f"  {'cuda':<{width}}unavailable: {cuda['reason']}")
     th = info["threads"]
     lines.append("threads:")
-    lines.append(f"  {'num_threads':<{width}}{th['num_threads']}  (OMP_NUM_THREADS={th['OMP_NUM_THREADS'] or 'unset'};"
-                 " change with lamina.set_num_threads)")
+    omp = th["OMP_NUM_THREADS"] or "unset"
+    lines.append(f"  {'num_threads':<{width}}{th['num_threads']}  (OMP_NUM_THREADS={omp}; "
+                 "change with lamina.set_num_threads)")
     lines.append("environment:")
     lines.append(f"  {'python':<{width}}{info['python']}")
     for name, ver in info["packages"].items():

@@ -98,8 +98,11 @@ def from_dlpack(ext):
             cap = ext.__dlpack__(max_version=(1, 0), **kwargs)
         except TypeError:
             cap = ext.__dlpack__(**kwargs)
-    else:
+    elif type(ext).__name__ == "PyCapsule":
         cap = ext
+    else:
+        raise TypeError(f"[from_dlpack] expected an object with __dlpack__ or a DLPack capsule, "
+                        f"got {type(ext).__name__}")
     return _C.from_dlpack_capsule(cap)
 
 

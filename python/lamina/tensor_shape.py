@@ -72,15 +72,22 @@ def min(self, dim=None, keepdim=False):
 
 
 def argmax(self, dim=None, keepdim=False):
-    if dim is None:
-        return _C.max_dim(_C.reshape(self, [-1]), 0, False, True)[1]
-    return _C.max_dim(self, dim, keepdim, True)[1]
+    return _arg_extreme(self, dim, keepdim, True)
 
 
 def argmin(self, dim=None, keepdim=False):
-    if dim is None:
-        return _C.max_dim(_C.reshape(self, [-1]), 0, False, False)[1]
-    return _C.max_dim(self, dim, keepdim, False)[1]
+    return _arg_extreme(self, dim, keepdim, False)
+
+
+def _arg_extreme(self, dim, keepdim, is_max):
+    op = "argmax" if is_max else "argmin"
+    if dim is None:  # over all elements (keepdim does not apply)
+        x, dim, keepdim = _C.reshape(self, [-1]), 0, False
+    else:
+        x, dim = self, _wrap(dim, self.ndim, op)
+    if x.ndim and x.shape[dim] == 0:
+        raise ValueError(f"[{op}] cannot reduce over a dimension of size 0 (shape {self.shape})")
+    return _C.max_dim(x, dim, keepdim, is_max)[1]
 
 
 def all(self, dim=None, keepdim=False):
@@ -350,7 +357,11 @@ def _advanced_put(x, dims, idx, value):
     lin, flat_shape, out_shape, d0 = _linear_index(x, dims, idx, "setitem")
     n, block = lin.numel(), flat_shape[d0]
     work = _dt.int64 if x.dtype == _dt.bool_ else x.dtype  # index_add has no bool kernel
-    v = _C.cast(_C.contiguous(_C.expand(value, out_shape)), work)
+    try:
+        v = _C.cast(_C.contiguous(_C.expand(value, out_shape)), work)
+    except ValueError:
+        raise ValueError(f"[setitem] cannot assign a value of shape {value.shape} to "
+                         f"{tuple(out_shape)} indexed elements") from None
     v = _C.reshape(v, flat_shape[:d0] + [n] + flat_shape[d0 + 1:])
     src = _C.index_add(_C.full(flat_shape, 0.0, work, x.device), d0, lin, v)
     count = _C.index_add(_C.full([block], 0.0, _dt.int64, x.device), 0, lin,
@@ -386,8 +397,12 @@ def __setitem__(self, idx, value):
         value = _C.squeeze(value, [0])
     if tensor_idx:
         _advanced_put(target, tensor_dims, tensor_idx, value)
-    else:
+        return
+    try:
         _C.copy_(target, value)
+    except ValueError:
+        raise ValueError(f"[setitem] cannot assign a value of shape {value.shape} to a region "
+                         f"of shape {target.shape}") from None
 
 
 # --- linear algebra ------------------------------------------------------------------------

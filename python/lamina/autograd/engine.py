@@ -79,6 +79,9 @@ def _run_node(node: Node, buf, retain_graph):
             t = ref()
             if t is not None and buf[i] is not None:
                 t.grad = _C.clone(buf[i]) if t.grad is None else _C.add(t.grad, buf[i])
+    if node.out_meta is not None and None in buf:  # unused outputs send zeros, like torch
+        buf = [_C.full(list(m[0]), 0.0, m[1], m[2]) if g is None and m[1].is_floating_point
+               else g for g, m in zip(buf, node.out_meta)]
     grads_in = node.fn.backward(node, *buf)
     if not isinstance(grads_in, tuple):
         grads_in = (grads_in,)

@@ -44,6 +44,7 @@ class Node(Context):
     tensor itself for a leaf that requires grad, or None."""
 
     retained = None  # {output_nr: weakref to a non-leaf tensor that retains grad}
+    out_meta = None  # multi-output nodes: (shape, dtype, device) of each output
 
     def __init__(self, fn):
         self.fn = fn
@@ -97,6 +98,7 @@ class Function:
         out = cls.forward(node, *args)
         if isinstance(out, tuple):
             node.n_outputs = len(out)
+            node.out_meta = [(o.shape, o.dtype, o.device) for o in out]
             for i, o in enumerate(out):
                 if o.is_floating_point():
                     o._requires_grad = True

@@ -141,6 +141,8 @@ class Row:
     lamina_reps: int = 0
     peer_reps: int = 0
     noisy: bool = False                     # other processes were busy while one of the two ran
+    lamina_rounds: Optional[list] = None    # per-round medians (the times above are their median)
+    peer_rounds: Optional[list] = None
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -157,7 +159,9 @@ def make_row(suite: str, case: dict, peer: str, lamina: Optional[dict], other: O
                lamina_time=lt, peer_time=pt, ratio=ratio,
                lamina_throughput=throughput(unit, work, lt), peer_throughput=throughput(unit, work, pt),
                status=status, note=case.get("note", ""),
-               lamina_reps=(lamina or {}).get("reps", 0), peer_reps=(other or {}).get("reps", 0))
+               lamina_reps=(lamina or {}).get("reps", 0), peer_reps=(other or {}).get("reps", 0),
+               lamina_rounds=(lamina or {}).get("round_times_s"),
+               peer_rounds=(other or {}).get("round_times_s"))
 
 
 def geomean(values) -> Optional[float]:
@@ -390,7 +394,8 @@ def git_commit(root: Optional[Path] = None) -> dict:
             return {"commit": "unknown", "dirty": None}
         st = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
                             capture_output=True, text=True, timeout=10)
-        return {"commit": sha.stdout.strip(), "dirty": bool(st.stdout.strip()) if st.returncode == 0 else None}
+        dirty = bool(st.stdout.strip()) if st.returncode == 0 else None
+        return {"commit": sha.stdout.strip(), "dirty": dirty}
     except (OSError, subprocess.SubprocessError):
         return {"commit": "unknown", "dirty": None}
 
