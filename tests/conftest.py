@@ -1,6 +1,7 @@
 """Shared fixtures: the device every op test runs on, and a per-test seeded numpy Generator."""
 from __future__ import annotations
 
+import os
 import zlib
 
 import numpy as np
@@ -20,8 +21,10 @@ def device(request):
 
 @pytest.fixture
 def rng(request):
-    """A numpy Generator seeded from the test's id: fresh inputs per test, reproducible runs."""
-    return np.random.default_rng(zlib.crc32(request.node.nodeid.encode()))
+    """A numpy Generator seeded from the test's id: fresh inputs per test, reproducible runs.
+    LAMINA_TEST_SEED=<int> mixes in another seed (run the suite with several to fuzz)."""
+    extra = int(os.environ.get("LAMINA_TEST_SEED", "0"))
+    return np.random.default_rng([zlib.crc32(request.node.nodeid.encode()), extra])
 
 
 @pytest.fixture(autouse=True)

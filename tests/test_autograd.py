@@ -236,6 +236,45 @@ def test_inplace_on_tensor_requiring_grad_raises(device):
     check(x.grad, np.ones(3), F32)
 
 
+def test_inplace_change_of_a_saved_tensor_is_detected(device):
+    """Writing into a tensor that backward still needs would give a wrong gradient silently."""
+    x = lamina.ones(3, device=device, requires_grad=True)
+    w = lamina.full((3,), 2.0, device=device)
+    y = (x * w).sum()  # saves w
+    w.add_(1)
+    with pytest.raises(RuntimeError, match=r"^\[backward\].*modified by an in-place"):
+        y.backward()
+    x2 = lamina.ones(3, device=device, requires_grad=True)
+    y2 = (x2 * x2).sum()
+    with lamina.no_grad():
+        x2.mul_(3)  # the leaf itself, behind no_grad
+    with pytest.raises(RuntimeError, match="in-place"):
+        y2.backward()
+    x3 = lamina.ones(3, device=device, requires_grad=True)
+    e = x3.exp()  # exp saves its output
+    s = e.sum()
+    e.detach()[0] = 5.0  # through an alias
+    with pytest.raises(RuntimeError, match="in-place"):
+        s.backward()
+    x4 = lamina.ones(3, device=device, requires_grad=True)
+    w4 = lamina.full((3,), 2.0, device=device)
+    y4 = (x4 * w4).sum()
+    w4.clone().add_(1)  # writes elsewhere are fine
+    y4.backward()
+    check(x4.grad, np.full(3, 2.0), F32)
+
+
+def test_setitem_of_a_tensor_requiring_grad_is_refused(device):
+    x = lamina.zeros(3, device=device)
+    y = lamina.ones(1, device=device, requires_grad=True) * 2
+    with pytest.raises(RuntimeError, match=r"^\[setitem\].*gradient"):
+        x[0] = y  # the gradient to y would be dropped silently
+    x[0] = y.detach()
+    with lamina.no_grad():
+        x[1] = y
+    check(x, np.array([2.0, 2.0, 0.0]), F32)
+
+
 def test_views_and_slices_route_gradients(device, rng):
     xv = arr(rng, (4, 6))
     x = lam(xv, F64, device, requires_grad=True)

@@ -81,7 +81,6 @@ def _binary_ref(name, a, b, dtype):
 
 
 def _tol(name, dtype):
-    # floor-based ops can land one unit away when a/b rounds onto an integer in float32
     return dict(rtol=1e-5, atol=1e-5) if dtype == lamina.float32 else {}
 
 
@@ -228,6 +227,42 @@ def test_integer_arithmetic(device, rng):
     check(100 - ta, 100 - a, lamina.int64)
     check(7 // tb, 7 // b, lamina.int64)
     check(7 % tb, 7 % b, lamina.int64)
+
+
+def test_floordiv_and_mod_are_exact(device):
+    big = np.array([2**24 + 1, -(2**24 + 1), 2**53 - 1, -(2**40) - 3, 7, -7])
+    d = np.array([3, 3, 10, -7, -2, 2])
+    tb, td = lam(big, I64, device), lam(d, I64, device)
+    check(tb // td, big // d, I64)  # no float round trip: exact beyond 2**24
+    check(tb % td, big % d, I64)
+    check(tb // 5, big // 5, I64)
+    trunc = [(abs(int(x)) // abs(int(y))) * (1 if (x < 0) == (y < 0) else -1) for x, y in zip(big, d)]
+    check(tb.div(td, rounding_mode="trunc"), np.array(trunc), I64)
+    check(tb.div(td, rounding_mode="floor"), big // d, I64)
+    # floats follow Python: computed from the exact remainder
+    a = np.array([7.0, -7.0, 5.3, -5.3, 0.5, -0.5, 5.0, -5.0, 1e10 + 0.5])
+    b = np.array([0.1, 0.1, 2.0, -2.0, 3.0, 3.0, np.inf, np.inf, 3.0])
+    ta, tbb = lam(a, F64, device), lam(b, F64, device)
+    check(ta // tbb, np.floor_divide(a, b), F64, rtol=0, atol=0)
+    check(ta % tbb, np.mod(a, b), F64, rtol=0, atol=0)
+    assert (lamina.tensor(7.0, dtype=F64, device=device) // 0.1).item() == 7.0 // 0.1 == 69.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.array([1.0, -1.0, 0.0])
+        check(lam(z, F64, device) // 0.0, z // 0.0, F64)
+    for fn, op in [(lambda: tb // 0, "floordiv"), (lambda: tb % lamina.zeros_like(tb), "remainder"),
+                   (lambda: 5 // lamina.tensor([1, 0], device=device), "floordiv")]:
+        with pytest.raises(RuntimeError, match=rf"^\[{op}\] integer division by zero"):
+            fn()
+
+
+def test_add_sub_alpha(device, rng):
+    a, b = arr(rng, (4, 5)), arr(rng, (5,))
+    ta, tb = lam(a, F64, device), lam(b, F64, device)
+    check(ta.add(tb, alpha=2.5), a + 2.5 * b, F64)
+    check(lamina.sub(ta, tb, alpha=-3), a + 3 * b, F64)
+    check(ta.add(1.5, alpha=2), a + 3.0, F64)
+    check(ta.sub(2, alpha=0.25), a - 0.5, F64)
+    gradcheck(lambda x, y: x.sub(y, alpha=0.5), a, b, device=device)
 
 
 def test_div_rounding_modes(device):
@@ -476,3 +511,45 @@ def test_inplace_ops_refuse_tensors_that_require_grad(device):
     with lamina.no_grad():
         x.add_(1)
     check(x.detach(), np.full(3, 2.0), F32)
+
+
+def test_inplace_overlap_is_refused(device):
+    x = lamina.ones(4, 3, device=device)
+    with pytest.raises(RuntimeError, match=r"^\[add_\].*overlap"):
+        x.add_(x[0])  # later rows would read the already updated first row
+    a = lamina.arange(6.0, device=device)
+    with pytest.raises(RuntimeError, match=r"^\[copy_\].*overlap"):
+        a[1:].copy_(a[:-1])
+    m = lamina.arange(9.0, device=device).reshape(3, 3)
+    with pytest.raises(RuntimeError, match=r"^\[mul_\].*overlap"):
+        m.mul_(m.t())
+    e = lamina.ones(1, device=device).expand(3)
+    for fn, op in [(lambda: e.add_(1), "add_"), (lambda: e.exp_(), "exp_"),
+                   (lambda: e.copy_(lamina.tensor([1.0, 2.0, 3.0], device=device)), "copy_")]:
+        with pytest.raises(RuntimeError, match=rf"^\[{op}\].*single memory location"):
+            fn()
+    check(a, np.arange(6.0), F32)  # refused calls wrote nothing
+    check(x, np.ones((4, 3)), F32)
+    # allowed: exact aliases, interleaved views, and filling an expanded tensor with one value
+    a.add_(a)
+    check(a, 2 * np.arange(6.0), F32)
+    a[::2].copy_(a[1::2])
+    check(a, np.array([2.0, 2.0, 6.0, 6.0, 10.0, 10.0]), F32)
+    e.fill_(5.0)
+    check(e, np.full(3, 5.0), F32)
+
+
+@pytest.mark.parametrize("shape", [(300, 257), (3, 129, 257)])
+def test_large_noncontiguous_runs_in_parallel(shape, device, rng):
+    """Big enough for the thread pool to split the work mid-row of a strided layout."""
+    a, b = arr(rng, shape), arr(rng, shape)
+    ta = lam(np.ascontiguousarray(np.swapaxes(a, 0, -1)), F64, device).transpose(0, -1)
+    tb = lam(b, F64, device)[..., :]
+    assert not ta.is_contiguous()
+    check(ta * tb + 1.5, a * b + 1.5, F64)
+    check(ta.exp(), np.exp(a), F64)
+    check(lamina.where(ta > tb, ta, tb), np.maximum(a, b), F64)
+    check(ta.float(), a.astype(np.float32), F32)
+    c = lam(np.ascontiguousarray(np.swapaxes(a, 0, -1)), F64, device)
+    c.transpose(0, -1).mul_(tb)
+    check(c.transpose(0, -1), a * b, F64)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 import lamina
@@ -27,6 +28,12 @@ CASES = [
     ("full", ValueError, lambda: lamina.full((2, -1), 1.0)),
     ("rand", ValueError, lambda: lamina.rand(-2)),
     ("randn", ValueError, lambda: lamina.randn(3, -1)),
+    ("zeros", ValueError, lambda: lamina.zeros(2**62)),  # byte count past int64
+    ("zeros", ValueError, lambda: lamina.zeros(2**64)),
+    ("empty", ValueError, lambda: lamina.empty(2**40, 2**40)),
+    ("rand", ValueError, lambda: lamina.rand(2**62)),
+    ("expand", ValueError, lambda: lamina.ones(1, 1).expand(2**40, 2**40)),
+    ("reshape", ValueError, lambda: lamina.zeros(0).reshape(2**62, 4)),
     ("zeros", TypeError, lambda: lamina.zeros(2.5)),
     ("zeros", TypeError, lambda: lamina.zeros("3")),
     ("arange", ValueError, lambda: lamina.arange(0, 10, 0)),
@@ -49,6 +56,8 @@ CASES = [
     ("manual_seed", TypeError, lambda: lamina.manual_seed(1.5)),
     ("tensor", ValueError, lambda: lamina.tensor([[1.0, 2.0], [3.0]])),
     ("tensor", TypeError, lambda: lamina.tensor([object()])),
+    ("tensor", ValueError, lambda: lamina.tensor(2**63)),  # would wrap to -2**63
+    ("tensor", ValueError, lambda: lamina.tensor(np.array([2**64 - 1], dtype=np.uint64))),
     ("dtype", TypeError, lambda: lamina.zeros(2, dtype="complex64")),
     ("dtype", TypeError, lambda: lamina.zeros(2, dtype=object)),
     ("device", ValueError, lambda: lamina.zeros(2, device="tpu")),
@@ -122,9 +131,17 @@ CASES = [
     ("exp", TypeError, lambda: _t(3, dtype=B).exp()),
     ("pow", ValueError, lambda: lamina.tensor([2, 3]) ** -1),
     ("pow", ValueError, lambda: lamina.tensor([2, 3]) ** lamina.tensor([1, -2])),
+    ("floordiv", RuntimeError, lambda: lamina.tensor([4, 2]) // lamina.tensor([1, 0])),
+    ("remainder", RuntimeError, lambda: lamina.tensor([4, 2]) % 0),
+    ("floordiv", ValueError, lambda: _t(3) // _t(2)),
+    ("remainder", ValueError, lambda: _t(3) % _t(2)),
     ("clamp", ValueError, lambda: _t(3).clamp()),
+    ("clamp_", TypeError, lambda: _t(3, dtype=I64).clamp_(0.5, 2)),
     ("gelu", ValueError, lambda: _t(3).gelu(approximate="tanh")),
     ("div", ValueError, lambda: _t(3).div(2, rounding_mode="round")),
+    ("add_", RuntimeError, lambda: (lambda x: x.add_(x[0]))(_t(4, 3))),
+    ("copy_", RuntimeError, lambda: (lambda x: x[1:].copy_(x[:-1]))(_t(4))),
+    ("exp_", RuntimeError, lambda: _t(1).expand(3).exp_()),
     ("where", TypeError, lambda: lamina.where(_t(3), _t(3), _t(3))),
     ("where", ValueError, lambda: lamina.where(_t(3, dtype=B), _t(3), _t(4))),
     ("where", ValueError, lambda: lamina.where(_t(5, dtype=B), _t(3), _t(3))),

@@ -235,3 +235,15 @@ def test_torch_values_agree():
     t = lamina.from_dlpack(x)
     check(t.exp().sum(1), torch.exp(x).sum(1).numpy(), F64)
     check(t @ t.t(), (x @ x.t()).numpy(), F64)
+
+
+def test_read_only_memory_is_not_shared():
+    a = np.frombuffer(b"\x00" * 24, dtype=np.float64)  # immutable bytes underneath
+    assert not a.flags.writeable
+    for fn in (lamina.from_dlpack, lamina.from_numpy, lambda x: lamina.asarray(x, copy=False)):
+        with pytest.raises(ValueError, match=r"^\[from_dlpack\] .*read-only"):
+            fn(a)
+    t = lamina.asarray(a)  # falls back to a copy
+    t[0] = 5.0
+    assert a[0] == 0.0 and t[0].item() == 5.0
+    assert lamina.tensor(a).tolist() == [0.0, 0.0, 0.0]

@@ -134,6 +134,20 @@ def test_views_share_storage(name, device, rng):
     check(t, expect, F64, msg=name)
 
 
+def test_repeat_flatten_unflatten(device, rng):
+    a = arr(rng, (2, 3))
+    t = lam(a, F64, device)
+    for reps in [(2, 1), (1, 3), (2, 2), (3, 1, 2), (1, 1)]:
+        check(t.repeat(*reps), np.tile(a, reps), F64)
+    check(t.t().repeat(2, 2), np.tile(a.T, (2, 2)), F64)
+    check(lamina.tensor(3.0, device=device).repeat(4), np.full(4, 3.0), F32)
+    assert lamina.ones(()).flatten().shape == (1,)
+    assert lamina.ones(2, 0, 3).flatten().shape == (0,) and lamina.ones(2, 0, 3).flatten(1).shape == (2, 0)
+    check(lamina.flatten(t.t(), 0, -1), a.T.reshape(-1), F64)
+    assert t.reshape(2, 3, 1).flatten(1, 2).shape == (2, 3)
+    check(t.reshape(6).unflatten(0, (3, -1)), a.reshape(3, 2), F64)
+
+
 def test_split_chunk_unbind_cover_everything(rng):
     base = arr(rng, (7, 10))
     t = lam(base, F64)
@@ -496,3 +510,31 @@ def test_setitem_refuses_tensors_requiring_grad():
     x = lamina.ones(3, requires_grad=True)
     with pytest.raises(RuntimeError, match=r"^\[setitem\]"):
         x[0] = 2.0
+
+
+def test_setitem_from_an_overlapping_view(device):
+    t = lamina.arange(6.0, device=device)
+    n = np.arange(6.0)
+    t[1:] = t[:-1]  # numpy semantics: the right side is read before anything is written
+    n[1:] = n[:-1].copy()
+    check(t, n, F32)
+
+
+@pytest.mark.parametrize("name", [n for n in VIEWS if n != "slice_empty"])
+def test_view_grads(name, device, rng):
+    from reference import gradcheck
+    fn = VIEWS[name][0]
+    gradcheck(lambda t: fn(t) * 1.0, arr(rng, (4, 5, 6)), device=device, eps=1e-6)
+
+
+def test_copy_grads(device, rng):
+    from reference import gradcheck
+    gradcheck(lambda t: t.t().contiguous(), arr(rng, (3, 4)), device=device)
+    gradcheck(lambda t: t[:, ::2].clone(), arr(rng, (3, 4)), device=device)
+    gradcheck(lambda t: t.repeat(2, 1, 3), arr(rng, (3, 4)), device=device)
+    x = lam(arr(rng, (3, 4)), F64, device, requires_grad=True)
+    w = arr(rng, (3, 4))
+    (x.float() * lam(w, F32, device)).sum().backward()  # the cast sends the gradient back as f64
+    assert x.grad.dtype == F64
+    check(x.grad, rounded(w, F32), F64, rtol=1e-7, atol=1e-7)
+    gradcheck(lambda t: t.reshape(2, 6).t().reshape(12), arr(rng, (3, 4)), device=device)

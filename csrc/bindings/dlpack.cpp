@@ -131,6 +131,9 @@ Tensor from_capsule(py::capsule cap) {
     auto* mt = static_cast<DLManagedTensorVersioned*>(PyCapsule_GetPointer(c, "dltensor_versioned"));
     LAMINA_CHECK(mt->version.major == 1, ValueError, "[from_dlpack] unsupported DLPack version ",
                  mt->version.major, ".", mt->version.minor);
+    // lamina tensors are always writable: sharing read-only memory would let writes corrupt it
+    LAMINA_CHECK(!(mt->flags & LAMINA_DLPACK_FLAG_READ_ONLY), ValueError,
+                 "[from_dlpack] the producer's memory is read-only; copy it (lamina.tensor(x))");
     Tensor t = import_dl(mt->dl_tensor, [mt] {
       if (mt->deleter) mt->deleter(mt);
     });

@@ -128,6 +128,8 @@ void init_ops(py::module_& m) {
     });
   }
   m.def("where", &ops::where, GIL());
+  m.def("floor_divide", &ops::floor_divide, GIL());
+  m.def("remainder", &ops::remainder, GIL());
   m.def("cast", &ops::cast, GIL());
 
   // reductions

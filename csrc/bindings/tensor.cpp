@@ -147,6 +147,7 @@ void init_tensor(py::module_& m) {
       .def_property_readonly("device", &Tensor::device)
       .def_property_readonly("ndim", &Tensor::dim)
       .def_property_readonly("_storage_nbytes", [](const Tensor& t) { return t.storage()->nbytes; })
+      .def_property_readonly("_version", [](const Tensor& t) { return t.storage()->version; })
       .def_property_readonly("_storage_id",
                              [](const Tensor& t) {
                                return reinterpret_cast<uintptr_t>(t.storage()->data.get());

@@ -9,11 +9,19 @@ void throw_dtype_error(const char* op, DType dt, const char* expected) {
   throw TypeError(str_cat("[", op, "] expected ", expected, ", got ", dtype_name(dt)));
 }
 
-int64_t shape_numel(const Shape& shape) {
+int64_t checked_numel(const char* op, const Shape& shape) {
   int64_t n = 1;
-  for (int64_t s : shape) n *= s;
+  bool overflow = false;
+  for (int64_t s : shape) {
+    if (s == 0) return 0;
+    overflow |= __builtin_mul_overflow(n, s, &n);
+  }
+  LAMINA_CHECK(!overflow, ValueError, "[", op, "] shape ", shape_str(shape),
+               " has more than 2**63 - 1 elements");
   return n;
 }
+
+int64_t shape_numel(const Shape& shape) { return checked_numel("numel", shape); }
 
 Shape contiguous_strides(const Shape& shape) {
   Shape st(shape.size());
@@ -42,7 +50,9 @@ Tensor Tensor::empty(const Shape& shape, DType dt, Device dev) {
   for (int64_t s : shape)
     LAMINA_CHECK(s >= 0, ValueError, "[empty] negative dimension in shape ", shape_str(shape));
   auto st = std::make_shared<Storage>();
-  st->nbytes = shape_numel(shape) * lamina::itemsize(dt);
+  LAMINA_CHECK(!__builtin_mul_overflow(checked_numel("empty", shape), lamina::itemsize(dt),
+                                       &st->nbytes),
+               ValueError, "[empty] shape ", shape_str(shape), " needs more than 2**63 bytes");
   st->device = dev;
   st->data = dev.is_cpu() ? cpu_allocate(st->nbytes) : cuda::allocate(st->nbytes, dev.index);
   return Tensor(std::move(st), shape, contiguous_strides(shape), 0, dt);

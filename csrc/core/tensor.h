@@ -17,6 +17,7 @@ struct Storage {
   std::shared_ptr<void> data;  // deleter frees host/device memory or releases a DLPack owner
   int64_t nbytes = 0;
   Device device;
+  int64_t version = 0;  // bumped by every in-place write; autograd checks saved tensors with it
 };
 
 class Tensor {
@@ -60,6 +61,7 @@ class Tensor {
 };
 
 Shape contiguous_strides(const Shape& shape);
-int64_t shape_numel(const Shape& shape);
+int64_t shape_numel(const Shape& shape);  // ValueError past 2**63 - 1 elements
+int64_t checked_numel(const char* op, const Shape& shape);  // same, naming op
 
 }  // namespace lamina

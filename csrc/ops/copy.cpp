@@ -1,4 +1,5 @@
 // Copies: strided and broadcasting copy_ with dtype conversion, on one device or across.
+#include <algorithm>
 #include <cstring>
 
 #include "dispatch.h"
@@ -14,6 +15,47 @@ void check_same_device(const char* op, std::initializer_list<const Tensor*> ts) 
                  "] expected all tensors on the same device, got ", first->device().str(),
                  " and ", t->device().str());
   }
+}
+
+namespace {
+
+// Sorted by stride, the dims of size > 1 tile memory without gaps or repeats.
+bool non_overlapping_and_dense(const Tensor& t) {
+  std::vector<int64_t> dims;
+  for (int64_t d = 0; d < t.dim(); ++d)
+    if (t.shape()[d] != 1) dims.push_back(d);
+  std::sort(dims.begin(), dims.end(),
+            [&](int64_t a, int64_t b) { return t.strides()[a] < t.strides()[b]; });
+  int64_t expected = 1;
+  for (int64_t d : dims) {
+    if (t.strides()[d] != expected) return false;
+    expected *= t.shape()[d];
+  }
+  return true;
+}
+
+}  // namespace
+
+void check_no_internal_overlap(const char* op, const Tensor& out) {
+  for (int64_t d = 0; d < out.dim(); ++d)
+    LAMINA_CHECK(out.shape()[d] <= 1 || out.strides()[d] != 0, std::runtime_error, "[", op,
+                 "] more than one element of the written-to tensor ", shape_str(out.shape()),
+                 " refers to a single memory location (an expanded tensor?); clone() it first");
+}
+
+void check_no_partial_overlap(const char* op, const Tensor& out, const Tensor& in) {
+  if (out.numel() == 0 || in.numel() == 0 || out.device() != in.device()) return;
+  // Only dense layouts have a memory range that is exactly their elements (torch: "too hard"
+  // otherwise, e.g. x[::2] against x[1::2], which interleave without touching).
+  if (!non_overlapping_and_dense(out) || !non_overlapping_and_dense(in)) return;
+  auto a0 = reinterpret_cast<uintptr_t>(out.raw()), b0 = reinterpret_cast<uintptr_t>(in.raw());
+  uintptr_t a1 = a0 + out.numel() * out.itemsize(), b1 = b0 + in.numel() * in.itemsize();
+  if (a1 <= b0 || b1 <= a0) return;
+  bool same = a0 == b0 && out.shape() == in.shape() && out.strides() == in.strides() &&
+              out.itemsize() == in.itemsize();
+  LAMINA_CHECK(same, std::runtime_error, "[", op, "] the written-to tensor ",
+               shape_str(out.shape()), " and an input ", shape_str(in.shape()),
+               " partly overlap in memory; clone() the input first");
 }
 
 namespace {
@@ -47,6 +89,9 @@ void memcpy_across(const Tensor& dst, const Tensor& src) {  // both contiguous, 
 
 void copy_(const Tensor& dst, const Tensor& src) {
   broadcast_strides("copy_", src, dst.shape());  // validates the shapes
+  if (src.numel() != 1) check_no_internal_overlap("copy_", dst);  // one value: fill_ is fine
+  check_no_partial_overlap("copy_", dst, src);
+  bump_version(dst);
   if (dst.device() == src.device()) {
     copy_same_device(dst, src);
     return;

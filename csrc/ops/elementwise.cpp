@@ -105,6 +105,8 @@ void unary_(UnaryOp op, const Tensor& x, double p0, double p1) {
   LAMINA_CHECK(!(unary_needs_float(op) && !is_floating(x.dtype())) && x.dtype() != DType::Bool,
                TypeError, "[", unary_name(op), "_] cannot write the result in place into a ",
                dtype_name(x.dtype()), " tensor");
+  check_no_internal_overlap((std::string(unary_name(op)) + "_").c_str(), x);
+  bump_version(x);
   Geometry g = make_geometry(unary_name(op), x.shape(), {&x.strides(), &x.strides()});
   if (g.numel > 0) LAMINA_KERNEL(x.device(), unary, op, x.dtype(), g, x.raw(), x.raw(), p0, p1);
 }
@@ -142,7 +144,11 @@ void binary_(BinaryOp op, const Tensor& a, const Tensor& b) {
   LAMINA_CHECK(shape == a.shape(), ValueError, "[", name, "_] shape ", shape_str(b.shape()),
                " broadcasts the in-place target ", shape_str(a.shape()), " to ",
                shape_str(shape));
+  std::string iname = std::string(name) + "_";
+  check_no_internal_overlap(iname.c_str(), a);
+  check_no_partial_overlap(iname.c_str(), a, b);
   Tensor bc = b.dtype() == a.dtype() ? b : cast(b, a.dtype());
+  bump_version(a);
   run_binary(op, a, a, bc, a.dtype());
 }
 
@@ -150,6 +156,62 @@ void binary_scalar_(BinaryOp op, const Tensor& a, double s, bool s_is_float) {
   // the scalar takes the tensor's dtype unless it is of a higher category (binary_ rejects that)
   DType st = is_floating(a.dtype()) ? a.dtype() : (s_is_float ? DType::Float32 : DType::Int64);
   binary_(op, a, scalar_tensor(s, st, a.device()));
+}
+
+namespace {
+
+// Integer division by zero raises, like torch (the kernels would quietly give 0).
+void check_int_divisor(const char* op, const Tensor& b) {
+  if (b.numel() == 0) return;
+  Tensor zero = binary_scalar(BinaryOp::Eq, b, 0, false, false);
+  LAMINA_CHECK(item(amax(cast(zero, DType::Int64), {}, false, true)) == 0, std::runtime_error,
+               "[", op, "] integer division by zero");
+}
+
+}  // namespace
+
+Tensor floor_divide(const Tensor& a, const Tensor& b) {
+  check_same_device("floordiv", {&a, &b});
+  Shape shape = broadcast_shapes("floordiv", a.shape(), b.shape());
+  DType ct = result_type(a, b);
+  if (!is_floating(ct)) {  // the Div kernel computing in int64 floors, exactly
+    ct = DType::Int64;
+    Tensor ac = a.dtype() == ct ? a : cast(a, ct);
+    Tensor bc = b.dtype() == ct ? b : cast(b, ct);
+    check_int_divisor("floordiv", bc);
+    Tensor out = Tensor::empty(shape, ct, a.device());
+    run_binary(BinaryOp::Div, out, ac, bc, ct);
+    return out;
+  }
+  // Floats as Python and torch do it, from the exact remainder (7.0 // 0.1 == 69, not 70):
+  // q = (a - fmod(a, b)) / b, one less when the remainder and b differ in sign, then rounded.
+  Tensor ac = a.dtype() == ct ? a : cast(a, ct);
+  Tensor bc = b.dtype() == ct ? b : cast(b, ct);
+  Tensor mod = binary(BinaryOp::Fmod, ac, bc);
+  Tensor q = binary(BinaryOp::Div, binary(BinaryOp::Sub, ac, mod), bc);
+  Tensor off = binary(BinaryOp::LogicalAnd, binary_scalar(BinaryOp::Ne, mod, 0, false, false),
+                      binary(BinaryOp::Ne, binary_scalar(BinaryOp::Lt, bc, 0, false, false),
+                             binary_scalar(BinaryOp::Lt, mod, 0, false, false)));
+  q = binary(BinaryOp::Sub, q, cast(off, ct));
+  Tensor fl = unary(UnaryOp::Floor, q);
+  Tensor up = binary_scalar(BinaryOp::Gt, binary(BinaryOp::Sub, q, fl), 0.5, true, false);
+  fl = binary(BinaryOp::Add, fl, cast(up, ct));
+  Tensor plain = binary(BinaryOp::Div, ac, bc);  // a / b: for b == 0, and the sign of a zero
+  fl = where(binary_scalar(BinaryOp::Eq, q, 0, false, false),
+             binary_scalar(BinaryOp::Mul, plain, 0.0, true, false), fl);
+  return where(binary_scalar(BinaryOp::Eq, bc, 0, false, false), plain, fl);
+}
+
+Tensor remainder(const Tensor& a, const Tensor& b) {
+  // Python's a % b takes the sign of b: fmod(a, b), plus b where the two differ in sign
+  check_same_device("remainder", {&a, &b});
+  broadcast_shapes("remainder", a.shape(), b.shape());
+  if (!is_floating(result_type(a, b))) check_int_divisor("remainder", b);
+  Tensor r = binary(BinaryOp::Fmod, a, b);
+  Tensor fix = binary(BinaryOp::LogicalAnd, binary_scalar(BinaryOp::Ne, r, 0, false, false),
+                      binary(BinaryOp::Ne, binary_scalar(BinaryOp::Lt, r, 0, false, false),
+                             binary_scalar(BinaryOp::Lt, b, 0, false, false)));
+  return where(fix, binary(BinaryOp::Add, r, b), r);
 }
 
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {

@@ -53,6 +53,8 @@ Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b);
 Tensor binary_scalar(BinaryOp op, const Tensor& a, double s, bool s_is_float, bool s_first);
 void binary_(BinaryOp op, const Tensor& a, const Tensor& b);
 void binary_scalar_(BinaryOp op, const Tensor& a, double s, bool s_is_float);
+Tensor floor_divide(const Tensor& a, const Tensor& b);  // Python's //, exact for int64
+Tensor remainder(const Tensor& a, const Tensor& b);     // Python's %, the sign of b
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);
 Tensor cast(const Tensor& t, DType dt);
 
@@ -76,5 +78,14 @@ Tensor cat(const std::vector<Tensor>& ts, int64_t dim);
 
 // Every tensor on one device, or "[op] expected all tensors on the same device, got ..."
 void check_same_device(const char* op, std::initializer_list<const Tensor*> ts);
+
+// In-place writes (torch's memory-overlap rules): the written-to tensor may not have two
+// elements at one address (a stride 0 over a dim of size > 1), and may not partly overlap an
+// input (an exact alias, same geometry, is fine). Either would give a silent wrong answer.
+void check_no_internal_overlap(const char* op, const Tensor& out);
+void check_no_partial_overlap(const char* op, const Tensor& out, const Tensor& in);
+
+// Every in-place write bumps its storage's version (autograd's saved-tensor check).
+inline void bump_version(const Tensor& t) { ++t.storage()->version; }
 
 }  // namespace lamina::ops

@@ -16,7 +16,8 @@ int64_t wrap_dim(const char* op, int64_t dim, int64_t ndim) {
 namespace {
 
 Shape infer_shape(const char* op, Shape shape, int64_t numel, const Shape& from) {
-  int64_t infer = -1, known = 1;
+  int64_t infer = -1;
+  Shape given;
   for (size_t i = 0; i < shape.size(); ++i) {
     if (shape[i] == -1) {
       LAMINA_CHECK(infer < 0, ValueError, "[", op, "] only one dimension can be -1, got ",
@@ -24,15 +25,16 @@ Shape infer_shape(const char* op, Shape shape, int64_t numel, const Shape& from)
       infer = static_cast<int64_t>(i);
     } else {
       LAMINA_CHECK(shape[i] >= 0, ValueError, "[", op, "] invalid shape ", shape_str(shape));
-      known *= shape[i];
+      given.push_back(shape[i]);
     }
   }
+  int64_t known = checked_numel(op, given);
   if (infer >= 0) {
     LAMINA_CHECK(known != 0 && numel % known == 0, ValueError, "[", op, "] cannot reshape ",
                  shape_str(from), " into ", shape_str(shape));
     shape[infer] = numel / known;
   }
-  LAMINA_CHECK(shape_numel(shape) == numel, ValueError, "[", op, "] cannot reshape ",
+  LAMINA_CHECK(checked_numel(op, shape) == numel, ValueError, "[", op, "] cannot reshape ",
                shape_str(from), " (", numel, " elements) into ", shape_str(shape));
   return shape;
 }
@@ -128,6 +130,7 @@ Tensor expand(const Tensor& t, const Shape& shape) {
     out[i] = want;
     st[i] = have == want ? t.strides()[i - lead] : 0;
   }
+  checked_numel("expand", out);
   return t.view_as(std::move(out), std::move(st), t.offset());
 }
 

@@ -29,6 +29,7 @@ from .tensor_shape import (all, amax, amin, any, argmax, argmin, bmm, broadcast_
                            transpose, unbind, unflatten, unsqueeze, var)
 from . import cuda  # noqa: E402
 from . import autograd  # noqa: E402
+from . import testing  # noqa: E402
 
 
 def clone(x):

@@ -35,8 +35,12 @@ def _numpy_of(data, dtype):
             dtype = _dt.float32
         else:
             dtype = _dt.from_numpy_dtype(arr.dtype)
+    target = _dt.to_numpy_dtype(dtype)
+    if target is np.int64 and arr.dtype.kind == "u" and arr.size and \
+            arr.max() > np.iinfo(np.int64).max:
+        raise ValueError(f"[tensor] value {arr.max()} does not fit in int64")
     # np.ascontiguousarray would turn a 0-d array into shape (1,)
-    return np.asarray(arr, dtype=_dt.to_numpy_dtype(dtype), order="C")
+    return np.asarray(arr, dtype=target, order="C")
 
 
 def tensor(data, dtype=None, device=None, requires_grad=False):
@@ -106,8 +110,19 @@ def from_dlpack(ext):
     return _C.from_dlpack_capsule(cap)
 
 
-def _factory(op, size, value, dtype, device, requires_grad):
+def _shape(op, size):
+    """Validated sizes: integers, not negative, and a tensor that can be addressed."""
     shape = check_sizes(op, size_arg(op, size))
+    n = 1
+    for s in shape:
+        n *= s
+    if n * 8 >= 2**63:
+        raise ValueError(f"[{op}] size {tuple(shape)} is too large to allocate")
+    return shape
+
+
+def _factory(op, size, value, dtype, device, requires_grad):
+    shape = _shape(op, size)
     return _finish(_C.full(shape, value, _dt.resolve(dtype, _dt.float32), _dev(device)), requires_grad)
 
 
@@ -128,7 +143,7 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
 
 
 def empty(*size, dtype=None, device=None, requires_grad=False):
-    shape = check_sizes("empty", size_arg("empty", size))
+    shape = _shape("empty", size)
     return _finish(_C.empty(shape, _dt.resolve(dtype, _dt.float32), _dev(device)), requires_grad)
 
 
@@ -188,14 +203,14 @@ def eye(n, m=None, dtype=None, device=None, requires_grad=False):
 
 def rand(*size, dtype=None, device=None, requires_grad=False):
     """Uniform in [0, 1). Deterministic for a ``manual_seed``, on the CPU and CUDA alike."""
-    shape = check_sizes("rand", size_arg("rand", size))
+    shape = _shape("rand", size)
     return _finish(_C.rand(shape, 0.0, 1.0, _dt.resolve(dtype, _dt.float32), _dev(device)),
                    requires_grad)
 
 
 def randn(*size, dtype=None, device=None, requires_grad=False):
     """Standard normal draws."""
-    shape = check_sizes("randn", size_arg("randn", size))
+    shape = _shape("randn", size)
     return _finish(_C.randn(shape, 0.0, 1.0, _dt.resolve(dtype, _dt.float32), _dev(device)),
                    requires_grad)
 
@@ -208,7 +223,7 @@ def randint(low, high=None, size=None, dtype=None, device=None):
         low, high, size = 0, low, high
     elif high is None:
         low, high = 0, low
-    shape = check_sizes("randint", size_arg("randint", (size,)))
+    shape = _shape("randint", (size,))
     return _C.randint(shape, int(low), int(high), _dt.resolve(dtype, _dt.int64), _dev(device))
 
 

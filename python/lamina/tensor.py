@@ -320,13 +320,13 @@ def __repr__(self):
 
 def add(self, other, alpha=1):
     if alpha != 1:
-        other = mul(other, alpha)
+        other = mul(other, alpha) if isinstance(other, Tensor) else other * alpha
     return E.Add.apply(self, other)
 
 
 def sub(self, other, alpha=1):
     if alpha != 1:
-        other = mul(other, alpha)
+        other = mul(other, alpha) if isinstance(other, Tensor) else other * alpha
     return E.Sub.apply(self, other)
 
 
@@ -339,11 +339,15 @@ def div(self, other, rounding_mode=None):
         return E.Div.apply(self, other)
     if rounding_mode not in ("floor", "trunc"):
         raise ValueError(f"[div] rounding_mode must be None, 'floor' or 'trunc', got {rounding_mode!r}")
+    if rounding_mode == "floor":
+        return _floordiv(self, other)
+    if _all_int(self, other):  # exact in int64: the floor, one up where the signs differ
+        b = _as_tensor("div", other, self)
+        q = _C.floor_divide(self, b)
+        inexact = _C.logical_and(_C.ne(_C.fmod(self, b), 0), _C.ne(_C.lt(self, 0), _C.lt(b, 0)))
+        return _C.add(q, _C.cast(inexact, _dt.int64))
     out = _C.div(self, other)
-    out = _C.floor(out) if rounding_mode == "floor" else _C.mul(_C.sign(out), _C.floor(_C.abs(out)))
-    if _all_int(self, other):  # rounded integer division stays integer, like torch
-        out = _C.cast(out, _dt.int64)
-    return out
+    return _C.mul(_C.sign(out), _C.floor(_C.abs(out)))
 
 
 def _all_int(*xs):
@@ -376,22 +380,23 @@ def _rpow(self, other):
 
 
 def _floordiv(self, other):
-    out = _C.floor(_C.div(self, other))
-    if _all_int(self, other):
-        out = _C.cast(out, _dt.int64)
-    return out
+    return _C.floor_divide(self, _as_tensor("floordiv", other, self))
 
 
 def _mod(self, other):  # Python's remainder: the sign of the divisor
-    return _C.sub(self, _C.mul(_floordiv(self, other), other))
+    return _C.remainder(self, _as_tensor("remainder", other, self))
 
 
 def _rfloordiv(self, other):
-    return _floordiv(_scalar_tensor("floordiv", other, self), self)
+    return _C.floor_divide(_scalar_tensor("floordiv", other, self), self)
 
 
 def _rmod(self, other):
-    return _mod(_scalar_tensor("mod", other, self), self)
+    return _C.remainder(_scalar_tensor("remainder", other, self), self)
+
+
+def _as_tensor(op, value, like):
+    return value if isinstance(value, Tensor) else _scalar_tensor(op, value, like)
 
 
 def _scalar_tensor(op, value, like):
@@ -572,6 +577,9 @@ def addcdiv_(self, t1, t2, value=1):
 
 def clamp_(self, min=None, max=None):
     _no_grad_write("clamp_", self)
+    if not self.dtype.is_floating_point and (isinstance(min, builtins.float) or
+                                             isinstance(max, builtins.float)):
+        raise TypeError(f"[clamp_] float bounds can't be applied in place to a {self.dtype} tensor")
     _C.clamp_(self, -np.inf if min is None else builtins.float(min),
               np.inf if max is None else builtins.float(max))
     return self

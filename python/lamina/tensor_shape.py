@@ -374,6 +374,10 @@ def _advanced_put(x, dims, idx, value):
 
 def __setitem__(self, idx, value):
     _no_grad_write("setitem", self)
+    if isinstance(value, Tensor) and value.requires_grad and _state.enabled:
+        raise RuntimeError("[setitem] assignment is not recorded by autograd, so the gradient "
+                           "of the assigned tensor would be lost; build the result with "
+                           "lamina.where / cat / index_add, or assign value.detach()")
     if not isinstance(value, Tensor):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             value = _C._from_numpy(__import__("numpy").asarray(value))
@@ -393,6 +397,8 @@ def __setitem__(self, idx, value):
     finally:
         _state.enabled = with_grad
     value = _C.to(value, self.device, value.dtype, False)
+    if value._storage_id == self._storage_id:  # x[1:] = x[:-1] reads what it writes: copy first
+        value = _C.clone(value)
     while value.ndim > target.ndim and value.shape[0] == 1:  # numpy drops leading 1s
         value = _C.squeeze(value, [0])
     if tensor_idx:

@@ -17,11 +17,14 @@ class Context:
     """What ``forward`` leaves for ``backward``: saved tensors and any attributes it sets."""
 
     _saved = ()
+    _versions = ()
     _freed = False
     needs_input_grad = ()
 
     def save_for_backward(self, *tensors):
         self._saved = tensors
+        # storage versions now: an in-place write before backward would corrupt the gradient
+        self._versions = [t._version if isinstance(t, Tensor) else None for t in tensors]
 
     @property
     def saved_tensors(self):
@@ -30,6 +33,13 @@ class Context:
                 "[backward] trying to backward through the graph a second time (or to read "
                 "saved tensors after they were freed); pass retain_graph=True to the first "
                 "backward() to keep them")
+        for t, v in zip(self._saved, self._versions):
+            if v is not None and t._version != v:
+                raise RuntimeError(
+                    f"[backward] a tensor of shape {t.shape} saved for "
+                    f"{getattr(getattr(self, 'fn', None), '__name__', 'a Function')}'s backward "
+                    f"was modified by an in-place operation (version "
+                    f"{t._version}, expected {v}); clone() it before writing to it")
         return self._saved
 
     def _free(self):
