@@ -8,5 +8,6 @@ void init_tensor(pybind11::module_& m);    // Tensor, DType, Device, numpy and b
 void init_ops(pybind11::module_& m);       // elementwise, reductions, views, matmul, indexing
 void init_dlpack(pybind11::module_& m);    // __dlpack__ and from_dlpack
 void init_runtime(pybind11::module_& m);   // threads, seeds, build info, CUDA device queries
+void init_nn(pybind11::module_& m);        // softmax, cross-entropy, optimizer steps
 
 }  // namespace lamina::bindings

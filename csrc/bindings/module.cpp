@@ -22,4 +22,5 @@ PYBIND11_MODULE(_C, m) {
   lamina::bindings::init_ops(m);
   lamina::bindings::init_dlpack(m);
   lamina::bindings::init_runtime(m);
+  lamina::bindings::init_nn(m);
 }

@@ -154,6 +154,9 @@ void init_tensor(py::module_& m) {
                              })
       .def_property_readonly("_dtype_code", [](const Tensor& t) { return static_cast<int>(t.dtype()); })
       .def("is_floating_point", [](const Tensor& t) { return is_floating(t.dtype()); })
+      .def("_set_", [](Tensor& self, const Tensor& other) { self = other; },
+           "Point this tensor object at other's storage and geometry (Module.to keeps "
+           "Parameter identity this way)")
       .def("dim", &Tensor::dim)
       .def("numel", &Tensor::numel)
       .def("element_size", &Tensor::itemsize)

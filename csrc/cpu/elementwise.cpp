@@ -1,4 +1,4 @@
-// Portable elementwise kernels and the run-time switch to the AVX2 copies.
+// Portable elementwise kernels and the run-time switch (cpu::isa()) to the AVX2 / AVX-512 copies.
 #define LAMINA_CPU_NS generic
 #include "elementwise_impl.h"
 
@@ -10,29 +10,44 @@
 
 namespace lamina::cpu {
 
-namespace avx2 {
-void fill(DType, const Geometry&, void*, double);
-void cast(DType, DType, const Geometry&, void*, const void*);
-void unary(UnaryOp, DType, const Geometry&, void*, const void*, double, double);
-void binary(BinaryOp, DType, const Geometry&, void*, const void*, const void*);
-void where(DType, const Geometry&, void*, const bool*, const void*, const void*);
-}  // namespace avx2
+#define LAMINA_DECLARE_PATH(NS)                                                        \
+  namespace NS {                                                                       \
+  void fill(DType, const Geometry&, void*, double);                                    \
+  void cast(DType, DType, const Geometry&, void*, const void*);                         \
+  void unary(UnaryOp, DType, const Geometry&, void*, const void*, double, double);     \
+  void binary(BinaryOp, DType, const Geometry&, void*, const void*, const void*);      \
+  void where(DType, const Geometry&, void*, const bool*, const void*, const void*);     \
+  }
+LAMINA_DECLARE_PATH(avx2)
+LAMINA_DECLARE_PATH(avx512)
+#undef LAMINA_DECLARE_PATH
 
-Path path() {
-  static const Path p = [] {
+Isa isa() {
+  static const Isa v = [] {
     const char* env = std::getenv("LAMINA_CPU_PATH");
-    if (env && std::strcmp(env, "generic") == 0) return Path::Generic;
+    if (env && std::strcmp(env, "generic") == 0) return Isa::Generic;
     __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return Path::AVX2;
-    return Path::Generic;
+    if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) return Isa::Generic;
+    if (env && std::strcmp(env, "avx2") == 0) return Isa::AVX2;
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+        __builtin_cpu_supports("avx512vl"))
+      return Isa::AVX512;
+    return Isa::AVX2;
   }();
-  return p;
+  return v;
 }
+
+const char* isa_name() {
+  return isa() == Isa::AVX512 ? "avx512" : isa() == Isa::AVX2 ? "avx2" : "generic";
+}
+
+Path path() { return isa() == Isa::Generic ? Path::Generic : Path::AVX2; }
 
 const char* path_name() { return path() == Path::AVX2 ? "avx2" : "generic"; }
 
-#define LAMINA_PICK(FN, ...) \
-  (path() == Path::AVX2 ? avx2::FN(__VA_ARGS__) : generic::FN(__VA_ARGS__))
+#define LAMINA_PICK(FN, ...)                                             \
+  (isa() == Isa::AVX512 ? avx512::FN(__VA_ARGS__)                        \
+   : isa() == Isa::AVX2 ? avx2::FN(__VA_ARGS__) : generic::FN(__VA_ARGS__))
 
 void fill(DType dt, const Geometry& g, void* out, double value) {
   LAMINA_PICK(fill, dt, g, out, value);

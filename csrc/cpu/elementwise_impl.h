@@ -1,6 +1,14 @@
 // Elementwise kernel bodies, included once per instruction-set path with LAMINA_CPU_NS set
 // (generic, avx2) so that each copy is compiled with its own flags and cannot be mixed up
-// by the linker. The contiguous inner loops are written for the auto-vectoriser.
+// by the linker. The contiguous inner loops are written for the auto-vectoriser; ops that need
+// hand-written vector math (exp, log, tanh, sigmoid, gelu, ...) go through the path's hooks:
+//   kVecUnary<OP, T>, vec_unary<OP, T>(out, so, in, si, n)      out (n) = op(in (n))
+//   kVecBinary<OP, T>, vec_binary<OP, T>(out, so, a, sa, b, sb, n) out (n) = op(a (n), b (n))
+// (s* are element strides, 0 broadcasts) which a path defines before including this file (and
+// sets LAMINA_CPU_VEC_HOOKS); without them every op takes the scalar functor of
+// core/functors.h. A vector op gives an element the same result whatever its layout.
+#include <type_traits>
+
 #include "../core/functors.h"
 #include "loops.h"
 
@@ -10,6 +18,16 @@
 
 namespace lamina::cpu::LAMINA_CPU_NS {
 
+#ifndef LAMINA_CPU_VEC_HOOKS
+template <UnaryOp OP, typename T> constexpr bool kVecUnary = false;
+template <BinaryOp OP, typename T> constexpr bool kVecBinary = false;
+template <UnaryOp OP, typename T>
+inline void vec_unary(T*, int64_t, const T*, int64_t, int64_t) {}
+template <BinaryOp OP, typename T>
+inline void vec_binary(T*, int64_t, const T*, int64_t, const T*, int64_t, int64_t) {}
+#endif
+
+// out (n) strided = v
 template <typename T>
 static void fill_t(const Geometry& g, T* out, T v) {
   parallel_runs<1>(g, [&](const std::array<int64_t, 1>& off, int64_t n, const int64_t* st) {
@@ -22,6 +40,7 @@ static void fill_t(const Geometry& g, T* out, T v) {
   });
 }
 
+// out (n) strided = (O) in (n) strided
 template <typename O, typename I>
 static void cast_t(const Geometry& g, O* out, const I* in) {
   parallel_runs<2>(g, [&](const std::array<int64_t, 2>& off, int64_t n, const int64_t* st) {
@@ -35,26 +54,34 @@ static void cast_t(const Geometry& g, O* out, const I* in) {
   });
 }
 
+// out (n) strided = op(in (n) strided)
 template <UnaryOp OP, typename T>
 static void unary_t(const Geometry& g, T* out, const T* in, double p0, double p1) {
   parallel_runs<2>(g, [&](const std::array<int64_t, 2>& off, int64_t n, const int64_t* st) {
     T* o = out + off[0];
     const T* x = in + off[1];
-    if (st[0] == 1 && st[1] == 1) {
-      for (int64_t i = 0; i < n; ++i) o[i] = apply_unary<T>(OP, x[i], p0, p1);
+    if constexpr (kVecUnary<OP, T>) {
+      vec_unary<OP, T>(o, st[0], x, st[1], n);
     } else {
-      for (int64_t i = 0; i < n; ++i) o[i * st[0]] = apply_unary<T>(OP, x[i * st[1]], p0, p1);
+      if (st[0] == 1 && st[1] == 1) {
+        for (int64_t i = 0; i < n; ++i) o[i] = apply_unary<T>(OP, x[i], p0, p1);
+      } else {
+        for (int64_t i = 0; i < n; ++i) o[i * st[0]] = apply_unary<T>(OP, x[i * st[1]], p0, p1);
+      }
     }
   });
 }
 
+// out (n) strided = op(a (n), b (n)), strided (a stride 0 broadcasts a scalar)
 template <BinaryOp OP, typename T, typename R>
 static void binary_t(const Geometry& g, R* out, const T* a, const T* b) {
   parallel_runs<3>(g, [&](const std::array<int64_t, 3>& off, int64_t n, const int64_t* st) {
     R* o = out + off[0];
     const T* x = a + off[1];
     const T* y = b + off[2];
-    if (st[0] == 1 && st[1] == 1 && st[2] == 1) {
+    if constexpr (std::is_same_v<R, T> && kVecBinary<OP, T>) {
+      vec_binary<OP, T>(o, st[0], x, st[1], y, st[2], n);
+    } else if (st[0] == 1 && st[1] == 1 && st[2] == 1) {
       for (int64_t i = 0; i < n; ++i) o[i] = apply_binary<T, R>(OP, x[i], y[i]);
     } else if (st[0] == 1 && st[1] == 1 && st[2] == 0) {
       const T yv = *y;
@@ -69,6 +96,7 @@ static void binary_t(const Geometry& g, R* out, const T* a, const T* b) {
   });
 }
 
+// out (n) strided = cond (n) ? a (n) : b (n), all strided
 template <typename T>
 static void where_t(const Geometry& g, T* out, const bool* c, const T* a, const T* b) {
   parallel_runs<4>(g, [&](const std::array<int64_t, 4>& off, int64_t n, const int64_t* st) {

@@ -1,38 +1,185 @@
+// cpu::gemm: picks the packed GEMM kernel for the dtype and the CPU (gemm.h) and shares the
+// products out to the threads:
+//  - small products (< kSerialFlops in all): the calling thread alone;
+//  - many products: whole products, claimed one at a time by the threads;
+//  - otherwise, one product after another: B packed once into a shared buffer (panels claimed
+//    by the threads), then blocks of C rows (and columns, when M is short) claimed by the
+//    threads, each packing its own A. Claiming (not a fixed split) keeps both cores busy when
+//    the second one wakes late or is lent to another process. B bigger than kSharedBBytes:
+//    each thread takes a fixed half of M or N and packs its own blocks of B.
 #include "matmul.h"
 
-#include <vector>
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <new>
+#include <thread>
 
 #include "../core/parallel.h"
+#include "cpu_path.h"
+#include "gemm.h"
 
 namespace lamina::cpu {
 
+namespace {
+
+using gemm_kernels::Kernel;
+using gemm_kernels::Problem;
+using gemm_kernels::Region;
+
+// Below this many flops per call one thread does all: on the 2-vCPU VM the sleeping worker
+// takes 15-150 us to wake, the futex wake costs the caller ~7 us (measured: 2 * 160^3).
+constexpr double kSerialFlops = 2.0 * 160 * 160 * 160;
+// Largest packed B shared by the threads; beyond it each thread packs its own B blocks.
+constexpr size_t kSharedBBytes = size_t(24) << 20;
+// Work items per thread when claiming blocks of C.
+constexpr int64_t kItemsPerThread = 4;
+
+Kernel pick(DType dt) {
+  namespace gk = gemm_kernels;
+  const Isa p = isa();
+  switch (dt) {
+    case DType::Float32:
+      return p == Isa::AVX512 ? gk::avx512::f32() : p == Isa::AVX2 ? gk::avx2::f32() : gk::generic::f32();
+    case DType::Float64:
+      return p == Isa::AVX512 ? gk::avx512::f64() : p == Isa::AVX2 ? gk::avx2::f64() : gk::generic::f64();
+    case DType::Int64:
+      return gk::generic::i64();
+    default:
+      throw_dtype_error("matmul", dt, "float32, float64 or int64");
+  }
+}
+
+// A buffer per thread (and per use), grown on demand and kept: a fresh allocation per call
+// would pay a page fault per 4 KB of the megabytes of packed B.
+struct Buffer {
+  void* p = nullptr;
+  size_t n = 0;
+  ~Buffer() { std::free(p); }
+  void* get(size_t bytes) {
+    if (n < bytes) {
+      std::free(p);
+      n = (bytes + 4095) / 4096 * 4096;
+      p = std::aligned_alloc(64, n);
+      if (!p) {
+        n = 0;
+        throw std::bad_alloc();
+      }
+    }
+    return p;
+  }
+};
+thread_local Buffer t_workspace;  // packing blocks of one thread
+thread_local Buffer t_shared_b;   // B packed for all threads, owned by the calling thread
+
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+// Waits (pausing, then yielding the core) until `flag` reaches `target`: another thread is
+// packing the last panels of B.
+void wait_for(const std::atomic<int64_t>& flag, int64_t target) {
+  for (int spins = 0; flag.load(std::memory_order_acquire) < target; ++spins) {
+    if (spins < 2000) {
+#if defined(__x86_64__) || defined(__i386__)
+      __builtin_ia32_pause();
+#endif
+    } else {
+      std::this_thread::yield();
+    }
+  }
+}
+
+// One product on nt threads: shared packed B, then claimed blocks of C.
+void run_shared_b(const Kernel& kern, const Problem& p, int64_t nt, size_t elem) {
+  const int64_t mr = kern.b.mr, nr = kern.b.nr;
+  const int64_t panels = ceil_div(p.N, nr);
+  void* bpacked = t_shared_b.get(size_t(gemm_kernels::packed_b_elems(kern.b, p.K, p.N)) * elem);
+  const int64_t per_btask = ceil_div(panels, std::min(panels, 4 * nt));  // panels per task
+  const int64_t btasks = ceil_div(panels, per_btask);
+  const int64_t target = kItemsPerThread * nt;
+  const int64_t bm = ceil_div(ceil_div(p.M, target), mr) * mr;  // rows per item
+  const int64_t rb = ceil_div(p.M, bm);
+  int64_t bn = panels * nr;  // columns per item: all, unless M gives too few items
+  if (rb < 2 * nt) bn = ceil_div(panels, std::min(panels, ceil_div(target, rb))) * nr;
+  const int64_t cb = ceil_div(p.N, bn);
+  const size_t ws_bytes = size_t(gemm_kernels::workspace_elems(kern.b)) * elem;
+  std::atomic<int64_t> next_b{0}, done_b{0}, next_item{0};
+  parallel_for(0, nt, 1, [&](int64_t, int64_t) {
+    for (int64_t t; (t = next_b.fetch_add(1, std::memory_order_relaxed)) < btasks;) {
+      const int64_t n0 = t * per_btask * nr;
+      kern.pack_b(p, n0, std::min(p.N, n0 + per_btask * nr), bpacked);
+      done_b.fetch_add(1, std::memory_order_release);
+    }
+    void* ws = nullptr;
+    for (int64_t it; (it = next_item.fetch_add(1, std::memory_order_relaxed)) < rb * cb;) {
+      if (!ws) {
+        ws = t_workspace.get(ws_bytes);
+        wait_for(done_b, btasks);
+      }
+      const int64_t m0 = (it / cb) * bm, n0 = (it % cb) * bn;
+      kern.run_packed(p, Region{m0, std::min(p.M, m0 + bm), n0, std::min(p.N, n0 + bn)},
+                      bpacked, ws);
+    }
+  });
+}
+
+// One product on nt threads, each taking a fixed part of M or N and packing its own blocks:
+// for B too big to share. Cuts the dimension that gives the fewer micro-tiles and re-packing.
+void run_split(const Kernel& kern, const Problem& p, int64_t nt, size_t elem) {
+  const int64_t mr = kern.b.mr, nr = kern.b.nr;
+  const int64_t rows = ceil_div(ceil_div(p.M, mr), nt) * mr;
+  const int64_t cols = ceil_div(ceil_div(p.N, nr), nt) * nr;
+  auto cost = [&](int64_t m, int64_t n) {
+    return double(ceil_div(m, mr) * ceil_div(n, nr) * mr * nr) + 8.0 * double(m + n);
+  };
+  const bool split_m = cost(rows, p.N) <= cost(p.M, cols);
+  const size_t ws_bytes = size_t(gemm_kernels::workspace_elems(kern.b)) * elem;
+  parallel_for(0, nt, 1, [&](int64_t lo, int64_t hi) {
+    void* ws = t_workspace.get(ws_bytes);
+    for (int64_t i = lo; i < hi; ++i) {
+      Region r = split_m ? Region{i * rows, std::min(p.M, (i + 1) * rows), 0, p.N}
+                         : Region{0, p.M, i * cols, std::min(p.N, (i + 1) * cols)};
+      if (r.m0 < r.m1 && r.n0 < r.n1) kern.run(p, r, ws);
+    }
+  });
+}
+
+}  // namespace
+
 void gemm(DType dt, int64_t batch, int64_t M, int64_t N, int64_t K, const void* A, int64_t sab,
           int64_t sam, int64_t sak, const void* B, int64_t sbb, int64_t sbk, int64_t sbn, void* C) {
-  LAMINA_DISPATCH_NUMERIC(dt, "matmul", [&] {
-    auto* a = static_cast<const scalar_t*>(A);
-    auto* b = static_cast<const scalar_t*>(B);
-    auto* c = static_cast<scalar_t*>(C);
-    int64_t rows = batch * M;
-    int64_t grain = std::max<int64_t>(1, 65536 / std::max<int64_t>(1, N * K));
-    parallel_for(0, rows, grain, [&](int64_t lo, int64_t hi) {
-      std::vector<scalar_t> brow;  // a contiguous copy of a B row when B is strided along N
-      for (int64_t r = lo; r < hi; ++r) {
-        int64_t bi = r / M, i = r % M;
-        scalar_t* crow = c + r * N;
-        for (int64_t j = 0; j < N; ++j) crow[j] = scalar_t(0);
-        const scalar_t* arow = a + bi * sab + i * sam;
-        for (int64_t k = 0; k < K; ++k) {
-          scalar_t av = arow[k * sak];
-          const scalar_t* bk = b + bi * sbb + k * sbk;
-          if (sbn == 1) {
-            for (int64_t j = 0; j < N; ++j) crow[j] += av * bk[j];
-          } else {
-            for (int64_t j = 0; j < N; ++j) crow[j] += av * bk[j * sbn];
-          }
-        }
-      }
+  const Kernel kern = pick(dt);
+  const size_t elem = size_t(itemsize(dt));
+  const int64_t e = int64_t(elem);
+  auto product = [&](int64_t bi) {
+    return Problem{M, N, K, static_cast<const char*>(A) + bi * sab * e, sam, sak,
+                   static_cast<const char*>(B) + bi * sbb * e, sbk, sbn,
+                   static_cast<char*>(C) + bi * M * N * e, N};
+  };
+  const size_t ws_bytes = size_t(gemm_kernels::workspace_elems(kern.b)) * elem;
+  const double flops = 2.0 * double(M) * double(N) * double(K);
+  const int64_t nt = get_num_threads();
+  if (nt <= 1 || flops * double(batch) < kSerialFlops) {
+    void* ws = t_workspace.get(ws_bytes);
+    for (int64_t bi = 0; bi < batch; ++bi) kern.run(product(bi), Region{0, M, 0, N}, ws);
+    return;
+  }
+  if (batch % nt == 0 || batch >= 4 * nt || (batch > 1 && flops < 4 * kSerialFlops)) {
+    std::atomic<int64_t> next{0};  // whole products, claimed
+    parallel_for(0, nt, 1, [&](int64_t, int64_t) {
+      void* ws = t_workspace.get(ws_bytes);
+      for (int64_t bi; (bi = next.fetch_add(1, std::memory_order_relaxed)) < batch;)
+        kern.run(product(bi), Region{0, M, 0, N}, ws);
     });
-  });
+    return;
+  }
+  const bool shared = size_t(gemm_kernels::packed_b_elems(kern.b, K, N)) * elem <= kSharedBBytes;
+  for (int64_t bi = 0; bi < batch; ++bi) {
+    if (shared) {
+      run_shared_b(kern, product(bi), nt, elem);
+    } else {
+      run_split(kern, product(bi), nt, elem);
+    }
+  }
 }
 
 }  // namespace lamina::cpu

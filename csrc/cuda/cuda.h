@@ -65,4 +65,34 @@ void scatter_add(DType dt, const Geometry& g, int64_t dim_stride, void* out,
 void random(RandomKind kind, DType dt, int64_t n, void* out, uint64_t seed, uint64_t offset,
             double a, double b);
 
+// --- twins of cpu/softmax.h ---
+void softmax_forward(DType dt, int64_t O, int64_t R, int64_t I, const void* x, void* y, bool log);
+void softmax_backward(DType dt, int64_t O, int64_t R, int64_t I, const void* y, const void* dy,
+                      void* dx, bool log);
+
+// --- twins of cpu/loss.h ---
+void cross_entropy_forward(DType dt, int64_t N, int64_t C, const void* logits,
+                           const int64_t* target, const void* weight, int64_t ignore_index,
+                           double eps, void* loss, double* lse, void* wrow);
+void cross_entropy_backward(DType dt, int64_t N, int64_t C, const void* logits,
+                            const int64_t* target, const void* weight, int64_t ignore_index,
+                            double eps, const double* lse, const void* grad, int64_t gstride,
+                            void* dlogits);
+void cross_entropy_prob_forward(DType dt, int64_t N, int64_t C, const void* logits,
+                                const void* target, const void* weight, double eps, void* loss,
+                                double* lse);
+void cross_entropy_prob_backward(DType dt, int64_t N, int64_t C, const void* logits,
+                                 const void* target, const void* weight, double eps,
+                                 const double* lse, const void* grad, int64_t gstride,
+                                 void* dlogits);
+
+// --- twins of cpu/optim.h ---
+void sgd_step(DType dt, int64_t n, void* param, const void* grad, void* buf, double lr,
+              double momentum, double dampening, double weight_decay, bool nesterov,
+              bool maximize, bool first);
+void adam_step(DType dt, int64_t n, void* param, const void* grad, void* exp_avg,
+               void* exp_avg_sq, void* max_exp_avg_sq, double lr, double beta1, double beta2,
+               double eps, double weight_decay, bool decoupled, bool maximize, double bc1,
+               double bc2);
+
 }  // namespace lamina::cuda

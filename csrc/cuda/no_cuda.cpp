@@ -59,4 +59,35 @@ void random(RandomKind, DType, int64_t, void*, uint64_t, uint64_t, double, doubl
   no_cuda("random");
 }
 
+void softmax_forward(DType, int64_t, int64_t, int64_t, const void*, void*, bool log) {
+  no_cuda(log ? "log_softmax" : "softmax");
+}
+void softmax_backward(DType, int64_t, int64_t, int64_t, const void*, const void*, void*, bool) {
+  no_cuda("softmax_backward");
+}
+void cross_entropy_forward(DType, int64_t, int64_t, const void*, const int64_t*, const void*,
+                           int64_t, double, void*, double*, void*) {
+  no_cuda("cross_entropy");
+}
+void cross_entropy_backward(DType, int64_t, int64_t, const void*, const int64_t*, const void*,
+                            int64_t, double, const double*, const void*, int64_t, void*) {
+  no_cuda("cross_entropy_backward");
+}
+void cross_entropy_prob_forward(DType, int64_t, int64_t, const void*, const void*, const void*,
+                                double, void*, double*) {
+  no_cuda("cross_entropy");
+}
+void cross_entropy_prob_backward(DType, int64_t, int64_t, const void*, const void*, const void*,
+                                 double, const double*, const void*, int64_t, void*) {
+  no_cuda("cross_entropy_backward");
+}
+void sgd_step(DType, int64_t, void*, const void*, void*, double, double, double, double, bool,
+              bool, bool) {
+  no_cuda("sgd");
+}
+void adam_step(DType, int64_t, void*, const void*, void*, void*, void*, double, double, double,
+               double, double, bool, bool, double, double) {
+  no_cuda("adam");
+}
+
 }  // namespace lamina::cuda

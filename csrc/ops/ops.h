@@ -88,4 +88,28 @@ void check_no_partial_overlap(const char* op, const Tensor& out, const Tensor& i
 // Every in-place write bumps its storage's version (autograd's saved-tensor check).
 inline void bump_version(const Tensor& t) { ++t.storage()->version; }
 
+// --- softmax (softmax.cpp): fused over one dim; log picks log_softmax ---
+Tensor softmax(const Tensor& x, int64_t dim, bool log);
+Tensor softmax_backward(const Tensor& y, const Tensor& dy, int64_t dim, bool log);
+
+// --- losses (loss.cpp): cross-entropy of logits (N, C), one row per sample ---
+// Class-index targets (N,) int64 or probability targets (N, C) float; weight (C,) or undefined.
+// Returns {loss (N,), lse (N,) float64, wrow (N,)}: wrow = the weight of each row's target
+// (0 when ignored) for index targets, undefined for probability targets.
+std::vector<Tensor> cross_entropy(const Tensor& logits, const Tensor& target,
+                                  const Tensor& weight, int64_t ignore_index, double smoothing);
+// d logits (N, C) given grad of loss: (N,) or () for one value for every row.
+Tensor cross_entropy_backward(const Tensor& logits, const Tensor& target, const Tensor& weight,
+                              int64_t ignore_index, double smoothing, const Tensor& lse,
+                              const Tensor& grad);
+
+// --- optimizer steps (optim.cpp): in place, one fused kernel per parameter ---
+void sgd_step(const Tensor& param, const Tensor& grad, const Tensor& buf, double lr,
+              double momentum, double dampening, double weight_decay, bool nesterov,
+              bool maximize, bool first);  // buf undefined when momentum == 0
+void adam_step(const Tensor& param, const Tensor& grad, const Tensor& exp_avg,
+               const Tensor& exp_avg_sq, const Tensor& max_exp_avg_sq, double lr, double beta1,
+               double beta2, double eps, double weight_decay, bool decoupled, bool maximize,
+               double bc1, double bc2);  // max_exp_avg_sq undefined unless amsgrad
+
 }  // namespace lamina::ops

@@ -30,6 +30,9 @@ from .tensor_shape import (all, amax, amin, any, argmax, argmin, bmm, broadcast_
 from . import cuda  # noqa: E402
 from . import autograd  # noqa: E402
 from . import testing  # noqa: E402
+from . import optim  # noqa: E402
+from . import data, nn  # noqa: E402
+from .io import load, save  # noqa: E402
 
 
 def clone(x):
@@ -59,7 +62,7 @@ def build_info() -> dict:
     return {
         "version": __version__,
         "cuda_compiled": cuda_ok,
-        "cuda_archs": _C.cuda_archs().split(",") if cuda_ok else [],
+        "cuda_archs": _C.cuda_archs().split(";") if cuda_ok else [],
         "cuda_runtime_version": _C.cuda_runtime_version() if cuda_ok else None,
         "cpu_path": _C.cpu_path(),
         "num_threads": _C.get_num_threads(),

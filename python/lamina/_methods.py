@@ -13,7 +13,7 @@ _PLAIN = [
     "requires_grad_", "detach", "detach_", "retain_grad", "backward", "size", "stride",
     "storage_offset", "item", "tolist", "numpy", "__array__", "__dlpack__", "__dlpack_device__",
     "to", "cpu", "cuda", "type_as", "clone", "contiguous", "copy_", "fill_", "zero_", "double",
-    "long", "__len__", "__iter__", "__bool__", "__float__", "__int__", "__index__", "__hash__",
+    "long", "__len__", "__iter__", "__bool__", "__float__", "__int__", "__index__", "__hash__", "__reduce_ex__", "__deepcopy__",
     "__repr__", "add", "sub", "mul", "div", "pow", "neg", "exp", "log", "sqrt", "rsqrt", "abs",
     "relu", "sigmoid", "tanh", "gelu", "reciprocal", "sin", "cos", "log1p", "expm1", "floor",
     "ceil", "round", "sign", "square", "clamp", "maximum", "minimum", "eq", "ne", "lt", "le",

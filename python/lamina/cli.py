@@ -12,11 +12,11 @@ object (a module or a class) that provides
 
 The target is imported only when its subcommand runs (``lamina --help`` reads the help line from the
 registry), so a heavy command does not slow the others. Adding a command is one module plus one line here,
-e.g. the planned training entry point::
+as ``train`` did::
 
-    "train": Subcommand("lamina.train.cli", "train a model from a config"),
+    "train": Subcommand("lamina.train.cli", "train a model on bundled real data"),
 
-(``lamina train`` is not implemented yet.) Third-party code may also call :func:`register`.
+Third-party code may also call :func:`register`.
 """
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ class Subcommand:
 SUBCOMMANDS: Dict[str, Subcommand] = {
     "info": Subcommand("lamina.cli:InfoCommand", "show the build, devices and threads"),
     "bench": Subcommand("lamina.bench.run", "benchmark lamina against numpy and torch"),
-    # "train": Subcommand("lamina.train.cli", "train a model"),      <- a later issue adds this line
+    "train": Subcommand("lamina.train.cli", "train a model on bundled real data"),
 }
 
 

@@ -307,6 +307,33 @@ def __hash__(self):
     return id(self)
 
 
+def _rebuild(array, device, requires_grad):
+    t = _C._from_numpy(array)
+    if device != "cpu":
+        t = _C.to(t, _dev(device), t.dtype, False)
+    if requires_grad:
+        t._requires_grad = True
+    return t
+
+
+def __reduce_ex__(self, protocol):
+    """Pickling (and copy.deepcopy): the values, the device and requires_grad; not the tape."""
+    arr = np.array(self.detach().cpu()._numpy_view(), copy=True)
+    return (_rebuild, (arr, str(self.device), self.requires_grad))
+
+
+def __deepcopy__(self, memo):
+    if id(self) in memo:
+        return memo[id(self)]
+    out = _C.clone(self)
+    if self.requires_grad:
+        out._requires_grad = True
+    if self.grad is not None:
+        out.grad = _C.clone(self.grad)
+    memo[id(self)] = out
+    return out
+
+
 def __repr__(self):
     t = self.detach()
     if t.device.type != "cpu":

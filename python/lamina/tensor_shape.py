@@ -98,13 +98,16 @@ def any(self, dim=None, keepdim=False):
     return _C.gt(_C.sum(_C.cast(self, _dt.bool_), _dims(dim), keepdim), 0)
 
 
-def softmax(self, dim):
-    """exp(x - logsumexp(x)); the fused kernel arrives with the dense-layer work."""
-    return (self - logsumexp(self, dim, True)).exp()
+def softmax(self, dim, dtype=None):
+    """exp(x - max) / sum exp(x - max) over ``dim``: one fused kernel each way."""
+    from .ops.softmax import softmax as _softmax
+    return _softmax(self, dim, dtype)
 
 
-def log_softmax(self, dim):
-    return self - logsumexp(self, dim, True)
+def log_softmax(self, dim, dtype=None):
+    """x - max - log sum exp(x - max) over ``dim``: one fused kernel each way."""
+    from .ops.softmax import log_softmax as _log_softmax
+    return _log_softmax(self, dim, dtype)
 
 
 # --- shapes --------------------------------------------------------------------------------

@@ -101,15 +101,24 @@ def reduction(quick: bool = False):
 # --- matmul --------------------------------------------------------------------------------------
 
 def matmul(quick: bool = False):
-    sizes = (16, 32) if quick else (64, 128, 256, 512, 1024)
+    """float32 GEMM: squares, and the transformer shapes (M, N, K) in NN, NT (B a transposed view)
+    and TN (A a transposed view)."""
+    sizes = (16, 32) if quick else (64, 128, 256, 512, 1024, 2048)
+    shapes = ((64, 48, 32),) if quick else ((4096, 768, 768), (512, 3072, 768), (2048, 256, 1024))
 
-    def mm(n):
+    def mm(m, n, k, ta=False, tb=False):
         def build(be):
-            a, b = be.randn(n, n), be.randn(n, n)
+            a = be.t(be.randn(k, m)) if ta else be.randn(m, k)
+            b = be.t(be.randn(n, k)) if tb else be.randn(k, n)
             return lambda: be.matmul(a, b)
         return build
 
-    return [Case(f"matmul {n}^3", _shape(n, n, n), "GFLOP/s", 2.0 * n ** 3, mm(n)) for n in sizes]
+    cases = [Case(f"matmul {n}^3", _shape(n, n, n), "GFLOP/s", 2.0 * n ** 3, mm(n, n, n)) for n in sizes]
+    for m, n, k in shapes:
+        for label, ta, tb in (("NN", False, False), ("NT", False, True), ("TN", True, False)):
+            cases.append(Case(f"matmul {label} {m}x{n}x{k}", _shape(m, n, k), "GFLOP/s", 2.0 * m * n * k,
+                              mm(m, n, k, ta, tb), note="(M, N, K)"))
+    return cases
 
 
 # --- eager overhead ------------------------------------------------------------------------------

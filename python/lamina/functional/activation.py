@@ -1,32 +1,52 @@
 """Activations. Each is one kernel forward and one fused backward (see ops/elementwise.py)."""
 from __future__ import annotations
 
-from .. import tensor as _t
-from .. import tensor_shape as _s
+import warnings
+
+# ``lamina.tensor`` is the factory function, so the functions are imported by name
+from ..tensor import gelu as _gelu
+from ..tensor import relu as _relu
+from ..tensor import relu_ as _relu_
+from ..tensor import sigmoid as _sigmoid
+from ..tensor import tanh as _tanh
+from ..ops import softmax as _sm
 
 
 def relu(input, inplace=False):
     if inplace:
-        return _t.relu_(input)
-    return _t.relu(input)
+        return _relu_(input)
+    return _relu(input)
 
 
 def sigmoid(input):
-    return _t.sigmoid(input)
+    return _sigmoid(input)
 
 
 def tanh(input):
-    return _t.tanh(input)
+    return _tanh(input)
 
 
 def gelu(input, approximate="none"):
     """0.5 x (1 + erf(x / sqrt 2)), the exact form."""
-    return _t.gelu(input, approximate)
+    return _gelu(input, approximate)
 
 
-def softmax(input, dim):
-    return _s.softmax(input, dim)
+def _softmax_dim(name, ndim):
+    """torch's implicit dim (deprecated there too): 0 for 0-, 1- and 3-d inputs, else 1."""
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call "
+                  "to include dim=X as an argument.", stacklevel=3)
+    return 0 if ndim in (0, 1, 3) else 1
 
 
-def log_softmax(input, dim):
-    return _s.log_softmax(input, dim)
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """Fused softmax over ``dim`` (csrc/cpu/softmax.cpp), optionally cast to ``dtype`` first."""
+    if dim is None:
+        dim = _softmax_dim("softmax", input.ndim)
+    return _sm.softmax(input, dim, dtype)
+
+
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """Fused log_softmax over ``dim``: stable for large inputs (x - max before exp)."""
+    if dim is None:
+        dim = _softmax_dim("log_softmax", input.ndim)
+    return _sm.log_softmax(input, dim, dtype)

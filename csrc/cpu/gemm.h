@@ -1,0 +1,95 @@
+#pragma once
+// The packed, cache-blocked GEMM behind cpu::gemm (the BLIS loop nest): the shared types, the
+// cache blocking (all of it, in one place) and the per-ISA kernel tables.
+//
+// Loop nest of one region of C (gemm_impl.h), with the cache level each packed block lives in:
+//   jc over N by NC:  pack B[pc:pc+KC, jc:jc+NC] -> KC x NC, NR-wide panels      (L3, per thread)
+//    pc over K by KC:
+//     ic over M by MC: pack A[ic:ic+MC, pc:pc+KC] -> MC x KC, MR-tall panels     (L2)
+//      jr over NC by NR, ir over MC by MR: micro-kernel MR x NR += A panel @ B panel, the
+//      B micro-panel (KC x NR) staying in L1 while the A micro-panels stream from L2.
+// Threads (matmul.cpp) each take whole regions: batches, or halves of M or N of one product.
+//
+// Nothing here may be an out-of-line function: this header is compiled with several -m flags,
+// and the linker keeps one copy of an inline function.
+#include <cstddef>
+#include <cstdint>
+
+namespace lamina::cpu::gemm_kernels {
+
+// One product: A (M, K) strides (sam, sak); B (K, N) strides (sbm... sbk, sbn); C (M, N) with
+// row stride ldc. Pointers already point at the batch's matrices.
+struct Problem {
+  int64_t M, N, K;
+  const void* A;
+  int64_t sam, sak;
+  const void* B;
+  int64_t sbk, sbn;
+  void* C;
+  int64_t ldc;
+};
+
+// Rows [m0, m1) and columns [n0, n1) of C.
+struct Region {
+  int64_t m0, m1, n0, n1;
+};
+
+// Cache sizes the blocking is made for (AMD Zen 5: 48 KB L1d and 1 MB L2 per core, 32 MB L3
+// shared). A machine with smaller caches loses a little speed, never correctness.
+constexpr int64_t kL1Bytes = 48 << 10, kL2Bytes = 1 << 20, kL3Bytes = 32 << 20;
+
+struct Blocking {
+  int64_t mr, nr;  // micro-tile: MR rows x NR columns of C in registers
+  int64_t mc, kc, nc;
+};
+
+// KC: the B micro-panel (KC x NR) takes about half of L1, the rest for A micro-panels and C;
+// MC: the A block (MC x KC) about half of L2; NC: the B block (KC x NC) a quarter of L3 (both
+// threads hold one). Rounded to multiples of MR / NR; measured on Zen 5 (see the report in
+// tests/test_gemm.py's module docstring for the numbers).
+constexpr Blocking make_blocking(int64_t elem, int64_t mr, int64_t nr) {
+  int64_t kc = kL1Bytes / 2 / (nr * elem);
+  kc = kc < 64 ? 64 : kc > 512 ? 512 : kc - kc % 8;
+  int64_t mc = kL2Bytes / 2 / (kc * elem);
+  mc = mc < mr ? mr : mc - mc % mr;
+  int64_t nc = kL3Bytes / 4 / (kc * elem);
+  nc = nc > 4096 ? 4096 : nc - nc % nr;
+  return Blocking{mr, nr, mc, kc, nc};
+}
+
+// One (ISA, dtype) kernel: its blocking and the serial drivers (gemm_impl.h). `ws` holds
+// workspace_elems(b) elements of the dtype per thread, 64-byte aligned.
+//   run:        C[r] = A[r rows] @ B[r cols], packing its own B blocks
+//   pack_b:     columns [n0, n1) of all of B (n0 a multiple of nr) into a shared buffer of
+//               packed_b_elems elements, for run_packed
+//   run_packed: C[r] as run, with B from pack_b (r.n0 a multiple of nr)
+struct Kernel {
+  Blocking b;
+  void (*run)(const Problem& p, const Region& r, void* ws);
+  void (*pack_b)(const Problem& p, int64_t n0, int64_t n1, void* dst);
+  void (*run_packed)(const Problem& p, const Region& r, const void* bpacked, void* ws);
+};
+
+constexpr int64_t workspace_elems(const Blocking& b) {
+  return b.kc * b.nc + b.mc * b.kc;  // B block, A block
+}
+
+constexpr int64_t packed_b_elems(const Blocking& b, int64_t K, int64_t N) {
+  return K * ((N + b.nr - 1) / b.nr * b.nr);
+}
+
+namespace generic {
+Kernel f32();
+Kernel f64();
+Kernel i64();
+}  // namespace generic
+namespace avx2 {
+Kernel f32();
+Kernel f64();
+}  // namespace avx2
+namespace avx512 {
+Kernel f32();
+Kernel f64();
+}  // namespace avx512
+
+}  // namespace lamina::cpu::gemm_kernels

@@ -1,0 +1,8 @@
+"""``lamina.optim``: optimizers updating each parameter with one fused kernel, and
+learning-rate schedulers (torch.optim names, signatures and state_dict format)."""
+from . import lr_scheduler  # noqa: F401
+from .adam import Adam, AdamW
+from .optimizer import Optimizer
+from .sgd import SGD
+
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "lr_scheduler"]

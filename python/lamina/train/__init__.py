@@ -1,0 +1,1 @@
+"""``lamina train``: end-to-end training jobs on real data that ships with installed packages."""
