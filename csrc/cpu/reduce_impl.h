@@ -16,7 +16,6 @@
 #include <limits>
 #include <stdexcept>
 #include <type_traits>
-#include <vector>
 
 #include "../core/dtype.h"
 #include "../core/functors.h"
@@ -129,28 +128,35 @@ void for_col_blocks(int64_t O, int64_t R, int64_t I, F&& fn) {
   });
 }
 
-// Reduce each of O rows of R contiguous values: out[o] = fn_row(x + o * R, R). A lone long row
-// is cut into blocks reduced in parallel (part(x, n) per block) and joined in order.
+// Reduce each of O rows of R contiguous values: join(o, parts, nparts) gets the results of
+// part(o, r0, r1) over blocks [r0, r1) of row o, in order. A lone long row is cut into kBlock
+// blocks reduced in parallel; otherwise a row is one block. (Plain arrays, no std::vector: the
+// ISA copies of this file must not share out-of-line template code with other ISAs.)
 template <typename P, typename Part, typename Join>
 void rows_parallel(int64_t O, int64_t R, Part&& part, Join&& join) {
   if (O < 2 && R >= 2 * kBlock && get_num_threads() > 1) {
     const int64_t nb = (R + kBlock - 1) / kBlock;
-    std::vector<P> parts(nb);
-    for (int64_t o = 0; o < O; ++o) {
-      parallel_for(0, nb, 1, [&](int64_t b, int64_t e) {
-        for (int64_t k = b; k < e; ++k)
-          parts[k] = part(o, k * kBlock, std::min(R, (k + 1) * kBlock));
-      });
-      join(o, parts);
+    P* parts = new P[nb];
+    try {
+      for (int64_t o = 0; o < O; ++o) {
+        parallel_for(0, nb, 1, [&](int64_t b, int64_t e) {
+          for (int64_t k = b; k < e; ++k)
+            parts[k] = part(o, k * kBlock, std::min(R, (k + 1) * kBlock));
+        });
+        join(o, parts, nb);
+      }
+    } catch (...) {
+      delete[] parts;
+      throw;
     }
+    delete[] parts;
     return;
   }
   parallel_for(0, O, std::max<int64_t>(1, kGrain / std::max<int64_t>(1, R)),
                [&](int64_t b, int64_t e) {
-    std::vector<P> one(1);
     for (int64_t o = b; o < e; ++o) {
-      one[0] = part(o, 0, R);
-      join(o, one);
+      const P one = part(o, 0, R);
+      join(o, &one, 1);
     }
   });
 }
@@ -165,9 +171,9 @@ void sum_t(int64_t O, int64_t R, int64_t I, const T* in, T* out, double scale) {
   if (I == 1) {
     rows_parallel<A>(
         O, R, [&](int64_t o, int64_t r0, int64_t r1) { return sum_row(in + o * R + r0, r1 - r0); },
-        [&](int64_t o, const std::vector<A>& parts) {
+        [&](int64_t o, const A* parts, int64_t np) {
           A s = 0;
-          for (A p : parts) s += p;
+          for (int64_t k = 0; k < np; ++k) s += parts[k];
           out[o] = finish(s);
         });
     return;
@@ -241,10 +247,10 @@ void extreme_t(int64_t O, int64_t R, int64_t I, const T* in, T* out, int64_t* id
         [&](int64_t o, int64_t r0, int64_t r1) {
           return r0 + arg_extreme_row<T, IS_MAX>(in + o * R + r0, r1 - r0);
         },
-        [&](int64_t o, const std::vector<int64_t>& parts) {
+        [&](int64_t o, const int64_t* parts, int64_t np) {
           const T* x = in + o * R;
           int64_t bi = parts[0];
-          for (size_t k = 1; k < parts.size() && !is_nan(x[bi]); ++k) {
+          for (int64_t k = 1; k < np && !is_nan(x[bi]); ++k) {
             const T v = x[parts[k]];
             if (is_nan(v) || (IS_MAX ? v > x[bi] : v < x[bi])) bi = parts[k];
           }
