@@ -192,3 +192,18 @@ def test_threads_calling_ops_concurrently(rng):
     for t in threads:
         t.join()
     assert errors == []
+
+
+def test_idle_pool_threads_sleep():
+    """After a parallel kernel the workers poll briefly, then sleep: an idle second costs
+    (almost) no CPU time."""
+    lamina.set_num_threads(2)
+    x = lamina.ones(1 << 22)
+    for _ in range(5):
+        (x + x).sum()
+    import time
+    time.sleep(0.05)  # let the bounded polling window pass
+    c0 = time.process_time()
+    time.sleep(0.5)
+    used = time.process_time() - c0
+    assert used < 0.05, f"idle threads used {used:.3f} s of CPU in 0.5 s"

@@ -4,6 +4,8 @@
 #include <sched.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdlib>
 #include <exception>
@@ -13,6 +15,35 @@
 
 namespace lamina {
 namespace {
+
+// A thread that runs out of work polls (unlocked, with pause) for this long before it sleeps
+// on the condition variable: the VM's futex wake takes 15-150 us, so back-to-back kernels
+// would otherwise pay two wake-ups each (worker start, caller done). Bounded: idle threads
+// still end up asleep.
+constexpr int64_t kSpinNs = 50000;
+
+inline int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
+// Poll pred() for up to kSpinNs; true when it became true.
+template <typename P>
+inline bool spin_until(P&& pred) {
+  const int64_t t0 = now_ns();
+  for (int i = 0;; ++i) {
+    if (pred()) return true;
+    if ((i & 63) == 63 && now_ns() - t0 > kSpinNs) return false;
+    cpu_relax();
+  }
+}
 
 int default_threads() {
   if (const char* env = std::getenv("OMP_NUM_THREADS")) {
@@ -33,6 +64,9 @@ struct Pool {
   int64_t next_chunk = 0;
   int64_t pending = 0;
   uint64_t generation = 0;
+  std::atomic<uint64_t> generation_seen{0};  // copy of generation for unlocked polling
+  std::atomic<int64_t> pending_seen{0};       // copy of pending for unlocked polling
+  int sleepers = 0;                            // workers waiting on `wake` (under mu)
   bool stop = false;
   std::exception_ptr error;
 
@@ -48,7 +82,8 @@ struct Pool {
         if (!error) error = std::current_exception();
       }
       lk.lock();
-      if (--pending == 0) done.notify_all();
+      pending_seen.store(--pending, std::memory_order_release);
+      if (pending == 0) done.notify_all();
     }
   }
 
@@ -56,7 +91,12 @@ struct Pool {
     std::unique_lock<std::mutex> lk(mu);
     uint64_t seen = generation;
     for (;;) {
+      lk.unlock();
+      spin_until([&] { return generation_seen.load(std::memory_order_acquire) != seen; });
+      lk.lock();
+      ++sleepers;
       wake.wait(lk, [&] { return stop || generation != seen; });
+      --sleepers;
       if (stop) return;
       seen = generation;
       run_chunks(lk);
@@ -71,6 +111,7 @@ struct Pool {
     {
       std::lock_guard<std::mutex> g(mu);
       stop = true;
+      generation_seen.fetch_add(1, std::memory_order_release);  // end the workers' polling
     }
     wake.notify_all();
     for (auto& t : workers) t.join();
@@ -148,10 +189,17 @@ void parallel_for(int64_t begin, int64_t end, int64_t grain,
   p.nchunks = chunks;
   p.next_chunk = 0;
   p.pending = chunks;
+  p.pending_seen.store(chunks, std::memory_order_relaxed);
   p.error = nullptr;
   ++p.generation;
-  p.wake.notify_all();
+  p.generation_seen.store(p.generation, std::memory_order_release);
+  if (p.sleepers > 0) p.wake.notify_all();  // polling workers see generation_seen
   p.run_chunks(lk);
+  if (p.pending != 0) {
+    lk.unlock();
+    spin_until([&] { return p.pending_seen.load(std::memory_order_acquire) == 0; });
+    lk.lock();
+  }
   p.done.wait(lk, [&] { return p.pending == 0; });
   p.job = nullptr;
   std::exception_ptr err = p.error;

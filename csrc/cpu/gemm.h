@@ -3,15 +3,19 @@
 // cache blocking (all of it, in one place) and the per-ISA kernel tables.
 //
 // Loop nest of one region of C (gemm_impl.h), with the cache level each packed block lives in:
-//   jc over N by NC:  pack B[pc:pc+KC, jc:jc+NC] -> KC x NC, NR-wide panels      (L3, per thread)
+//   jc over N by NC:  pack B[pc:pc+KC, jc:jc+NC] -> KC x NC, NR-wide panels      (L3)
 //    pc over K by KC:
 //     ic over M by MC: pack A[ic:ic+MC, pc:pc+KC] -> MC x KC, MR-tall panels     (L2)
 //      jr over NC by NR, ir over MC by MR: micro-kernel MR x NR += A panel @ B panel, the
 //      B micro-panel (KC x NR) staying in L1 while the A micro-panels stream from L2.
-// Threads (matmul.cpp) each take whole regions: batches, or halves of M or N of one product.
+// Transposed and strided operands are handled by the packing (any strides, 0 included); the
+// edges of C by micro-kernels that compute only the rows and vectors there are.
+// Threads (matmul.cpp): whole products, or all of B packed once and shared, then blocks of C
+// claimed one at a time, each thread packing its own A blocks.
 //
-// Nothing here may be an out-of-line function: this header is compiled with several -m flags,
-// and the linker keeps one copy of an inline function.
+// The ISA files include this header with their -m flags, and the linker keeps one copy of an
+// inline function: make_blocking is only evaluated at compile time there, nothing else here
+// is code.
 #include <cstddef>
 #include <cstdint>
 
@@ -58,11 +62,12 @@ constexpr Blocking make_blocking(int64_t elem, int64_t mr, int64_t nr) {
   return Blocking{mr, nr, mc, kc, nc};
 }
 
-// One (ISA, dtype) kernel: its blocking and the serial drivers (gemm_impl.h). `ws` holds
-// workspace_elems(b) elements of the dtype per thread, 64-byte aligned.
+// One (ISA, dtype) kernel: its blocking and the serial drivers (gemm_impl.h). `ws` is a
+// thread's workspace, 64-byte aligned: the B block (kc * nc elements), then the A block
+// (mc * kc elements).
 //   run:        C[r] = A[r rows] @ B[r cols], packing its own B blocks
 //   pack_b:     columns [n0, n1) of all of B (n0 a multiple of nr) into a shared buffer of
-//               packed_b_elems elements, for run_packed
+//               K * (N rounded up to nr) elements, for run_packed
 //   run_packed: C[r] as run, with B from pack_b (r.n0 a multiple of nr)
 struct Kernel {
   Blocking b;
@@ -70,14 +75,6 @@ struct Kernel {
   void (*pack_b)(const Problem& p, int64_t n0, int64_t n1, void* dst);
   void (*run_packed)(const Problem& p, const Region& r, const void* bpacked, void* ws);
 };
-
-constexpr int64_t workspace_elems(const Blocking& b) {
-  return b.kc * b.nc + b.mc * b.kc;  // B block, A block
-}
-
-constexpr int64_t packed_b_elems(const Blocking& b, int64_t K, int64_t N) {
-  return K * ((N + b.nr - 1) / b.nr * b.nr);
-}
 
 namespace generic {
 Kernel f32();

@@ -42,8 +42,12 @@ struct UKernel {
   }
 
   template <int64_t W>
+  static bool pack_copy(T*, const T*, int64_t, int64_t, int64_t) {
+    return false;  // pack_panel's loops
+  }
+  template <int64_t W>
   static bool pack_transposed(T*, const T*, int64_t, int64_t, int64_t) {
-    return false;  // the blocked loop of pack_panel
+    return false;
   }
 };
 

@@ -6,8 +6,10 @@
 //     c = a^T b (accumulate: c += a^T b)
 //   static void run_edge(kc, a, b, c, ldc, accumulate, int64_t mr, int64_t nr);
 //     the same for the top-left mr x nr of the tile (edges of C); edge_via_buffer does it
+//   template <int64_t W> static bool pack_copy(T* dst, const T* src, w, kc, sk);
 //   template <int64_t W> static bool pack_transposed(T* dst, const T* src, w, kc, sl);
-//     optional fast path for dst[k][l] = src[l * sl + k] (W = MR or NR); false: not handled
+//     fast paths of pack_panel (W = MR or NR) for dst[k][l] = src[k * sk + l] and
+//     dst[k][l] = src[l * sl + k]; false: not handled, pack_panel's loops do it
 // No STL containers and no out-of-line inline functions shared with other TUs in here: all of it
 // lives in the ISA's namespace, so no AVX-512 copy of a function can leak to another path.
 #include <cstring>
@@ -30,15 +32,7 @@ inline int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 template <class UK, int64_t W, class T>
 inline void pack_panel(T* __restrict dst, const T* __restrict src, int64_t w, int64_t kc,
                        int64_t sl, int64_t sk) {
-  if (sl == 1 && w == W) {
-    for (int64_t k = 0; k < kc; ++k) {
-      const T* s = src + k * sk;
-      T* d = dst + k * W;
-#pragma GCC unroll 8
-      for (int64_t l = 0; l < W; ++l) d[l] = s[l];
-    }
-    return;
-  }
+  if (sl == 1 && UK::template pack_copy<W>(dst, src, w, kc, sk)) return;
   if (sl == 1) {
     for (int64_t k = 0; k < kc; ++k) {
       const T* s = src + k * sk;
@@ -149,7 +143,7 @@ void run_region(const Problem& p, const Region& r, void* ws) {
 }
 
 // All of B's columns [n0, n1) (n0 a multiple of NR), every KC block, into the shared buffer
-// `dst` of packed_b_elems: block pc at dst + pc * npad, npad = N rounded up to NR.
+// `dst` (K * npad elements): block pc at dst + pc * npad, npad = N rounded up to NR.
 template <class UK, const Blocking& BL>
 void pack_b(const Problem& p, int64_t n0, int64_t n1, void* dst) {
   using T = typename UK::T;

@@ -81,6 +81,29 @@ struct SimdKernel {
     return table;
   }
 
+  // dst (kc, W): dst[k * W + l] = src[k * sk + l] (l < w), 0 for w <= l < W: masked vector
+  // copies (the plain loop becomes a memmove call per k)
+  template <int64_t W>
+  static bool pack_copy(T* __restrict dst, const T* __restrict src, int64_t w, int64_t kc,
+                        int64_t sk) {
+    Mask m[(W + L - 1) / L];
+    for (int64_t l0 = 0; l0 < W; l0 += L) m[l0 / L] = VT::mask(w - l0);
+    for (int64_t k = 0; k < kc; ++k) {
+      const T* s = src + k * sk;
+      T* d = dst + k * W;
+#pragma GCC unroll 4
+      for (int64_t l0 = 0; l0 < W; l0 += L) {
+        const V v = VT::maskz_loadu(m[l0 / L], s + l0);
+        if (W - l0 >= L) {
+          VT::storeu(d + l0, v);
+        } else {
+          VT::mask_storeu(d + l0, VT::mask(W - l0), v);
+        }
+      }
+    }
+    return true;
+  }
+
   // dst (kc, W): dst[k * W + l] = src[l * sl + k] (l < w), 0 for w <= l < W: L x L
   // in-register transposes of masked row loads, stored W lanes at a time.
   template <int64_t W>

@@ -43,10 +43,12 @@ Kernel pick(DType dt) {
   const Isa p = isa();
   switch (dt) {
     case DType::Float32:
-      return p == Isa::AVX512 ? gk::avx512::f32() : p == Isa::AVX2 ? gk::avx2::f32() : gk::generic::f32();
+      if (p == Isa::AVX512) return gk::avx512::f32();
+      return p == Isa::AVX2 ? gk::avx2::f32() : gk::generic::f32();
     case DType::Float64:
-      return p == Isa::AVX512 ? gk::avx512::f64() : p == Isa::AVX2 ? gk::avx2::f64() : gk::generic::f64();
-    case DType::Int64:
+      if (p == Isa::AVX512) return gk::avx512::f64();
+      return p == Isa::AVX2 ? gk::avx2::f64() : gk::generic::f64();
+    case DType::Int64:  // the portable kernel on every CPU
       return gk::generic::i64();
     default:
       throw_dtype_error("matmul", dt, "float32, float64 or int64");
@@ -77,6 +79,14 @@ thread_local Buffer t_shared_b;   // B packed for all threads, owned by the call
 
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
+size_t workspace_bytes(const Kernel& k, size_t elem) {  // gemm.h: B block, A block
+  return size_t(k.b.kc * k.b.nc + k.b.mc * k.b.kc) * elem;
+}
+
+size_t packed_b_bytes(const Kernel& k, int64_t K, int64_t N, size_t elem) {
+  return size_t(K * ceil_div(N, k.b.nr) * k.b.nr) * elem;
+}
+
 // Waits (pausing, then yielding the core) until `flag` reaches `target`: another thread is
 // packing the last panels of B.
 void wait_for(const std::atomic<int64_t>& flag, int64_t target) {
@@ -95,18 +105,19 @@ void wait_for(const std::atomic<int64_t>& flag, int64_t target) {
 void run_shared_b(const Kernel& kern, const Problem& p, int64_t nt, size_t elem) {
   const int64_t mr = kern.b.mr, nr = kern.b.nr;
   const int64_t panels = ceil_div(p.N, nr);
-  void* bpacked = t_shared_b.get(size_t(gemm_kernels::packed_b_elems(kern.b, p.K, p.N)) * elem);
+  void* bpacked = t_shared_b.get(packed_b_bytes(kern, p.K, p.N, elem));
   const int64_t per_btask = ceil_div(panels, std::min(panels, 4 * nt));  // panels per task
   const int64_t btasks = ceil_div(panels, per_btask);
   // blocks of C: about kItemsPerThread per thread, of at least kMinRows rows and kMinCols
   // columns unless the matrix is smaller
   const int64_t target = kItemsPerThread * nt;
   const int64_t rbt = std::clamp<int64_t>(p.M / kMinRows, 1, target);
-  const int64_t cbt = std::clamp<int64_t>(ceil_div(target, rbt), 1, std::max<int64_t>(1, p.N / kMinCols));
+  const int64_t cbt =
+      std::clamp<int64_t>(ceil_div(target, rbt), 1, std::max<int64_t>(1, p.N / kMinCols));
   const int64_t bm = ceil_div(ceil_div(p.M, rbt), mr) * mr;
   const int64_t bn = ceil_div(panels, cbt) * nr;
   const int64_t rb = ceil_div(p.M, bm), cb = ceil_div(p.N, bn);
-  const size_t ws_bytes = size_t(gemm_kernels::workspace_elems(kern.b)) * elem;
+  const size_t ws_bytes = workspace_bytes(kern, elem);
   std::atomic<int64_t> next_b{0}, done_b{0}, next_item{0};
   parallel_for(0, nt, 1, [&](int64_t, int64_t) {
     for (int64_t t; (t = next_b.fetch_add(1, std::memory_order_relaxed)) < btasks;) {
@@ -137,7 +148,7 @@ void run_split(const Kernel& kern, const Problem& p, int64_t nt, size_t elem) {
     return double(ceil_div(m, mr) * ceil_div(n, nr) * mr * nr) + 8.0 * double(m + n);
   };
   const bool split_m = cost(rows, p.N) <= cost(p.M, cols);
-  const size_t ws_bytes = size_t(gemm_kernels::workspace_elems(kern.b)) * elem;
+  const size_t ws_bytes = workspace_bytes(kern, elem);
   parallel_for(0, nt, 1, [&](int64_t lo, int64_t hi) {
     void* ws = t_workspace.get(ws_bytes);
     for (int64_t i = lo; i < hi; ++i) {
@@ -160,7 +171,7 @@ void gemm(DType dt, int64_t batch, int64_t M, int64_t N, int64_t K, const void* 
                    static_cast<const char*>(B) + bi * sbb * e, sbk, sbn,
                    static_cast<char*>(C) + bi * M * N * e, N};
   };
-  const size_t ws_bytes = size_t(gemm_kernels::workspace_elems(kern.b)) * elem;
+  const size_t ws_bytes = workspace_bytes(kern, elem);
   const double flops = 2.0 * double(M) * double(N) * double(K);
   const int64_t nt = get_num_threads();
   if (nt <= 1 || flops * double(batch) < kSerialFlops) {
@@ -177,7 +188,7 @@ void gemm(DType dt, int64_t batch, int64_t M, int64_t N, int64_t K, const void* 
     });
     return;
   }
-  const bool shared = size_t(gemm_kernels::packed_b_elems(kern.b, K, N)) * elem <= kSharedBBytes;
+  const bool shared = packed_b_bytes(kern, K, N, elem) <= kSharedBBytes;
   for (int64_t bi = 0; bi < batch; ++bi) {
     if (shared) {
       run_shared_b(kern, product(bi), nt, elem);
