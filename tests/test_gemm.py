@@ -163,6 +163,21 @@ def test_block_edges(dtype, rng):
             mm(rng, (m, k), (k, n), dtype, la, lb)
 
 
+@pytest.mark.parametrize("dtype", [F32, F64], ids=str)
+def test_b_too_big_to_share(dtype, rng):
+    # packed B over matmul.cpp's kSharedBBytes (24 MB): each thread packs its own B blocks
+    k, n = (2000, 3300) if dtype == F32 else (1800, 1800)
+    for la, lb in [("N", "N"), ("T", "T")]:
+        mm(rng, (37, k), (k, n), dtype, la, lb)
+
+
+def test_batch_of_large_products(rng):
+    # an odd batch of products big enough for both threads each: one product after another
+    for la, lb in [("N", "N"), ("T", "T"), ("S", "N")]:
+        mm(rng, (3, 160, 150), (3, 150, 200), F32, la, lb)
+        mm(rng, (150, 160), (3, 160, 200), F64, la, lb)
+
+
 def test_large_float32(rng):
     mm(rng, (701, 400), (400, 4200), F32, "N", "N", "701x4200x400")
     mm(rng, (333, 200), (200, 1030), F32, "T", "T", "333x1030x200 TT")

@@ -17,7 +17,7 @@ void init_runtime(py::module_& m) {
     LAMINA_CHECK(n >= 1, ValueError, "[set_num_threads] expected a positive count, got ", n);
     set_num_threads(n);
   });
-  m.def("cpu_path", &cpu::path_name);
+  m.def("cpu_path", &cpu::isa_name);  // the widest kernels in use: avx512, avx2 or generic
   m.def("cuda_compiled", &cuda::compiled);
   m.def("cuda_archs", &cuda::compiled_archs);
   m.def("cuda_runtime_version", &cuda::runtime_version);

@@ -1,6 +1,6 @@
 #pragma once
 // Which instruction-set path the CPU kernels take. LAMINA_CPU_PATH=generic forces the portable
-// code everywhere; LAMINA_CPU_PATH=avx2 keeps AVX-512 kernels (GEMM) on their AVX2 copies.
+// code everywhere; LAMINA_CPU_PATH=avx2 keeps the AVX-512 kernels on their AVX2 copies.
 namespace lamina::cpu {
 
 // path(): "avx2" when the CPU has AVX2 and FMA, "generic" otherwise or when forced.

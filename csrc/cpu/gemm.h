@@ -49,9 +49,9 @@ struct Blocking {
 
 // KC: the B micro-panel (KC x NR) takes 2/3 of L1, the rest for A micro-panels and C;
 // MC: the A block (MC x KC) half of L2; NC: the B block (KC x NC) at most a quarter of L3
-// (both threads hold one). Rounded to multiples of 8 / MR / NR. Measured on Zen 5 with the
-// 14 x 32 float kernel, 2 threads, KC = 128..384: 256 best by 2-8% on 1024^3 and the
-// transformer shapes (192: -3..-8%, 384: equal but noisier).
+// (both threads hold one). Rounded to multiples of 8 / MR / NR. Measured on Zen 5 (float,
+// 2 threads, 14 x 32 kernel), KC = 128..384: 256 best by 2-8% on 1024^3 and the transformer
+// shapes (192: -3..-8%, 384: equal but noisier); 12 x 32 then kept it.
 constexpr Blocking make_blocking(int64_t elem, int64_t mr, int64_t nr) {
   int64_t kc = kL1Bytes * 2 / 3 / (nr * elem);
   kc = kc < 64 ? 64 : kc > 512 ? 512 : kc - kc % 8;
@@ -71,6 +71,12 @@ constexpr Blocking make_blocking(int64_t elem, int64_t mr, int64_t nr) {
 //   run_packed: C[r] as run, with B from pack_b (r.n0 a multiple of nr)
 struct Kernel {
   Blocking b;
+  // Below this many flops per call one thread does all (matmul.cpp): about 8 us of the
+  // kernel's work on one Zen 5 core. Measured there, back-to-back calls (worker polling):
+  // 2 threads take 128^3 from 19.4 to 13 us with AVX-512 (96^3, 64^3 about even) and 80^3
+  // from 9.3 to 6.9 us with AVX2; below, moving packed B and C between the cores' caches
+  // costs what the second core saves.
+  double serial_flops;
   void (*run)(const Problem& p, const Region& r, void* ws);
   void (*pack_b)(const Problem& p, int64_t n0, int64_t n1, void* dst);
   void (*run_packed)(const Problem& p, const Region& r, const void* bpacked, void* ws);

@@ -12,8 +12,6 @@
 //     dst[k][l] = src[l * sl + k]; false: not handled, pack_panel's loops do it
 // No STL containers and no out-of-line inline functions shared with other TUs in here: all of it
 // lives in the ISA's namespace, so no AVX-512 copy of a function can leak to another path.
-#include <cstring>
-
 #include "gemm.h"
 
 #ifndef LAMINA_GEMM_NS
@@ -171,8 +169,8 @@ void run_packed(const Problem& p, const Region& r, const void* bpacked, void* ws
 
 // The kernel table entry of gemm.h for micro-kernel UK and blocking BL.
 template <class UK, const Blocking& BL>
-Kernel make_kernel() {
-  return Kernel{BL, &run_region<UK, BL>, &pack_b<UK, BL>, &run_packed<UK, BL>};
+Kernel make_kernel(double serial_flops) {
+  return Kernel{BL, serial_flops, &run_region<UK, BL>, &pack_b<UK, BL>, &run_packed<UK, BL>};
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 // cpu::gemm: picks the packed GEMM kernel for the dtype and the CPU (gemm.h) and shares the
 // products out to the threads:
-//  - small products (< kSerialFlops in all): the calling thread alone;
+//  - small products (< Kernel::serial_flops in all): the calling thread alone;
 //  - many products: whole products, claimed one at a time by the threads;
 //  - otherwise, one product after another: B packed once into a shared buffer (panels claimed
 //    by the threads), then blocks of C rows (and columns, when M is short) claimed by the
@@ -27,9 +27,6 @@ using gemm_kernels::Kernel;
 using gemm_kernels::Problem;
 using gemm_kernels::Region;
 
-// Below this many flops per call one thread does all: on the 2-vCPU VM the sleeping worker
-// takes 15-150 us to wake, the futex wake costs the caller ~7 us (measured: 2 * 160^3).
-constexpr double kSerialFlops = 2.0 * 160 * 160 * 160;
 // Largest packed B shared by the threads; beyond it each thread packs its own B blocks.
 constexpr size_t kSharedBBytes = size_t(24) << 20;
 // Blocks of C claimed by the threads: about kItemsPerThread each, at least kMinRows x kMinCols
@@ -109,11 +106,13 @@ void run_shared_b(const Kernel& kern, const Problem& p, int64_t nt, size_t elem)
   const int64_t per_btask = ceil_div(panels, std::min(panels, 4 * nt));  // panels per task
   const int64_t btasks = ceil_div(panels, per_btask);
   // blocks of C: about kItemsPerThread per thread, of at least kMinRows rows and kMinCols
-  // columns unless the matrix is smaller
+  // columns unless that leaves fewer than 2 per thread
   const int64_t target = kItemsPerThread * nt;
-  const int64_t rbt = std::clamp<int64_t>(p.M / kMinRows, 1, target);
-  const int64_t cbt =
-      std::clamp<int64_t>(ceil_div(target, rbt), 1, std::max<int64_t>(1, p.N / kMinCols));
+  int64_t rbt = std::clamp<int64_t>(p.M / kMinRows, 1, target);
+  const int64_t col_blocks = std::max<int64_t>(1, p.N / kMinCols);
+  int64_t cbt = std::clamp<int64_t>(ceil_div(target, rbt), 1, col_blocks);
+  if (rbt * cbt < 2 * nt) rbt = std::min(ceil_div(2 * nt, cbt), ceil_div(p.M, mr));
+  if (rbt * cbt < 2 * nt) cbt = std::min(ceil_div(2 * nt, rbt), panels);
   const int64_t bm = ceil_div(ceil_div(p.M, rbt), mr) * mr;
   const int64_t bn = ceil_div(panels, cbt) * nr;
   const int64_t rb = ceil_div(p.M, bm), cb = ceil_div(p.N, bn);
@@ -174,12 +173,12 @@ void gemm(DType dt, int64_t batch, int64_t M, int64_t N, int64_t K, const void* 
   const size_t ws_bytes = workspace_bytes(kern, elem);
   const double flops = 2.0 * double(M) * double(N) * double(K);
   const int64_t nt = get_num_threads();
-  if (nt <= 1 || flops * double(batch) < kSerialFlops) {
+  if (nt <= 1 || flops * double(batch) < kern.serial_flops) {
     void* ws = t_workspace.get(ws_bytes);
     for (int64_t bi = 0; bi < batch; ++bi) kern.run(product(bi), Region{0, M, 0, N}, ws);
     return;
   }
-  if (batch % nt == 0 || batch >= 4 * nt || (batch > 1 && flops < 4 * kSerialFlops)) {
+  if (batch % nt == 0 || batch >= 4 * nt || (batch > 1 && flops < 4 * kern.serial_flops)) {
     std::atomic<int64_t> next{0};  // whole products, claimed
     parallel_for(0, nt, 1, [&](int64_t, int64_t) {
       void* ws = t_workspace.get(ws_bytes);
