@@ -104,4 +104,26 @@ void launch_geometry(Geometry g, const F& f) {
   LAMINA_CUDA_CHECK(cudaGetLastError());
 }
 
+// Reduce v over the block with f (warp shuffles, then one warp over the per-warp results);
+// every thread gets the result. blockDim.x must be a multiple of 32, at most 1024.
+template <typename V, typename F>
+__device__ V block_reduce(V v, V identity, F f) {
+  __shared__ V sm[32];
+  for (int o = 16; o > 0; o >>= 1) v = f(v, __shfl_xor_sync(0xffffffffu, v, o));
+  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+  __syncthreads();  // sm may still be read by a previous call
+  if (lane == 0) sm[warp] = v;
+  __syncthreads();
+  v = lane < static_cast<int>(blockDim.x >> 5) ? sm[lane] : identity;
+  for (int o = 16; o > 0; o >>= 1) v = f(v, __shfl_xor_sync(0xffffffffu, v, o));
+  return v;
+}
+
+struct Max {
+  template <typename V> __device__ V operator()(V a, V b) const { return b > a ? b : a; }
+};
+struct Add {
+  template <typename V> __device__ V operator()(V a, V b) const { return a + b; }
+};
+
 }  // namespace lamina::cuda

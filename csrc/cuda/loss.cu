@@ -10,27 +10,6 @@
 namespace lamina::cuda {
 namespace {
 
-// Every thread of the block gets the block's sum (or max).
-template <typename V, typename F>
-__device__ V block_reduce(V v, V identity, F f) {
-  __shared__ V sm[32];
-  for (int o = 16; o > 0; o >>= 1) v = f(v, __shfl_xor_sync(0xffffffffu, v, o));
-  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-  __syncthreads();
-  if (lane == 0) sm[warp] = v;
-  __syncthreads();
-  v = lane < static_cast<int>(blockDim.x >> 5) ? sm[lane] : identity;
-  for (int o = 16; o > 0; o >>= 1) v = f(v, __shfl_xor_sync(0xffffffffu, v, o));
-  return v;
-}
-
-struct Max {
-  template <typename V> __device__ V operator()(V a, V b) const { return b > a ? b : a; }
-};
-struct Add {
-  template <typename V> __device__ V operator()(V a, V b) const { return a + b; }
-};
-
 // x (C,) one row: log sum exp in double (-inf / +inf / NaN max returned as is).
 template <typename T>
 __device__ double row_lse(int64_t C, const T* x) {
