@@ -44,3 +44,11 @@ def test_digits_split_is_deterministic_and_real():
     np.testing.assert_array_equal(a, a2)
     assert a.shape[1:] == (1, 8, 8) and len(ya) + len(yb) == 1797
     assert set(np.unique(ya)) == set(range(10)) and 0.0 <= a.min() and a.max() <= 1.0
+
+
+def test_train_digits_cnn_reaches_98_percent():
+    proc = subprocess.run([sys.executable, "-m", "lamina", "train", "digits", "--model", "cnn",
+                           "--no-progress"], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    accs = [float(a) for a in re.findall(r"test acc\s+([\d.]+)%", proc.stdout)]
+    assert len(accs) == 15 and accs[-1] >= 98.0, proc.stdout

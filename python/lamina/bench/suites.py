@@ -153,6 +153,15 @@ SUITES = {
     "matmul": matmul,
     "overhead": overhead,
 }
+
+
+def _register_more():
+    """Suites in their own files (one per op family), imported late: they import this module."""
+    from .suite_train import train
+    SUITES["train"] = train
+
+
+_register_more()
 DEFAULT_SUITES = tuple(SUITES)
 
 
