@@ -15,6 +15,7 @@
 #include <new>
 #include <thread>
 
+#include "../core/check.h"
 #include "../core/parallel.h"
 #include "cpu_path.h"
 #include "gemm.h"
@@ -159,6 +160,12 @@ void run_split(const Kernel& kern, const Problem& p, int64_t nt, size_t elem) {
 }
 
 }  // namespace
+
+gemm_kernels::Kernel gemm_kernel(DType dt) {
+  LAMINA_CHECK(dt == DType::Float32 || dt == DType::Float64, TypeError,
+               "[gemm] expected float32 or float64, got ", dtype_name(dt));
+  return pick(dt);
+}
 
 void gemm(DType dt, int64_t batch, int64_t M, int64_t N, int64_t K, const void* A, int64_t sab,
           int64_t sam, int64_t sak, const void* B, int64_t sbb, int64_t sbk, int64_t sbn, void* C) {

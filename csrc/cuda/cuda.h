@@ -8,6 +8,7 @@
 #include <string>
 
 #include "../core/dtype.h"
+#include "../cpu/conv_geom.h"
 #include "../core/geometry.h"
 #include "../core/op_kinds.h"
 #include "../core/philox.h"
@@ -94,5 +95,12 @@ void adam_step(DType dt, int64_t n, void* param, const void* grad, void* exp_avg
                void* exp_avg_sq, void* max_exp_avg_sq, double lr, double beta1, double beta2,
                double eps, double weight_decay, bool decoupled, bool maximize, double bc1,
                double bc2);
+
+// --- twins of cpu/conv.h ---
+void conv2d_forward(DType dt, const ConvGeom& g, const void* x, const void* w, const void* bias,
+                    void* y);
+void conv2d_backward_data(DType dt, const ConvGeom& g, const void* dy, const void* w, void* dx);
+void conv2d_backward_weight(DType dt, const ConvGeom& g, const void* x, const void* dy, void* dw);
+void conv2d_backward_bias(DType dt, const ConvGeom& g, const void* dy, void* db);
 
 }  // namespace lamina::cuda

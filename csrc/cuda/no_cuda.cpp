@@ -90,4 +90,17 @@ void adam_step(DType, int64_t, void*, const void*, void*, void*, void*, double, 
   no_cuda("adam");
 }
 
+void conv2d_forward(DType, const ConvGeom&, const void*, const void*, const void*, void*) {
+  no_cuda("conv2d");
+}
+void conv2d_backward_data(DType, const ConvGeom&, const void*, const void*, void*) {
+  no_cuda("conv2d_backward");
+}
+void conv2d_backward_weight(DType, const ConvGeom&, const void*, const void*, void*) {
+  no_cuda("conv2d_backward");
+}
+void conv2d_backward_bias(DType, const ConvGeom&, const void*, void*) {
+  no_cuda("conv2d_backward");
+}
+
 }  // namespace lamina::cuda

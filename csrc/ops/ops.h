@@ -112,4 +112,20 @@ void adam_step(const Tensor& param, const Tensor& grad, const Tensor& exp_avg,
                double beta2, double eps, double weight_decay, bool decoupled, bool maximize,
                double bc1, double bc2);  // max_exp_avg_sq undefined unless amsgrad
 
+// --- conv (conv.cpp): 2-D convolution, NCHW; padding (top, bottom, left, right) ---
+Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& bias,
+              const std::vector<int64_t>& stride, const std::vector<int64_t>& padding,
+              const std::vector<int64_t>& dilation, int64_t groups);
+Tensor conv2d_backward_input(const Tensor& dy, const Tensor& w,
+                             const std::vector<int64_t>& input_shape,
+                             const std::vector<int64_t>& stride,
+                             const std::vector<int64_t>& padding,
+                             const std::vector<int64_t>& dilation, int64_t groups);
+Tensor conv2d_backward_weight(const Tensor& x, const Tensor& dy,
+                              const std::vector<int64_t>& weight_shape,
+                              const std::vector<int64_t>& stride,
+                              const std::vector<int64_t>& padding,
+                              const std::vector<int64_t>& dilation, int64_t groups);
+Tensor conv2d_backward_bias(const Tensor& dy);
+
 }  // namespace lamina::ops

@@ -147,11 +147,14 @@ def overhead(quick: bool = False):
     return cases
 
 
+from . import suite_conv as _suite_conv  # noqa: E402  (it imports Case from here)
+
 SUITES = {
     "elementwise": elementwise,
     "reduction": reduction,
     "matmul": matmul,
     "overhead": overhead,
+    "conv": _suite_conv.conv,
 }
 
 

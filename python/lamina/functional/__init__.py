@@ -1,4 +1,5 @@
 """``lamina.nn.functional``: torch.nn.functional names, one module per op family."""
+from .conv import conv2d
 from .activation import gelu, log_softmax, relu, sigmoid, softmax, tanh
 from .dropout import dropout
 from .linear import linear
@@ -7,6 +8,6 @@ from .loss import (binary_cross_entropy_with_logits, cross_entropy, huber_loss, 
 from .sparse import embedding, one_hot
 
 __all__ = ["gelu", "log_softmax", "relu", "sigmoid", "softmax", "tanh", "embedding", "one_hot",
-           "dropout", "linear",
+           "dropout", "linear", "conv2d",
            "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "huber_loss",
            "binary_cross_entropy_with_logits"]

@@ -2,6 +2,7 @@
 from . import functional  # noqa: F401
 from . import init  # noqa: F401
 from .activation import GELU, Flatten, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh  # noqa: F401
+from .conv import Conv2d  # noqa: F401
 from .containers import Identity, ModuleDict, ModuleList, Sequential  # noqa: F401
 from .dropout import Dropout  # noqa: F401
 from .linear import Linear  # noqa: F401

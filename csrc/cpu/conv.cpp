@@ -1,0 +1,405 @@
+// 2-D convolution on the CPU as implicit GEMMs on the packed GEMM kernels of gemm.h (the
+// AVX-512 12 x 32 micro-kernel where the CPU has it). Never the whole column matrix: each
+// thread builds the columns of one block of output positions (im2col by block, a few hundred
+// KB that stay in L2) and hands them to the GEMM's packing. Per group g (Cg = C / groups input
+// and Kg = K / groups output channels, Kd = Cg * R * S, P = OH * OW):
+//
+// forward, per (image, group, block of pb output positions):
+//     Y^T[p, co] = Col^T[p, k] @ W^T[k, co]        (M = pb, N = Kg, K = Kd)
+//   The weight is B: packed once per call into a buffer shared by the threads (pack_b), so
+//   each block only packs its columns, as A panels straight from the column block (rows of A
+//   are contiguous there: the fast copy pack). The GEMM writes a (pb, Kg) tile that is
+//   transposed into Y (+ bias) while hot. Why not Y = W @ Col (C straight into Y)? The weight
+//   would then be A, re-packed for every block (run_packed shares only B), and pb is small
+//   for wide layers (Kd * pb must fit L2): the re-packing cost more than the transpose.
+//   1x1 stride-1 unpadded convs need no columns: A is the image itself.
+// backward-data:
+//   stride 1: the forward of dY with the flipped, channel-transposed weight and padding
+//     d * (k - 1) - p (negative padding works: the bounds checks do it), so the fast path
+//     above, no scatter.
+//   stride > 1 (columns of dX hit by several output positions are not a convolution of dY
+//   without zero insertion, which would waste s^2 of the flops): per (image, group), block by
+//   block, dCol[k, p] = W^T[k, co] @ dY[co, p] (M = Kd, N = pb, K = Kg), then col2im adds the
+//   rows of dCol into dX (contiguous runs of output positions, like im2col). One thread owns
+//   an image, so the scatter needs no atomics.
+// backward-weight, per (image, group, block of pb positions): the column block again and
+//     dW[co, k] += dY[co, p] @ Col^T[p, k]         (M = Kg, N = Kd, K = pb)
+//   into a partial sum per thread (the GEMM overwrites its output, so a tile buffer then an
+//   add: Kg * Kd adds for 2 * Kg * Kd * pb flops), the partials summed at the end.
+// Threads claim blocks one at a time (both cores stay busy when one of them starts late).
+#include "conv.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <vector>
+
+#include "../core/parallel.h"
+#include "gemm.h"
+#include "matmul.h"
+
+namespace lamina::cpu {
+
+namespace {
+
+using gemm_kernels::Kernel;
+using gemm_kernels::Problem;
+using gemm_kernels::Region;
+
+// A buffer per thread and use, grown on demand and kept (no page faults per call).
+struct Buffer {
+  void* p = nullptr;
+  size_t n = 0;
+  Buffer() = default;
+  Buffer(const Buffer&) = delete;
+  Buffer& operator=(const Buffer&) = delete;
+  ~Buffer() { std::free(p); }
+  template <class T>
+  T* get(int64_t count) {
+    const size_t bytes = size_t(count) * sizeof(T);
+    if (n < bytes) {
+      std::free(p);
+      n = (bytes + 4095) / 4096 * 4096;
+      p = std::aligned_alloc(64, n);
+      if (!p) {
+        n = 0;
+        throw std::bad_alloc();
+      }
+    }
+    return static_cast<T*>(p);
+  }
+};
+thread_local Buffer t_ws;       // the GEMM's packing workspace (gemm.h: B block, A block)
+thread_local Buffer t_col;      // a column block
+thread_local Buffer t_tile;     // a GEMM output tile
+thread_local Buffer t_bpack;    // the packed weight, shared by the threads (calling thread)
+thread_local Buffer t_wflip;    // the flipped weight of backward-data (calling thread)
+thread_local Buffer t_partial;  // per-thread weight-gradient sums (calling thread)
+
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+template <class T>
+T* workspace(const Kernel& k) {
+  return t_ws.get<T>(k.b.kc * k.b.nc + k.b.mc * k.b.kc);
+}
+
+// Bytes of a column block: big enough that the GEMM runs on long panels, small enough that
+// the block and the packed A block stay in the 1 MB L2 (gemm.h). Measured on Zen 5 for the
+// 3x3 shapes: 256 KB .. 512 KB within noise, 128 KB -5%, 1 MB -8%.
+constexpr int64_t kColBytes = 384 << 10;
+
+// Positions per block: a multiple of `mult`, at most `cap`, and at least enough blocks that
+// every thread gets about 3.
+int64_t block_size(int64_t P, int64_t per_pos_bytes, int64_t mult, int64_t cap, int64_t items,
+                   int64_t nt) {
+  int64_t pb = kColBytes / std::max<int64_t>(per_pos_bytes, 1);
+  pb = std::clamp<int64_t>(pb, mult, std::max(mult, cap));
+  const int64_t want = 3 * nt;
+  if (items * ceil_div(P, pb) < want) pb = ceil_div(P, ceil_div(want, items));
+  pb = std::max<int64_t>(mult, pb / mult * mult);
+  return std::min(pb, P);
+}
+
+// Output positions [p0, p0 + pb) walked as runs along one output row: fn(j, oh, ow0, len) for
+// block offset j, row oh, first column ow0 and len positions.
+template <class Fn>
+inline void for_runs(const ConvGeom& g, int64_t p0, int64_t pb, Fn&& fn) {
+  int64_t oh = p0 / g.OW, ow = p0 % g.OW;
+  for (int64_t j = 0; j < pb;) {
+    const int64_t len = std::min(g.OW - ow, pb - j);
+    fn(j, oh, ow, len);
+    j += len;
+    ow = 0;
+    ++oh;
+  }
+}
+
+// The valid range [lo, hi) of l in [0, len) with 0 <= iw0 + l * s < W.
+inline void valid_range(int64_t iw0, int64_t s, int64_t W, int64_t len, int64_t& lo,
+                        int64_t& hi) {
+  lo = iw0 >= 0 ? 0 : (-iw0 + s - 1) / s;
+  hi = iw0 > W - 1 ? 0 : (W - 1 - iw0) / s + 1;
+  lo = std::min(lo, len);
+  hi = std::clamp(hi, lo, len);
+}
+
+// col (Kd, pb) row-major, Kd = cg * R * S: col[(ci, r, s), j] = x[ci, ih, iw] of position
+// p0 + j (zero outside). x points at the group's first channel of the image.
+template <class T>
+void im2col(const ConvGeom& g, const T* x, int64_t cg, int64_t p0, int64_t pb, T* col) {
+  const int64_t HW = g.H * g.W;
+  for (int64_t ci = 0; ci < cg; ++ci) {
+    const T* xc = x + ci * HW;
+    for (int64_t r = 0; r < g.R; ++r) {
+      for (int64_t s = 0; s < g.S; ++s) {
+        T* d = col + ((ci * g.R + r) * g.S + s) * pb;
+        for_runs(g, p0, pb, [&](int64_t j, int64_t oh, int64_t ow0, int64_t len) {
+          T* dd = d + j;
+          const int64_t ih = oh * g.sh - g.ph + r * g.dh;
+          if (ih < 0 || ih >= g.H) {
+            std::fill(dd, dd + len, T(0));
+            return;
+          }
+          const int64_t iw0 = ow0 * g.sw - g.pw + s * g.dw;
+          int64_t lo, hi;
+          valid_range(iw0, g.sw, g.W, len, lo, hi);
+          std::fill(dd, dd + lo, T(0));
+          const T* src = xc + ih * g.W + iw0;
+          if (g.sw == 1) {
+            std::memcpy(dd + lo, src + lo, size_t(hi - lo) * sizeof(T));
+          } else if (g.sw == 2) {
+            for (int64_t l = lo; l < hi; ++l) dd[l] = src[2 * l];
+          } else {
+            for (int64_t l = lo; l < hi; ++l) dd[l] = src[l * g.sw];
+          }
+          std::fill(dd + hi, dd + len, T(0));
+        });
+      }
+    }
+  }
+}
+
+// The transpose of im2col, adding: dx[ci, ih, iw] += dcol[(ci, r, s), j] for position p0 + j.
+template <class T>
+void col2im_add(const ConvGeom& g, const T* dcol, int64_t cg, int64_t p0, int64_t pb, T* dx) {
+  const int64_t HW = g.H * g.W;
+  for (int64_t ci = 0; ci < cg; ++ci) {
+    T* xc = dx + ci * HW;
+    for (int64_t r = 0; r < g.R; ++r) {
+      for (int64_t s = 0; s < g.S; ++s) {
+        const T* d = dcol + ((ci * g.R + r) * g.S + s) * pb;
+        for_runs(g, p0, pb, [&](int64_t j, int64_t oh, int64_t ow0, int64_t len) {
+          const int64_t ih = oh * g.sh - g.ph + r * g.dh;
+          if (ih < 0 || ih >= g.H) return;
+          const int64_t iw0 = ow0 * g.sw - g.pw + s * g.dw;
+          int64_t lo, hi;
+          valid_range(iw0, g.sw, g.W, len, lo, hi);
+          T* dst = xc + ih * g.W + iw0;
+          const T* sd = d + j;
+          if (g.sw == 1) {
+            for (int64_t l = lo; l < hi; ++l) dst[l] += sd[l];
+          } else if (g.sw == 2) {
+            for (int64_t l = lo; l < hi; ++l) dst[2 * l] += sd[l];
+          } else {
+            for (int64_t l = lo; l < hi; ++l) dst[l * g.sw] += sd[l];
+          }
+        });
+      }
+    }
+  }
+}
+
+// Runs fn(item, thread) for items [0, n), claimed one at a time by the threads.
+template <class Fn>
+void claim_items(int64_t n, Fn&& fn) {
+  const int64_t nt = std::min<int64_t>(get_num_threads(), n);
+  if (nt <= 1) {
+    for (int64_t i = 0; i < n; ++i) fn(i, int64_t(0));
+    return;
+  }
+  std::atomic<int64_t> next{0};
+  parallel_for(0, nt, 1, [&](int64_t lo, int64_t) {
+    for (int64_t it; (it = next.fetch_add(1, std::memory_order_relaxed)) < n;) fn(it, lo);
+  });
+}
+
+// The weight of every group packed as the GEMM's B operand W_g^T (Kd, Kg): B[k, co] =
+// w[(g * Kg + co) * Kd + k]. Group gi at the result + gi * Kd * npad.
+template <class T>
+const T* pack_weight_t(const Kernel& kern, const T* w, int64_t G, int64_t Kg, int64_t Kd) {
+  const int64_t nr = kern.b.nr, npad = ceil_div(Kg, nr) * nr;
+  T* bp = t_bpack.get<T>(G * Kd * npad);
+  const int64_t per = std::max<int64_t>(1, ceil_div(ceil_div(Kg, nr), 4));  // panels per task
+  const int64_t tasks_per_group = ceil_div(ceil_div(Kg, nr), per);
+  claim_items(G * tasks_per_group, [&](int64_t it, int64_t) {
+    const int64_t gi = it / tasks_per_group, t = it % tasks_per_group;
+    const Problem p{Kd, Kg, Kd, nullptr, 0, 0, w + gi * Kg * Kd, 1, Kd, nullptr, 0};
+    const int64_t n0 = t * per * nr;
+    kern.pack_b(p, n0, std::min(Kg, n0 + per * nr), bp + gi * Kd * npad);
+  });
+  return bp;
+}
+
+template <class T>
+void forward_impl(const Kernel& kern, const ConvGeom& g, const T* x, const T* w, const T* bias,
+                  T* y) {
+  const int64_t G = g.groups, Cg = g.C / G, Kg = g.K / G, Kd = Cg * g.R * g.S;
+  const int64_t P = g.OH * g.OW, HW = g.H * g.W;
+  const bool direct = g.R == 1 && g.S == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 &&
+                      g.pw == 0 && g.OH == g.H && g.OW == g.W;
+  const int64_t nr = kern.b.nr, npad = ceil_div(Kg, nr) * nr;
+  const T* bp = pack_weight_t(kern, w, G, Kg, Kd);
+  const int64_t nt = get_num_threads();
+  // the column block (Kd per position) and the output tile (Kg per position) share L2
+  const int64_t pb = block_size(P, (Kd + Kg) * int64_t(sizeof(T)), kern.b.mr, kern.b.mc,
+                                g.N * G, nt);
+  const int64_t nblk = ceil_div(P, pb);
+  claim_items(g.N * G * nblk, [&](int64_t it, int64_t) {
+    const int64_t n = it / (G * nblk), gi = (it / nblk) % G, p0 = (it % nblk) * pb;
+    const int64_t m = std::min(pb, P - p0);
+    const T* xg = x + (n * g.C + gi * Cg) * HW;
+    const T* A = xg + p0;
+    int64_t sak = HW;
+    if (!direct) {
+      T* col = t_col.get<T>(Kd * pb);
+      im2col(g, xg, Cg, p0, m, col);
+      A = col;
+      sak = m;
+    }
+    T* tile = t_tile.get<T>(pb * Kg);
+    const Problem p{m, Kg, Kd, A, 1, sak, nullptr, 0, 0, tile, Kg};
+    kern.run_packed(p, Region{0, m, 0, Kg}, bp + gi * Kd * npad, workspace<T>(kern));
+    // tile (m, Kg) -> Y[n, gi * Kg + co, p0 + i], 8 positions at a time so the strided
+    // reads of the tile hit the lines the previous column just loaded
+    T* yo = y + (n * g.K + gi * Kg) * P + p0;
+    for (int64_t i0 = 0; i0 < m; i0 += 8) {
+      const int64_t i1 = std::min(m, i0 + 8);
+      for (int64_t co = 0; co < Kg; ++co) {
+        const T b = bias ? bias[gi * Kg + co] : T(0);
+        T* yr = yo + co * P;
+        for (int64_t i = i0; i < i1; ++i) yr[i] = tile[i * Kg + co] + b;
+      }
+    }
+  });
+}
+
+template <class T>
+void backward_data_impl(const Kernel& kern, const ConvGeom& g, const T* dy, const T* w, T* dx) {
+  const int64_t G = g.groups, Cg = g.C / G, Kg = g.K / G, RS = g.R * g.S, Kd = Cg * RS;
+  if (g.sh == 1 && g.sw == 1) {
+    // dX = conv(dY, W') with W'[gi * Cg + ci, co, r, s] = W[gi * Kg + co, ci, R-1-r, S-1-s]
+    T* wf = t_wflip.get<T>(g.C * Kg * RS);
+    for (int64_t gi = 0; gi < G; ++gi)
+      for (int64_t co = 0; co < Kg; ++co)
+        for (int64_t ci = 0; ci < Cg; ++ci) {
+          const T* src = w + ((gi * Kg + co) * Cg + ci) * RS;
+          T* dst = wf + ((gi * Cg + ci) * Kg + co) * RS;
+          for (int64_t q = 0; q < RS; ++q) dst[RS - 1 - q] = src[q];
+        }
+    const ConvGeom t{g.N,  g.K, g.OH, g.OW, g.C, g.H, g.W, g.R, g.S, 1, 1,
+                     g.dh * (g.R - 1) - g.ph, g.dw * (g.S - 1) - g.pw, g.dh, g.dw, G};
+    forward_impl(kern, t, dy, static_cast<const T*>(wf), static_cast<const T*>(nullptr), dx);
+    return;
+  }
+  const int64_t P = g.OH * g.OW, HW = g.H * g.W;
+  const int64_t nt = get_num_threads();
+  const int64_t pb = std::min(P, std::max<int64_t>(kern.b.nr, kColBytes / (Kd * int64_t(sizeof(T))) /
+                                                                  kern.b.nr * kern.b.nr));
+  claim_items(g.N * G, [&](int64_t it, int64_t) {
+    const int64_t n = it / G, gi = it % G;
+    T* dxg = dx + (n * g.C + gi * Cg) * HW;
+    std::fill(dxg, dxg + Cg * HW, T(0));
+    T* dcol = t_col.get<T>(Kd * pb);
+    void* ws = workspace<T>(kern);
+    const T* dyg = dy + (n * g.K + gi * Kg) * P;
+    const T* wg = w + gi * Kg * Kd;
+    for (int64_t p0 = 0; p0 < P; p0 += pb) {
+      const int64_t m = std::min(pb, P - p0);
+      // dCol (Kd, m) = W_g^T (Kd, Kg) @ dY_g[:, p0:p0+m] (Kg, m)
+      const Problem p{Kd, m, Kg, wg, 1, Kd, dyg + p0, P, 1, dcol, m};
+      kern.run(p, Region{0, Kd, 0, m}, ws);
+      col2im_add(g, static_cast<const T*>(dcol), Cg, p0, m, dxg);
+    }
+  });
+  (void)nt;
+}
+
+template <class T>
+void backward_weight_impl(const Kernel& kern, const ConvGeom& g, const T* x, const T* dy, T* dw) {
+  const int64_t G = g.groups, Cg = g.C / G, Kg = g.K / G, Kd = Cg * g.R * g.S;
+  const int64_t P = g.OH * g.OW, HW = g.H * g.W;
+  const bool direct = g.R == 1 && g.S == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 &&
+                      g.pw == 0 && g.OH == g.H && g.OW == g.W;
+  const int64_t nt = std::max<int64_t>(1, get_num_threads());
+  const int64_t wsize = G * Kg * Kd;
+  // blocks: a multiple of KC (the GEMM's reduction block), the column block within kColBytes
+  // unless that is less than one KC
+  const int64_t pb = block_size(P, Kd * int64_t(sizeof(T)), kern.b.kc, P, g.N * G, nt);
+  const int64_t nblk = ceil_div(P, pb);
+  T* partial = t_partial.get<T>(nt * wsize);
+  std::vector<char> used(size_t(nt), 0);
+  claim_items(g.N * G * nblk, [&](int64_t it, int64_t th) {
+    const int64_t n = it / (G * nblk), gi = (it / nblk) % G, p0 = (it % nblk) * pb;
+    const int64_t m = std::min(pb, P - p0);
+    const T* xg = x + (n * g.C + gi * Cg) * HW;
+    const T* B = xg + p0;
+    int64_t sbn = HW;
+    if (!direct) {
+      T* col = t_col.get<T>(Kd * pb);
+      im2col(g, xg, Cg, p0, m, col);
+      B = col;
+      sbn = m;
+    }
+    T* part = partial + th * wsize + gi * Kg * Kd;
+    if (!used[size_t(th)]) {
+      std::fill(partial + th * wsize, partial + (th + 1) * wsize, T(0));
+      used[size_t(th)] = 1;
+    }
+    T* tile = t_tile.get<T>(Kg * Kd);
+    // tile (Kg, Kd) = dY_g[:, p0:p0+m] (Kg, m) @ Col^T (m, Kd)
+    const Problem p{Kg, Kd, m, dy + (n * g.K + gi * Kg) * P + p0, P, 1, B, 1, sbn, tile, Kd};
+    kern.run(p, Region{0, Kg, 0, Kd}, workspace<T>(kern));
+    for (int64_t i = 0; i < Kg * Kd; ++i) part[i] += tile[i];
+  });
+  std::fill(dw, dw + wsize, T(0));
+  for (int64_t t = 0; t < nt; ++t) {
+    if (!used[size_t(t)]) continue;
+    const T* src = partial + t * wsize;
+    for (int64_t i = 0; i < wsize; ++i) dw[i] += src[i];
+  }
+}
+
+template <class T>
+void backward_bias_impl(const ConvGeom& g, const T* dy, T* db) {
+  const int64_t P = g.OH * g.OW;
+  parallel_for(0, g.K, 8, [&](int64_t k0, int64_t k1) {
+    for (int64_t k = k0; k < k1; ++k) {
+      double acc = 0;
+      for (int64_t n = 0; n < g.N; ++n) {
+        const T* r = dy + (n * g.K + k) * P;
+        T s = 0;
+        for (int64_t i = 0; i < P; ++i) s += r[i];
+        acc += double(s);
+      }
+      db[k] = T(acc);
+    }
+  });
+}
+
+}  // namespace
+
+void conv2d_forward(DType dt, const ConvGeom& g, const void* x, const void* w, const void* bias,
+                    void* y) {
+  const Kernel kern = gemm_kernel(dt);
+  LAMINA_DISPATCH_FLOAT(dt, "conv2d", [&] {
+    forward_impl(kern, g, static_cast<const scalar_t*>(x), static_cast<const scalar_t*>(w),
+                 static_cast<const scalar_t*>(bias), static_cast<scalar_t*>(y));
+  });
+}
+
+void conv2d_backward_data(DType dt, const ConvGeom& g, const void* dy, const void* w, void* dx) {
+  const Kernel kern = gemm_kernel(dt);
+  LAMINA_DISPATCH_FLOAT(dt, "conv2d_backward", [&] {
+    backward_data_impl(kern, g, static_cast<const scalar_t*>(dy),
+                       static_cast<const scalar_t*>(w), static_cast<scalar_t*>(dx));
+  });
+}
+
+void conv2d_backward_weight(DType dt, const ConvGeom& g, const void* x, const void* dy,
+                            void* dw) {
+  const Kernel kern = gemm_kernel(dt);
+  LAMINA_DISPATCH_FLOAT(dt, "conv2d_backward", [&] {
+    backward_weight_impl(kern, g, static_cast<const scalar_t*>(x),
+                         static_cast<const scalar_t*>(dy), static_cast<scalar_t*>(dw));
+  });
+}
+
+void conv2d_backward_bias(DType dt, const ConvGeom& g, const void* dy, void* db) {
+  LAMINA_DISPATCH_FLOAT(dt, "conv2d_backward", [&] {
+    backward_bias_impl(g, static_cast<const scalar_t*>(dy), static_cast<scalar_t*>(db));
+  });
+}
+
+}  // namespace lamina::cpu

@@ -1,0 +1,285 @@
+"""conv2d and nn.Conv2d: a direct NumPy float64 reference over random configurations (strides,
+paddings incl. 'same', dilations, groups, depthwise, awkward sizes, non-contiguous operands),
+float64 gradcheck of input / weight / bias, torch parity (outputs and gradients), a torch
+state_dict in Conv2d, padding modes, and the error messages."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import lamina
+from lamina import nn
+from lamina.nn import functional as F
+
+from reference import arr, check, gradcheck, lam, layouts, to_np
+
+
+# --- the float64 reference ------------------------------------------------------------------
+
+
+def _pads(padding, stride, dilation, kernel):
+    """(top, bottom, left, right) of torch-style padding."""
+    if padding == "valid":
+        return (0, 0, 0, 0)
+    if padding == "same":
+        out = []
+        for d, k in zip(dilation, kernel):
+            t = d * (k - 1)
+            out += [t // 2, t - t // 2]
+        return tuple(out)
+    ph, pw = (padding, padding) if isinstance(padding, int) else padding
+    return (ph, ph, pw, pw)
+
+
+def ref_conv(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
+    """Direct convolution (cross-correlation) in float64: one einsum per kernel tap."""
+    x, w = np.asarray(x, np.float64), np.asarray(w, np.float64)
+    sh, sw = (stride, stride) if isinstance(stride, int) else stride
+    dh, dw = (dilation, dilation) if isinstance(dilation, int) else dilation
+    R, S = w.shape[2:]
+    t, bo, le, ri = _pads(padding, (dh, dw), (dh, dw), (R, S))
+    xp = np.pad(x, ((0, 0), (0, 0), (t, bo), (le, ri)))
+    N, C, H, W = xp.shape
+    K = w.shape[0]
+    OH = (H - dh * (R - 1) - 1) // sh + 1
+    OW = (W - dw * (S - 1) - 1) // sw + 1
+    cg, kg = C // groups, K // groups
+    y = np.zeros((N, K, OH, OW))
+    for r in range(R):
+        for s in range(S):
+            patch = xp[:, :, r * dh: r * dh + sh * (OH - 1) + 1: sh,
+                       s * dw: s * dw + sw * (OW - 1) + 1: sw]
+            for g in range(groups):
+                y[:, g * kg:(g + 1) * kg] += np.einsum(
+                    "nchw,kc->nkhw", patch[:, g * cg:(g + 1) * cg],
+                    w[g * kg:(g + 1) * kg, :, r, s])
+    if b is not None:
+        y += np.asarray(b, np.float64)[None, :, None, None]
+    return y
+
+
+# (N, C, H, W, K, kernel, stride, padding, dilation, groups)
+CONFIGS = [
+    (2, 3, 7, 7, 5, 3, 1, 1, 1, 1),
+    (1, 7, 33, 17, 33, 3, 1, "same", 1, 1),
+    (3, 4, 9, 11, 6, (2, 4), 1, "same", (2, 1), 2),   # even kernel: asymmetric 'same'
+    (2, 8, 12, 10, 16, 3, 2, 1, 1, 1),
+    (2, 6, 13, 13, 6, 3, 1, 1, 1, 6),                # depthwise
+    (1, 6, 11, 9, 12, 3, (2, 1), (0, 2), (1, 2), 3),  # depthwise multiplier 2
+    (2, 33, 8, 8, 7, 1, 1, 0, 1, 1),                 # 1x1: the direct GEMM path
+    (2, 16, 9, 9, 8, 1, 2, 0, 1, 1),                 # 1x1 strided
+    (1, 3, 32, 30, 8, 7, 2, 3, 1, 1),                # stem-like
+    (2, 5, 6, 6, 4, (3, 2), 3, "valid", 1, 1),
+    (1, 1, 1, 1, 1, 1, 1, 0, 1, 1),
+    (2, 4, 5, 5, 4, 3, 1, 3, 2, 2),                  # padding larger than the kernel reach
+    (1, 2, 7, 33, 3, 5, (1, 3), (2, 0), 1, 1),
+]
+
+
+def _ids(c):
+    return "N{}C{}H{}W{}K{}k{}s{}p{}d{}g{}".format(*c).replace(" ", "")
+
+
+def _make(rng, cfg, bias=True):
+    N, C, H, W, K, k, s, p, d, g = cfg
+    R, S = (k, k) if isinstance(k, int) else k
+    x = arr(rng, (N, C, H, W))
+    w = arr(rng, (K, C // g, R, S))
+    b = arr(rng, (K,)) if bias else None
+    return x, w, b, dict(stride=s, padding=p, dilation=d, groups=g)
+
+
+@pytest.mark.parametrize("cfg", CONFIGS, ids=_ids)
+@pytest.mark.parametrize("dtype", [lamina.float32, lamina.float64])
+def test_forward_matches_numpy(rng, device, cfg, dtype):
+    x, w, b, kw = _make(rng, cfg)
+    y = F.conv2d(lam(x, dtype, device), lam(w, dtype, device), lam(b, dtype, device), **kw)
+    tol = dict(rtol=1e-4, atol=1e-4) if dtype == lamina.float32 else dict(rtol=1e-11, atol=1e-11)
+    check(y, ref_conv(x, w, b, **kw), dtype=dtype, **tol)
+
+
+@pytest.mark.parametrize("cfg", CONFIGS, ids=_ids)
+def test_backward_matches_numpy(rng, device, cfg):
+    """Gradients against the adjoint of the reference, through a random output weighting:
+    dX and dW from the reference's linearity (finite differences are in gradcheck below)."""
+    x, w, b, kw = _make(rng, cfg)
+    xt = lam(x, lamina.float64, device, requires_grad=True)
+    wt = lam(w, lamina.float64, device, requires_grad=True)
+    bt = lam(b, lamina.float64, device, requires_grad=True)
+    y = F.conv2d(xt, wt, bt, **kw)
+    gy = arr(rng, tuple(y.shape))
+    (y * lam(gy, lamina.float64, device)).sum().backward()
+    # the reference adjoint: d<gy, conv(x, w)>/dx_i by unit probes is too slow; use the
+    # identities <gy, conv(x, w)> = sum_i x_i * dX_i (linear in x) and likewise in w
+    expect = float((gy * ref_conv(x, w, None, **kw)).sum())
+    assert abs(float((to_np(xt.grad) * x).sum()) - expect) <= 1e-9 * max(1.0, abs(expect))
+    assert abs(float((to_np(wt.grad) * w).sum()) - expect) <= 1e-9 * max(1.0, abs(expect))
+    check(bt.grad, gy.sum(axis=(0, 2, 3)), rtol=1e-12, atol=1e-12)
+    # and exactly, against a reference conv with a random probe direction in x and w
+    vx, vw = arr(rng, x.shape), arr(rng, w.shape)
+    dx_dir = float((gy * ref_conv(vx, w, None, **kw)).sum())
+    dw_dir = float((gy * ref_conv(x, vw, None, **kw)).sum())
+    assert np.isclose(float((to_np(xt.grad) * vx).sum()), dx_dir, rtol=1e-10, atol=1e-10)
+    assert np.isclose(float((to_np(wt.grad) * vw).sum()), dw_dir, rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("cfg", [CONFIGS[0], CONFIGS[2], CONFIGS[3], CONFIGS[5], CONFIGS[9]],
+                         ids=_ids)
+def test_gradcheck(rng, device, cfg):
+    N, C, H, W, K, k, s, p, d, g = cfg
+    cfg = (1, C, min(H, 7), min(W, 7), K, k, s, p, d, g)
+    x, w, b, kw = _make(rng, cfg)
+    gradcheck(lambda a, c, e: F.conv2d(a, c, e, **kw), x, w, b, device=device)
+
+
+def test_non_contiguous_operands(rng, device):
+    x, w, b, kw = _make(rng, (2, 6, 9, 8, 4, 3, 1, 1, 1, 2))
+    want = ref_conv(x, w, b, **kw)
+    for xn, xt in layouts(x, lamina.float64, device):
+        for wn, wt in layouts(w, lamina.float64, device):
+            y = F.conv2d(xt, wt, lam(b, lamina.float64, device), **kw)
+            check(y, want, rtol=1e-11, atol=1e-11, msg=f"x {xn}, w {wn}")
+
+
+def test_unbatched_input_and_no_bias(rng, device):
+    x, w, _, kw = _make(rng, (1, 3, 8, 9, 4, 3, 2, 1, 1, 1), bias=False)
+    y = F.conv2d(lam(x[0], lamina.float64, device), lam(w, lamina.float64, device), **kw)
+    check(y, ref_conv(x, w, None, **kw)[0], rtol=1e-11, atol=1e-11)
+
+
+def test_only_needed_grads(rng, device):
+    x, w, b, kw = _make(rng, (2, 4, 6, 6, 4, 3, 1, 1, 1, 1))
+    xt = lam(x, lamina.float64, device)
+    wt = lam(w, lamina.float64, device, requires_grad=True)
+    F.conv2d(xt, wt, lam(b, lamina.float64, device), **kw).sum().backward()
+    assert xt.grad is None and wt.grad is not None
+    xt = lam(x, lamina.float64, device, requires_grad=True)
+    wt = lam(w, lamina.float64, device)
+    F.conv2d(xt, wt, None, **kw).sum().backward()
+    assert xt.grad is not None and wt.grad is None
+
+
+# --- torch parity ---------------------------------------------------------------------------
+
+
+def _rel(a, b):
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    return np.abs(a - b).max() / max(np.abs(b).max(), 1e-30)
+
+
+@pytest.mark.parametrize("cfg", [
+    (4, 32, 16, 16, 64, 3, 1, 1, 1, 1),
+    (2, 64, 14, 14, 32, 1, 1, 0, 1, 1),
+    (2, 16, 20, 20, 32, 3, 2, 1, 1, 1),
+    (2, 3, 40, 40, 16, 7, 2, 3, 1, 1),
+    (2, 32, 9, 9, 32, 3, 1, "same", 2, 32),
+    (3, 12, 11, 13, 18, (4, 2), 1, "same", 1, 3),
+], ids=_ids)
+def test_torch_parity_float32(rng, device, cfg):
+    torch = pytest.importorskip("torch")
+    x, w, b, kw = _make(rng, cfg)
+    x, w, b = (a.astype(np.float32) for a in (x, w, b))
+    tx, tw, tb = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
+    ty = torch.nn.functional.conv2d(tx, tw, tb, **kw)
+    gy = rng.standard_normal(tuple(ty.shape)).astype(np.float32)
+    ty.backward(torch.from_numpy(gy))
+    lx, lw, lb = (lam(a, lamina.float32, device, requires_grad=True) for a in (x, w, b))
+    ly = F.conv2d(lx, lw, lb, **kw)
+    ly.backward(lam(gy, lamina.float32, device))
+    assert _rel(to_np(ly), ty.detach().numpy()) <= 1e-4
+    assert _rel(to_np(lx.grad), tx.grad.numpy()) <= 1e-4
+    assert _rel(to_np(lw.grad), tw.grad.numpy()) <= 1e-4
+    assert _rel(to_np(lb.grad), tb.grad.numpy()) <= 1e-4
+
+
+@pytest.mark.parametrize("mode", ["zeros", "reflect", "replicate", "circular"])
+def test_module_state_dict_from_torch(rng, mode):
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(int(rng.integers(1 << 30)))
+    tm = torch.nn.Conv2d(6, 9, (3, 2), stride=1, padding=(1, 2), dilation=(1, 2), groups=3,
+                         padding_mode=mode)
+    lm = nn.Conv2d(6, 9, (3, 2), stride=1, padding=(1, 2), dilation=(1, 2), groups=3,
+                   padding_mode=mode)
+    assert repr(lm) == repr(tm)
+    sd = {k: v.detach().numpy() for k, v in tm.state_dict().items()}
+    assert sorted(sd) == sorted(lm.state_dict())
+    lm.load_state_dict(sd)
+    x = rng.standard_normal((2, 6, 8, 7)).astype(np.float32)
+    tx = torch.tensor(x, requires_grad=True)
+    lx = lamina.tensor(x, requires_grad=True)
+    ty, ly = tm(tx), lm(lx)
+    assert _rel(to_np(ly), ty.detach().numpy()) <= 1e-5
+    ty.sum().backward()
+    ly.sum().backward()
+    assert _rel(to_np(lx.grad), tx.grad.numpy()) <= 1e-5
+    assert _rel(to_np(lm.weight.grad), tm.weight.grad.numpy()) <= 1e-5
+
+
+def test_module_defaults_and_init():
+    m = nn.Conv2d(16, 32, 3, padding="same", bias=False)
+    assert m.weight.shape == (32, 16, 3, 3) and m.bias is None
+    assert m.kernel_size == (3, 3) and m.stride == (1, 1) and m.padding == "same"
+    assert repr(m) == ("Conv2d(16, 32, kernel_size=(3, 3), stride=(1, 1), padding=same, "
+                       "bias=False)")
+    m = nn.Conv2d(64, 128, 3)
+    bound = 1 / np.sqrt(64 * 9)
+    wv, bv = to_np(m.weight), to_np(m.bias)
+    assert np.abs(wv).max() <= bound and np.abs(wv).max() > 0.9 * bound
+    assert np.abs(bv).max() <= bound and wv.std() > 0.5 * bound / np.sqrt(3)
+    y = m(lamina.randn(1, 64, 5, 5))
+    assert y.shape == (1, 128, 3, 3)
+
+
+# --- errors -------------------------------------------------------------------------------
+
+
+def _t(*shape):
+    return lamina.randn(*shape)
+
+
+@pytest.mark.parametrize("call,match", [
+    (lambda: F.conv2d(_t(3, 32), _t(4, 3, 3, 3)), r"\[conv2d\] expected 3-D .* or 4-D input"),
+    (lambda: F.conv2d(_t(1, 3, 8, 8), _t(4, 3, 3)), r"\[conv2d\] expected a 4-D weight"),
+    (lambda: F.conv2d(_t(1, 6, 8, 8), _t(4, 2, 3, 3), groups=4),
+     r"\[conv2d\] in_channels \(6\) must be divisible by groups"),
+    (lambda: F.conv2d(_t(1, 6, 8, 8), _t(5, 3, 3, 3), groups=2),
+     r"\[conv2d\] out_channels \(5\) must be divisible"),
+    (lambda: F.conv2d(_t(1, 6, 8, 8), _t(4, 4, 3, 3)), r"\[conv2d\] weight of shape"),
+    (lambda: F.conv2d(_t(1, 3, 2, 8), _t(4, 3, 3, 3)), r"\[conv2d\] kernel size .* larger"),
+    (lambda: F.conv2d(_t(1, 3, 8, 8), _t(4, 3, 3, 3), stride=0), r"\[conv2d\] stride must be"),
+    (lambda: F.conv2d(_t(1, 3, 8, 8), _t(4, 3, 3, 3), dilation=(1, 0)),
+     r"\[conv2d\] dilation must be"),
+    (lambda: F.conv2d(_t(1, 3, 8, 8), _t(4, 3, 3, 3), padding=-1),
+     r"\[conv2d\] padding must be non-negative"),
+    (lambda: F.conv2d(_t(1, 3, 8, 8), _t(4, 3, 3, 3), padding="full"),
+     r"\[conv2d\] invalid padding string"),
+    (lambda: F.conv2d(_t(1, 3, 8, 8), _t(4, 3, 3, 3), stride=2, padding="same"),
+     r"\[conv2d\] padding='same' is not supported for strided"),
+    (lambda: F.conv2d(_t(1, 3, 8, 8), _t(4, 3, 3, 3), _t(5)), r"\[conv2d\] expected a bias"),
+    (lambda: F.conv2d(_t(1, 3, 8, 8), _t(4, 3, 3, 3), groups=0), r"\[conv2d\] groups must"),
+])
+def test_value_errors(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+def test_dtype_errors():
+    x = _t(1, 3, 8, 8)
+    with pytest.raises(TypeError, match=r"\[conv2d\] input dtype float32 and weight dtype "):
+        F.conv2d(x, _t(4, 3, 3, 3).double())
+    with pytest.raises(TypeError, match=r"\[conv2d\] expected a float32 or float64 input"):
+        F.conv2d(lamina.ones(1, 3, 8, 8, dtype=lamina.int64),
+                 lamina.ones(4, 3, 3, 3, dtype=lamina.int64))
+    with pytest.raises(TypeError, match=r"\[conv2d\] bias dtype"):
+        F.conv2d(x, _t(4, 3, 3, 3), _t(4).double())
+    with pytest.raises(TypeError, match=r"\[conv2d\] expected input to be a lamina tensor"):
+        F.conv2d(np.zeros((1, 3, 8, 8)), _t(4, 3, 3, 3))
+
+
+def test_module_errors():
+    with pytest.raises(ValueError, match=r"\[Conv2d\] in_channels must be divisible"):
+        nn.Conv2d(6, 8, 3, groups=4)
+    with pytest.raises(ValueError, match=r"\[Conv2d\] padding_mode must be one of"):
+        nn.Conv2d(6, 8, 3, padding_mode="mirror")
+    with pytest.raises(ValueError, match=r"\[Conv2d\] padding='same' is not supported"):
+        nn.Conv2d(6, 8, 3, stride=2, padding="same")
