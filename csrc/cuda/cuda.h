@@ -11,6 +11,7 @@
 #include "../core/geometry.h"
 #include "../core/op_kinds.h"
 #include "../core/philox.h"
+#include "../cpu/attention.h"
 
 namespace lamina::cuda {
 
@@ -94,5 +95,10 @@ void adam_step(DType dt, int64_t n, void* param, const void* grad, void* exp_avg
                void* exp_avg_sq, void* max_exp_avg_sq, double lr, double beta1, double beta2,
                double eps, double weight_decay, bool decoupled, bool maximize, double bc1,
                double bc2);
+
+// --- twins of cpu/attention.h ---
+void attention_forward(DType dt, const AttnParams& p, void* out, void* lse);
+void attention_backward(DType dt, const AttnParams& p, const void* dout, const void* out,
+                        const void* lse, void* dq, void* dk, void* dv);
 
 }  // namespace lamina::cuda

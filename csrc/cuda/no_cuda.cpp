@@ -90,4 +90,12 @@ void adam_step(DType, int64_t, void*, const void*, void*, void*, void*, double, 
   no_cuda("adam");
 }
 
+void attention_forward(DType, const AttnParams&, void*, void*) {
+  no_cuda("scaled_dot_product_attention");
+}
+void attention_backward(DType, const AttnParams&, const void*, const void*, const void*, void*,
+                        void*, void*) {
+  no_cuda("scaled_dot_product_attention");
+}
+
 }  // namespace lamina::cuda

@@ -147,11 +147,14 @@ def overhead(quick: bool = False):
     return cases
 
 
+from .suite_attention import attention  # noqa: E402  (needs Case above)
+
 SUITES = {
     "elementwise": elementwise,
     "reduction": reduction,
     "matmul": matmul,
     "overhead": overhead,
+    "attention": attention,
 }
 DEFAULT_SUITES = tuple(SUITES)
 
