@@ -40,11 +40,10 @@ def test_lm_training_follows_torch_step_by_step(name):
     torch = pytest.importorskip("torch")
     torch.manual_seed(0)
     vocab, seq, batch, steps = 29, 16, 4, 12
-    tmodel = models.MODELS[name](vocab, seq_len=seq, embed=16, hidden=32, d_model=32, heads=4,
-                                 layers=2, lib=torch) if name == "transformer" else \
-        models.MODELS[name](vocab, embed=16, hidden=32, layers=2, lib=torch)
-    lmodel = models.MODELS[name](vocab, seq_len=seq, d_model=32, heads=4, layers=2) \
-        if name == "transformer" else models.MODELS[name](vocab, embed=16, hidden=32, layers=2)
+    kw = dict(seq_len=seq, d_model=32, heads=4, layers=2) if name == "transformer" else \
+        dict(embed=16, hidden=32, layers=2)
+    tmodel = models.MODELS[name](vocab, lib=torch, **kw)
+    lmodel = models.MODELS[name](vocab, **kw)
     lmodel.load_state_dict({k: lamina.tensor(v.detach().numpy())
                             for k, v in tmodel.state_dict().items()})
     topt = torch.optim.Adam(tmodel.parameters(), lr=3e-3)

@@ -101,6 +101,12 @@ void conv2d_backward_weight(DType, const ConvGeom&, const void*, const void*, vo
 }
 void conv2d_backward_bias(DType, const ConvGeom&, const void*, void*) {
   no_cuda("conv2d_backward");
+void attention_forward(DType, const AttnParams&, void*, void*) {
+  no_cuda("scaled_dot_product_attention");
+}
+void attention_backward(DType, const AttnParams&, const void*, const void*, const void*, void*,
+                        void*, void*) {
+  no_cuda("scaled_dot_product_attention");
 }
 
 }  // namespace lamina::cuda

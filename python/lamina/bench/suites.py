@@ -148,6 +148,7 @@ def overhead(quick: bool = False):
 
 
 from . import suite_conv as _suite_conv  # noqa: E402  (it imports Case from here)
+from .suite_attention import attention  # noqa: E402  (needs Case above)
 
 SUITES = {
     "elementwise": elementwise,
@@ -155,6 +156,7 @@ SUITES = {
     "matmul": matmul,
     "overhead": overhead,
     "conv": _suite_conv.conv,
+    "attention": attention,
 }
 
 
