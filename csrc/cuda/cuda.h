@@ -95,4 +95,11 @@ void adam_step(DType dt, int64_t n, void* param, const void* grad, void* exp_avg
                double eps, double weight_decay, bool decoupled, bool maximize, double bc1,
                double bc2);
 
+// --- twins of cpu/layernorm.h ---
+void layer_norm_forward(DType dt, int64_t M, int64_t N, const void* x, const void* w,
+                        const void* b, double eps, void* y, void* mean, void* rstd);
+void layer_norm_backward(DType dt, int64_t M, int64_t N, const void* dy, const void* x,
+                         const void* mean, const void* rstd, const void* w, void* dx, void* dw,
+                         void* db);
+
 }  // namespace lamina::cuda

@@ -90,4 +90,13 @@ void adam_step(DType, int64_t, void*, const void*, void*, void*, void*, double, 
   no_cuda("adam");
 }
 
+void layer_norm_forward(DType, int64_t, int64_t, const void*, const void*, const void*, double,
+                        void*, void*, void*) {
+  no_cuda("layer_norm");
+}
+void layer_norm_backward(DType, int64_t, int64_t, const void*, const void*, const void*,
+                         const void*, const void*, void*, void*, void*) {
+  no_cuda("layer_norm_backward");
+}
+
 }  // namespace lamina::cuda

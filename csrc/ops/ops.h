@@ -112,4 +112,13 @@ void adam_step(const Tensor& param, const Tensor& grad, const Tensor& exp_avg,
                double beta2, double eps, double weight_decay, bool decoupled, bool maximize,
                double bc1, double bc2);  // max_exp_avg_sq undefined unless amsgrad
 
+// --- layer norm (layernorm.cpp): over the last nd dims; w, b undefined or of those dims ---
+// Returns {y, mean (M,), rstd (M,)}, M the product of the leading dims.
+std::vector<Tensor> layer_norm(const Tensor& x, const Tensor& w, const Tensor& b, int64_t nd,
+                               double eps);
+// Returns {dx, dw, db}, each undefined unless asked for (dw, db have the normalized shape).
+std::vector<Tensor> layer_norm_backward(const Tensor& dy, const Tensor& x, const Tensor& mean,
+                                        const Tensor& rstd, const Tensor& w, int64_t nd,
+                                        bool need_dx, bool need_dw, bool need_db);
+
 }  // namespace lamina::ops

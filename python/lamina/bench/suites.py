@@ -12,6 +12,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Callable, Optional, Tuple
 
+from .suite_layernorm import layernorm
+
 F32 = 4  # bytes
 
 
@@ -152,6 +154,7 @@ SUITES = {
     "reduction": reduction,
     "matmul": matmul,
     "overhead": overhead,
+    "layernorm": layernorm,
 }
 DEFAULT_SUITES = tuple(SUITES)
 
