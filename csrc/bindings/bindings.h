@@ -11,5 +11,6 @@ void init_runtime(pybind11::module_& m);   // threads, seeds, build info, CUDA d
 void init_nn(pybind11::module_& m);        // softmax, cross-entropy, optimizer steps
 void init_conv(pybind11::module_& m);      // conv2d forward and backward
 void init_attention(pybind11::module_& m); // scaled dot-product attention
+void init_layernorm(pybind11::module_& m);  // fused layer norm forward / backward
 
 }  // namespace lamina::bindings

@@ -107,5 +107,11 @@ void conv2d_backward_bias(DType dt, const ConvGeom& g, const void* dy, void* db)
 void attention_forward(DType dt, const AttnParams& p, void* out, void* lse);
 void attention_backward(DType dt, const AttnParams& p, const void* dout, const void* out,
                         const void* lse, void* dq, void* dk, void* dv);
+// --- twins of cpu/layernorm.h ---
+void layer_norm_forward(DType dt, int64_t M, int64_t N, const void* x, const void* w,
+                        const void* b, double eps, void* y, void* mean, void* rstd);
+void layer_norm_backward(DType dt, int64_t M, int64_t N, const void* dy, const void* x,
+                         const void* mean, const void* rstd, const void* w, void* dx, void* dw,
+                         void* db);
 
 }  // namespace lamina::cuda

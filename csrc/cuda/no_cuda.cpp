@@ -107,6 +107,13 @@ void attention_forward(DType, const AttnParams&, void*, void*) {
 void attention_backward(DType, const AttnParams&, const void*, const void*, const void*, void*,
                         void*, void*) {
   no_cuda("scaled_dot_product_attention");
+void layer_norm_forward(DType, int64_t, int64_t, const void*, const void*, const void*, double,
+                        void*, void*, void*) {
+  no_cuda("layer_norm");
+}
+void layer_norm_backward(DType, int64_t, int64_t, const void*, const void*, const void*,
+                         const void*, const void*, void*, void*, void*) {
+  no_cuda("layer_norm_backward");
 }
 
 }  // namespace lamina::cuda

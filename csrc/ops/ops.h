@@ -141,5 +141,13 @@ std::vector<Tensor> sdpa_backward(const Tensor& dout, const Tensor& q, const Ten
 // The dropout keep mask (..., L, S) bool of a call with these q, k, v (host), for tests.
 Tensor sdpa_dropout_mask(const Tensor& q, const Tensor& k, const Tensor& v, double dropout_p,
                          uint64_t seed, bool gqa);
+// --- layer norm (layernorm.cpp): over the last nd dims; w, b undefined or of those dims ---
+// Returns {y, mean (M,), rstd (M,)}, M the product of the leading dims.
+std::vector<Tensor> layer_norm(const Tensor& x, const Tensor& w, const Tensor& b, int64_t nd,
+                               double eps);
+// Returns {dx, dw, db}, each undefined unless asked for (dw, db have the normalized shape).
+std::vector<Tensor> layer_norm_backward(const Tensor& dy, const Tensor& x, const Tensor& mean,
+                                        const Tensor& rstd, const Tensor& w, int64_t nd,
+                                        bool need_dx, bool need_dw, bool need_db);
 
 }  // namespace lamina::ops

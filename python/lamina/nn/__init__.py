@@ -9,3 +9,7 @@ from .linear import Linear  # noqa: F401
 from .module import Module  # noqa: F401
 from .parameter import Parameter  # noqa: F401
 from .loss import *  # noqa: F401,F403  (losses: nn/loss.py __all__)
+from .normalization import LayerNorm  # noqa: F401
+from .sparse import Embedding  # noqa: F401
+from .attention import MultiheadAttention  # noqa: F401
+from .transformer import TransformerEncoder, TransformerEncoderLayer  # noqa: F401

@@ -1,0 +1,204 @@
+// The LayerNorm row kernels, written once over a vector pair simd::F (float) / simd::D (double)
+// with the names of simd_avx2.h. Included INSIDE the path's namespace (layernorm_avx2.cpp,
+// layernorm_avx512.cpp, and layernorm.cpp's `generic` with one-lane scalar types), after
+// <algorithm>, <cmath>, <cstdint> and <type_traits>; no includes here.
+//
+// Sums accumulate in the row's vector type for at most 16 adds per lane, then are flushed into
+// double lanes: at least as accurate as a float pairwise sum, at the float add rate.
+
+template <typename T>
+using LnVec = std::conditional_t<std::is_same_v<T, float>, simd::F, simd::D>;
+
+// d0 (+ d1) += the lanes of a, widened to double.
+template <typename S>
+inline void ln_widen_add(simd::D::V& d0, simd::D::V& d1, typename S::V a) {
+  using D = simd::D;
+  if constexpr (std::is_same_v<S, simd::F>) {
+    d0 = D::add(d0, D::lo(a));
+    d1 = D::add(d1, D::hi(a));
+  } else {
+    d0 = D::add(d0, a);
+  }
+}
+
+// sum_{i < n} term(i) in double: vf(i) gives the terms i .. i + L - 1 as a vector, tf(i) one
+// term as a double (the tail).
+template <typename T, typename VF, typename TF>
+inline double ln_sum(int64_t n, const VF& vf, const TF& tf) {
+  using S = LnVec<T>;
+  using D = simd::D;
+  constexpr int64_t L = S::L;
+  D::V d0 = D::zero(), d1 = D::zero();
+  int64_t i = 0;
+  while (i + 4 * L <= n) {
+    typename S::V a0 = vf(i), a1 = vf(i + L), a2 = vf(i + 2 * L), a3 = vf(i + 3 * L);
+    const int64_t end = std::min(n - 4 * L, i + 15 * 4 * L);
+    for (i += 4 * L; i <= end; i += 4 * L) {
+      a0 = S::add(a0, vf(i));
+      a1 = S::add(a1, vf(i + L));
+      a2 = S::add(a2, vf(i + 2 * L));
+      a3 = S::add(a3, vf(i + 3 * L));
+    }
+    ln_widen_add<S>(d0, d1, S::add(S::add(a0, a1), S::add(a2, a3)));
+  }
+  for (; i + L <= n; i += L) ln_widen_add<S>(d0, d1, vf(i));
+  double s = D::hsum(D::add(d0, d1));
+  for (; i < n; ++i) s += tf(i);
+  return s;
+}
+
+// Two sums at once: vf(i, a, b) adds the terms i .. i + L - 1 of each into a and b; tf(i, sa,
+// sb) adds term i of each to the doubles sa, sb.
+template <typename T, typename VF, typename TF>
+inline void ln_sum2(int64_t n, const VF& vf, const TF& tf, double* sa, double* sb) {
+  using S = LnVec<T>;
+  using D = simd::D;
+  constexpr int64_t L = S::L;
+  D::V a0 = D::zero(), a1 = D::zero(), b0 = D::zero(), b1 = D::zero();
+  int64_t i = 0;
+  while (i + 2 * L <= n) {
+    typename S::V x0 = S::zero(), x1 = S::zero(), y0 = S::zero(), y1 = S::zero();
+    const int64_t end = std::min(n - 2 * L, i + 15 * 2 * L);
+    for (; i <= end; i += 2 * L) {
+      vf(i, x0, y0);
+      vf(i + L, x1, y1);
+    }
+    ln_widen_add<S>(a0, a1, S::add(x0, x1));
+    ln_widen_add<S>(b0, b1, S::add(y0, y1));
+  }
+  if (i + L <= n) {
+    typename S::V x0 = S::zero(), y0 = S::zero();
+    vf(i, x0, y0);
+    ln_widen_add<S>(a0, a1, x0);
+    ln_widen_add<S>(b0, b1, y0);
+    i += L;
+  }
+  double s1 = D::hsum(D::add(a0, a1)), s2 = D::hsum(D::add(b0, b1));
+  for (; i < n; ++i) tf(i, s1, s2);
+  *sa = s1;
+  *sb = s2;
+}
+
+// One row: x, y (n,); w, b (n,) or null; writes its mean and rstd.
+template <typename T>
+inline void ln_forward_row_t(int64_t n, const T* x, const T* w, const T* b, double eps, T* y,
+                             T* mean_out, T* rstd_out) {
+  using S = LnVec<T>;
+  using V = typename S::V;
+  constexpr int64_t L = S::L;
+  const double mean = ln_sum<T>(
+      n, [&](int64_t i) { return S::loadu(x + i); },
+      [&](int64_t i) { return static_cast<double>(x[i]); }) / static_cast<double>(n);
+  const T m = static_cast<T>(mean);
+  const V mv = S::set1(m);
+  const double var = ln_sum<T>(
+      n, [&](int64_t i) { const V d = S::sub(S::loadu(x + i), mv); return S::mul(d, d); },
+      [&](int64_t i) { const double d = static_cast<double>(x[i] - m); return d * d; }) /
+      static_cast<double>(n);
+  const T r = static_cast<T>(1.0 / std::sqrt(var + eps));
+  *mean_out = m;
+  *rstd_out = r;
+  const V rv = S::set1(r);
+  int64_t i = 0;
+  // (x - m) * r first (exact-ish for big means), then * w + b in one fma
+  if (w && b) {
+    for (; i + L <= n; i += L)
+      S::storeu(y + i, S::fmadd(S::mul(S::sub(S::loadu(x + i), mv), rv), S::loadu(w + i),
+                                S::loadu(b + i)));
+    for (; i < n; ++i) y[i] = (x[i] - m) * r * w[i] + b[i];
+  } else if (w) {
+    for (; i + L <= n; i += L)
+      S::storeu(y + i, S::mul(S::mul(S::sub(S::loadu(x + i), mv), rv), S::loadu(w + i)));
+    for (; i < n; ++i) y[i] = (x[i] - m) * r * w[i];
+  } else if (b) {
+    for (; i + L <= n; i += L)
+      S::storeu(y + i, S::add(S::mul(S::sub(S::loadu(x + i), mv), rv), S::loadu(b + i)));
+    for (; i < n; ++i) y[i] = (x[i] - m) * r + b[i];
+  } else {
+    for (; i + L <= n; i += L) S::storeu(y + i, S::mul(S::sub(S::loadu(x + i), mv), rv));
+    for (; i < n; ++i) y[i] = (x[i] - m) * r;
+  }
+}
+
+// One row of the backward: dy, x (n,); w (n,) or null; dx (n,) or null is written; dwp, dbp
+// (n,) or null are accumulated into (+= dy * xhat, += dy).
+template <typename T>
+inline void ln_backward_row_t(int64_t n, const T* dy, const T* x, T m, T r, const T* w, T* dx,
+                              T* dwp, T* dbp) {
+  using S = LnVec<T>;
+  using V = typename S::V;
+  constexpr int64_t L = S::L;
+  const V mv = S::set1(m), rv = S::set1(r);
+  // dx = r * g - r * mean(g) - r^3 * mean(g * (x - m)) * (x - m) = g * r + k1 - k2 * (x - m)
+  T k1 = 0, k2 = 0;
+  if (dx) {
+    double s1 = 0, s2 = 0;  // sum g, sum g * (x - m), g = dy * w
+    if (w) {
+      ln_sum2<T>(
+          n,
+          [&](int64_t j, V& a, V& c) {
+            const V g = S::mul(S::loadu(dy + j), S::loadu(w + j));
+            a = S::add(a, g);
+            c = S::fmadd(g, S::sub(S::loadu(x + j), mv), c);
+          },
+          [&](int64_t j, double& a, double& c) {
+            const double g = static_cast<double>(dy[j] * w[j]);
+            a += g;
+            c += g * static_cast<double>(x[j] - m);
+          },
+          &s1, &s2);
+    } else {
+      ln_sum2<T>(
+          n,
+          [&](int64_t j, V& a, V& c) {
+            const V g = S::loadu(dy + j);
+            a = S::add(a, g);
+            c = S::fmadd(g, S::sub(S::loadu(x + j), mv), c);
+          },
+          [&](int64_t j, double& a, double& c) {
+            const double g = static_cast<double>(dy[j]);
+            a += g;
+            c += g * static_cast<double>(x[j] - m);
+          },
+          &s1, &s2);
+    }
+    const double nd = static_cast<double>(n), rd = static_cast<double>(r);
+    k1 = static_cast<T>(-rd * s1 / nd);
+    k2 = static_cast<T>(rd * rd * rd * s2 / nd);
+  }
+  const V k1v = S::set1(k1), k2v = S::set1(k2);
+  int64_t i = 0;
+  for (; i + L <= n; i += L) {
+    const V d = S::loadu(dy + i);
+    const V xm = S::sub(S::loadu(x + i), mv);
+    if (dx) {
+      const V g = w ? S::mul(d, S::loadu(w + i)) : d;
+      S::storeu(dx + i, S::fnmadd(k2v, xm, S::fmadd(g, rv, k1v)));
+    }
+    if (dwp) S::storeu(dwp + i, S::fmadd(d, S::mul(xm, rv), S::loadu(dwp + i)));
+    if (dbp) S::storeu(dbp + i, S::add(S::loadu(dbp + i), d));
+  }
+  for (; i < n; ++i) {
+    const T xm = x[i] - m;
+    if (dx) dx[i] = (w ? dy[i] * w[i] : dy[i]) * r + k1 - k2 * xm;
+    if (dwp) dwp[i] += dy[i] * (xm * r);
+    if (dbp) dbp[i] += dy[i];
+  }
+}
+
+void ln_forward_row(int64_t n, const float* x, const float* w, const float* b, double eps,
+                    float* y, float* mean, float* rstd) {
+  ln_forward_row_t(n, x, w, b, eps, y, mean, rstd);
+}
+void ln_forward_row(int64_t n, const double* x, const double* w, const double* b, double eps,
+                    double* y, double* mean, double* rstd) {
+  ln_forward_row_t(n, x, w, b, eps, y, mean, rstd);
+}
+void ln_backward_row(int64_t n, const float* dy, const float* x, float m, float r,
+                     const float* w, float* dx, float* dwp, float* dbp) {
+  ln_backward_row_t(n, dy, x, m, r, w, dx, dwp, dbp);
+}
+void ln_backward_row(int64_t n, const double* dy, const double* x, double m, double r,
+                     const double* w, double* dx, double* dwp, double* dbp) {
+  ln_backward_row_t(n, dy, x, m, r, w, dx, dwp, dbp);
+}
