@@ -103,10 +103,12 @@ void conv2d_forward(DType dt, const ConvGeom& g, const void* x, const void* w, c
 void conv2d_backward_data(DType dt, const ConvGeom& g, const void* dy, const void* w, void* dx);
 void conv2d_backward_weight(DType dt, const ConvGeom& g, const void* x, const void* dy, void* dw);
 void conv2d_backward_bias(DType dt, const ConvGeom& g, const void* dy, void* db);
+
 // --- twins of cpu/attention.h ---
 void attention_forward(DType dt, const AttnParams& p, void* out, void* lse);
 void attention_backward(DType dt, const AttnParams& p, const void* dout, const void* out,
                         const void* lse, void* dq, void* dk, void* dv);
+
 // --- twins of cpu/layernorm.h ---
 void layer_norm_forward(DType dt, int64_t M, int64_t N, const void* x, const void* w,
                         const void* b, double eps, void* y, void* mean, void* rstd);

@@ -101,12 +101,14 @@ void conv2d_backward_weight(DType, const ConvGeom&, const void*, const void*, vo
 }
 void conv2d_backward_bias(DType, const ConvGeom&, const void*, void*) {
   no_cuda("conv2d_backward");
+}
 void attention_forward(DType, const AttnParams&, void*, void*) {
   no_cuda("scaled_dot_product_attention");
 }
 void attention_backward(DType, const AttnParams&, const void*, const void*, const void*, void*,
                         void*, void*) {
   no_cuda("scaled_dot_product_attention");
+}
 void layer_norm_forward(DType, int64_t, int64_t, const void*, const void*, const void*, double,
                         void*, void*, void*) {
   no_cuda("layer_norm");

@@ -127,6 +127,7 @@ Tensor conv2d_backward_weight(const Tensor& x, const Tensor& dy,
                               const std::vector<int64_t>& padding,
                               const std::vector<int64_t>& dilation, int64_t groups);
 Tensor conv2d_backward_bias(const Tensor& dy);
+
 // --- attention (attention.cpp): scaled dot-product attention, flash-style (cpu/attention.h) ---
 // q (..., L, E), k (..., S, E), v (..., S, Ev), batch dims broadcast; mask bool / q's dtype
 // broadcastable to (..., L, S) or undefined; scale nullopt = 1 / sqrt(E); gqa: heads at dim -3.
