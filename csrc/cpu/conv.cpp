@@ -14,11 +14,12 @@
 //   for wide layers (Kd * pb must fit L2): the re-packing cost more than the transpose.
 //   1x1 stride-1 unpadded convs need no columns: A is the image itself.
 // backward-data:
-//   stride 1: the forward of dY with the flipped, channel-transposed weight and padding
-//     d * (k - 1) - p (negative padding works: the bounds checks do it), so the fast path
-//     above, no scatter.
-//   stride > 1 (columns of dX hit by several output positions are not a convolution of dY
-//   without zero insertion, which would waste s^2 of the flops): per (image, group), block by
+//   stride 1, out channels per group <= in channels (or 1x1): the forward of dY with the
+//     flipped, channel-transposed weight and padding d * (k - 1) - p (negative padding works:
+//     the bounds checks do it), so the fast path above, no scatter.
+//   otherwise (with stride > 1 dX is not a convolution of dY without zero insertion, which
+//   would waste s^2 of the flops; see backward_data_impl for the stride-1 choice): col2im.
+//   Per (image, group), block by
 //   block, dCol[k, p] = W^T[k, co] @ dY[co, p] (M = Kd, N = pb, K = Kg), then col2im adds the
 //   rows of dCol into dX (contiguous runs of output positions, like im2col). One thread owns
 //   an image, so the scatter needs no atomics.
@@ -268,7 +269,15 @@ void forward_impl(const Kernel& kern, const ConvGeom& g, const T* x, const T* w,
 template <class T>
 void backward_data_impl(const Kernel& kern, const ConvGeom& g, const T* dy, const T* w, T* dx) {
   const int64_t G = g.groups, Cg = g.C / G, Kg = g.K / G, RS = g.R * g.S, Kd = Cg * RS;
-  if (g.sh == 1 && g.sw == 1) {
+  // Stride 1: the flipped forward unless it is the worse GEMM. Its product has N = Cg (the
+  // flipped conv's output channels) against Kd' = Kg * R * S; col2im's has M = Cg * R * S,
+  // N = block, K = Kg. Measured on Zen 5, 1 thread (GFLOP/s flipped / col2im): C32->64 @32^2
+  // 99 / 140, C64->128 @16^2 113 / 156, C128->128 @28^2 161 / 147, C256->256 @14^2 161 / 116:
+  // col2im wins where Kg > Cg. 1x1 unpadded convs are a plain GEMM when flipped; col2im needs
+  // whole images per thread (no scatter races), so it wants N * groups >= 2 threads.
+  const bool pointwise = g.R == 1 && g.S == 1 && g.ph == 0 && g.pw == 0;
+  const bool col2im_better = Kg > Cg && !pointwise && g.N * G >= 2 * get_num_threads();
+  if (g.sh == 1 && g.sw == 1 && !col2im_better) {
     // dX = conv(dY, W') with W'[gi * Cg + ci, co, r, s] = W[gi * Kg + co, ci, R-1-r, S-1-s]
     T* wf = t_wflip.get<T>(g.C * Kg * RS);
     for (int64_t gi = 0; gi < G; ++gi)
@@ -284,9 +293,9 @@ void backward_data_impl(const Kernel& kern, const ConvGeom& g, const T* dy, cons
     return;
   }
   const int64_t P = g.OH * g.OW, HW = g.H * g.W;
-  const int64_t nt = get_num_threads();
-  const int64_t pb = std::min(P, std::max<int64_t>(kern.b.nr, kColBytes / (Kd * int64_t(sizeof(T))) /
-                                                                  kern.b.nr * kern.b.nr));
+  const int64_t pb = std::min(
+      P, std::max<int64_t>(kern.b.nr, kColBytes / (Kd * int64_t(sizeof(T))) / kern.b.nr *
+                                          kern.b.nr));
   claim_items(g.N * G, [&](int64_t it, int64_t) {
     const int64_t n = it / G, gi = it % G;
     T* dxg = dx + (n * g.C + gi * Cg) * HW;
@@ -303,7 +312,6 @@ void backward_data_impl(const Kernel& kern, const ConvGeom& g, const T* dy, cons
       col2im_add(g, static_cast<const T*>(dcol), Cg, p0, m, dxg);
     }
   });
-  (void)nt;
 }
 
 template <class T>
