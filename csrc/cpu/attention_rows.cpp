@@ -39,6 +39,16 @@ T exp_sum_p(T* x, int64_t n, T m) {
   return s;
 }
 template <typename T>
+T exp_sum_scaled_p(T* x, int64_t n, T s, T m) {
+  T r = 0;
+  for (int64_t i = 0; i < n; ++i) r += (x[i] = std::exp(x[i] * s - m));
+  return r;
+}
+template <typename T>
+void exp_sub_scaled_p(T* x, int64_t n, T s, T m) {
+  for (int64_t i = 0; i < n; ++i) x[i] = std::exp(x[i] * s - m);
+}
+template <typename T>
 void exp_sub_p(T* x, int64_t n, T m) {
   for (int64_t i = 0; i < n; ++i) x[i] = std::exp(x[i] - m);
 }
@@ -97,6 +107,7 @@ Isa level() {
 #define P_SCALE_ADD(T) (T * x, const T* m, int64_t n, T s)
 #define P_MAX(T) (const T* x, int64_t n)
 #define P_EXP(T) (T * x, int64_t n, T m)
+#define P_EXPS(T) (T * x, int64_t n, T s, T m)
 #define P_MUL(T) (T * x, const T* z, int64_t n)
 #define P_ACC(T) (T * acc, const T* t, int64_t n, T a)
 #define P_ADD(T) (T * y, const T* x, int64_t n)
@@ -109,6 +120,8 @@ LAMINA_ROWS_BOTH(VOID, scale_add, P_SCALE_ADD, (x, m, n, s))
 LAMINA_ROWS_BOTH(SELF, max, P_MAX, (x, n))
 LAMINA_ROWS_BOTH(SELF, exp_sum, P_EXP, (x, n, m))
 LAMINA_ROWS_BOTH(VOID, exp_sub, P_EXP, (x, n, m))
+LAMINA_ROWS_BOTH(SELF, exp_sum_scaled, P_EXPS, (x, n, s, m))
+LAMINA_ROWS_BOTH(VOID, exp_sub_scaled, P_EXPS, (x, n, s, m))
 LAMINA_ROWS_BOTH(VOID, mul, P_MUL, (x, z, n))
 LAMINA_ROWS_BOTH(VOID, scale_acc, P_ACC, (acc, t, n, a))
 LAMINA_ROWS_BOTH(VOID, add, P_ADD, (y, x, n))

@@ -12,9 +12,15 @@ double max(const double* x, int64_t n);
 // x = exp(x - m); returns the sum
 float exp_sum(float* x, int64_t n, float m);
 double exp_sum(double* x, int64_t n, double m);
+// x = exp(x * s - m); returns the sum
+float exp_sum_scaled(float* x, int64_t n, float s, float m);
+double exp_sum_scaled(double* x, int64_t n, double s, double m);
 // x = exp(x - m)
 void exp_sub(float* x, int64_t n, float m);
 void exp_sub(double* x, int64_t n, double m);
+// x = exp(x * s - m)
+void exp_sub_scaled(float* x, int64_t n, float s, float m);
+void exp_sub_scaled(double* x, int64_t n, double s, double m);
 // x *= z
 void mul(float* x, const float* z, int64_t n);
 void mul(double* x, const double* z, int64_t n);

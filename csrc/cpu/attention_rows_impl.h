@@ -84,6 +84,37 @@ T exp_sum(T* x, int64_t n, T m) {
 }
 
 template <class S, class T = typename S::T>
+T exp_sum_scaled(T* x, int64_t n, T s, T m) {
+  const typename S::V mv = S::set1(-m), sv = S::set1(s);
+  typename S::V a = S::zero(), b = S::zero();
+  int64_t i = 0;
+  for (; i + 2 * S::L <= n; i += 2 * S::L) {
+    const typename S::V e0 = vexp(S::fmadd(S::loadu(x + i), sv, mv));
+    const typename S::V e1 = vexp(S::fmadd(S::loadu(x + i + S::L), sv, mv));
+    S::storeu(x + i, e0);
+    S::storeu(x + i + S::L, e1);
+    a = S::add(a, e0);
+    b = S::add(b, e1);
+  }
+  for (; i + S::L <= n; i += S::L) {
+    const typename S::V e = vexp(S::fmadd(S::loadu(x + i), sv, mv));
+    S::storeu(x + i, e);
+    a = S::add(a, e);
+  }
+  T r = hsum<S>(S::add(a, b));
+  for (; i < n; ++i) r += (x[i] = std::exp(x[i] * s - m));
+  return r;
+}
+
+template <class S, class T = typename S::T>
+void exp_sub_scaled(T* x, int64_t n, T s, T m) {
+  const typename S::V mv = S::set1(-m), sv = S::set1(s);
+  int64_t i = 0;
+  for (; i + S::L <= n; i += S::L) S::storeu(x + i, vexp(S::fmadd(S::loadu(x + i), sv, mv)));
+  for (; i < n; ++i) x[i] = std::exp(x[i] * s - m);
+}
+
+template <class S, class T = typename S::T>
 void exp_sub(T* x, int64_t n, T m) {
   const typename S::V mv = S::set1(m);
   int64_t i = 0;
@@ -156,6 +187,8 @@ void dropout_ds(T* p, T* dp, const T* z, int64_t n, T d, T s) {
   T max(const T* x, int64_t n) { return detail::max<S>(x, n); }                             \
   T exp_sum(T* x, int64_t n, T m) { return detail::exp_sum<S>(x, n, m); }                   \
   void exp_sub(T* x, int64_t n, T m) { detail::exp_sub<S>(x, n, m); }                       \
+  T exp_sum_scaled(T* x, int64_t n, T s, T m) { return detail::exp_sum_scaled<S>(x, n, s, m); } \
+  void exp_sub_scaled(T* x, int64_t n, T s, T m) { detail::exp_sub_scaled<S>(x, n, s, m); }  \
   void mul(T* x, const T* z, int64_t n) { detail::mul<S>(x, z, n); }                        \
   void scale_acc(T* acc, const T* t, int64_t n, T a) { detail::scale_acc<S>(acc, t, n, a); } \
   void add(T* y, const T* x, int64_t n) { detail::add<S>(y, x, n); }                        \
