@@ -10,5 +10,6 @@ void init_dlpack(pybind11::module_& m);    // __dlpack__ and from_dlpack
 void init_runtime(pybind11::module_& m);   // threads, seeds, build info, CUDA device queries
 void init_nn(pybind11::module_& m);        // softmax, cross-entropy, optimizer steps
 void init_layernorm(pybind11::module_& m);  // fused layer norm forward / backward
+void init_attention(pybind11::module_& m); // scaled dot-product attention
 
 }  // namespace lamina::bindings

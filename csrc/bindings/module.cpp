@@ -24,4 +24,5 @@ PYBIND11_MODULE(_C, m) {
   lamina::bindings::init_runtime(m);
   lamina::bindings::init_nn(m);
   lamina::bindings::init_layernorm(m);
+  lamina::bindings::init_attention(m);
 }

@@ -11,6 +11,7 @@
 #include "../core/geometry.h"
 #include "../core/op_kinds.h"
 #include "../core/philox.h"
+#include "../cpu/attention.h"
 
 namespace lamina::cuda {
 
@@ -101,5 +102,10 @@ void layer_norm_forward(DType dt, int64_t M, int64_t N, const void* x, const voi
 void layer_norm_backward(DType dt, int64_t M, int64_t N, const void* dy, const void* x,
                          const void* mean, const void* rstd, const void* w, void* dx, void* dw,
                          void* db);
+
+// --- twins of cpu/attention.h ---
+void attention_forward(DType dt, const AttnParams& p, void* out, void* lse);
+void attention_backward(DType dt, const AttnParams& p, const void* dout, const void* out,
+                        const void* lse, void* dq, void* dk, void* dv);
 
 }  // namespace lamina::cuda

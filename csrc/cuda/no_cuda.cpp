@@ -99,4 +99,12 @@ void layer_norm_backward(DType, int64_t, int64_t, const void*, const void*, cons
   no_cuda("layer_norm_backward");
 }
 
+void attention_forward(DType, const AttnParams&, void*, void*) {
+  no_cuda("scaled_dot_product_attention");
+}
+void attention_backward(DType, const AttnParams&, const void*, const void*, const void*, void*,
+                        void*, void*) {
+  no_cuda("scaled_dot_product_attention");
+}
+
 }  // namespace lamina::cuda

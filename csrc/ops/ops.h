@@ -121,4 +121,19 @@ std::vector<Tensor> layer_norm_backward(const Tensor& dy, const Tensor& x, const
                                         const Tensor& rstd, const Tensor& w, int64_t nd,
                                         bool need_dx, bool need_dw, bool need_db);
 
+// --- attention (attention.cpp): scaled dot-product attention, flash-style (cpu/attention.h) ---
+// q (..., L, E), k (..., S, E), v (..., S, Ev), batch dims broadcast; mask bool / q's dtype
+// broadcastable to (..., L, S) or undefined; scale nullopt = 1 / sqrt(E); gqa: heads at dim -3.
+// Returns {out (..., L, Ev), lse (nb, L)} and {dq, dk, dv} of the inputs' shapes.
+std::vector<Tensor> sdpa_forward(const Tensor& q, const Tensor& k, const Tensor& v,
+                                 const Tensor& mask, bool causal, std::optional<double> scale,
+                                 double dropout_p, uint64_t seed, bool gqa);
+std::vector<Tensor> sdpa_backward(const Tensor& dout, const Tensor& q, const Tensor& k,
+                                  const Tensor& v, const Tensor& mask, const Tensor& out,
+                                  const Tensor& lse, bool causal, std::optional<double> scale,
+                                  double dropout_p, uint64_t seed, bool gqa);
+// The dropout keep mask (..., L, S) bool of a call with these q, k, v (host), for tests.
+Tensor sdpa_dropout_mask(const Tensor& q, const Tensor& k, const Tensor& v, double dropout_p,
+                         uint64_t seed, bool gqa);
+
 }  // namespace lamina::ops

@@ -149,12 +149,15 @@ def overhead(quick: bool = False):
     return cases
 
 
+from .suite_attention import attention  # noqa: E402  (needs Case above)
+
 SUITES = {
     "elementwise": elementwise,
     "reduction": reduction,
     "matmul": matmul,
     "overhead": overhead,
     "layernorm": layernorm,
+    "attention": attention,
 }
 DEFAULT_SUITES = tuple(SUITES)
 

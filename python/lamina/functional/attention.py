@@ -1,0 +1,67 @@
+"""``scaled_dot_product_attention``: torch.nn.functional's attention on lamina's tiled
+(FlashAttention-style) kernels."""
+from __future__ import annotations
+
+import numbers
+
+from .. import _C
+from ..autograd.grad_mode import _state
+from ..ops.attention import ScaledDotProductAttention
+
+Tensor = _C.Tensor
+
+__all__ = ["scaled_dot_product_attention"]
+
+_OP = "scaled_dot_product_attention"
+
+
+def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0,
+                                 is_causal=False, scale=None, enable_gqa=False):
+    """``softmax(query @ key.transpose(-2, -1) * scale + mask) @ value``, as torch's.
+
+    Shapes: query ``(..., L, E)``, key ``(..., S, E)``, value ``(..., S, Ev)``, the batch dims
+    ``...`` broadcast against each other; the result is ``(..., L, Ev)``. float32 or float64.
+
+    * ``attn_mask``: bool (True = the key takes part) or a float tensor of the query's dtype
+      added to the scores, broadcastable to ``(..., L, S)`` (read through strides, never
+      copied). No gradient flows to a float mask: passing one that requires grad while grad
+      mode is on raises (detach it).
+    * ``is_causal``: query ``i`` sees keys ``j <= i`` (top-left aligned, as torch, also when
+      L != S); an error together with ``attn_mask``.
+    * ``scale``: defaults to ``1 / sqrt(E)``.
+    * ``dropout_p``: applied to the attention probabilities whenever > 0 (as torch's function,
+      which has no ``training`` flag), each kept one scaled by ``1 / (1 - p)``. The keep mask
+      is drawn inside the kernels from a Philox stream keyed by one draw of lamina's generator
+      (reproducible under ``lamina.manual_seed``) and regenerated identically by backward.
+    * ``enable_gqa``: grouped-query attention, the heads at dim -3: key and value may have
+      ``Hkv`` heads dividing the query's ``Hq``, query head ``h`` using key/value head
+      ``h // (Hq // Hkv)``.
+
+    Fully masked rows (a query for which no key takes part, e.g. an all-False bool mask row
+    or an all ``-inf`` float mask row): the output row is 0 and so are its gradients (torch's
+    math path gives NaN there). Empty key sequences (S = 0) are fully masked too.
+    """
+    for name, t in (("query", query), ("key", key), ("value", value)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"[{_OP}] expected {name} to be a lamina Tensor, got "
+                            f"{type(t).__name__}")
+    if attn_mask is not None:
+        if not isinstance(attn_mask, Tensor):
+            raise TypeError(f"[{_OP}] expected attn_mask to be a lamina Tensor or None, got "
+                            f"{type(attn_mask).__name__}")
+        if _state.enabled and attn_mask.requires_grad:
+            raise ValueError(f"[{_OP}] gradients with respect to attn_mask are not supported; "
+                             f"pass attn_mask.detach()")
+    if isinstance(dropout_p, bool) or not isinstance(dropout_p, numbers.Real) \
+            or not 0.0 <= float(dropout_p) <= 1.0:
+        raise ValueError(f"[{_OP}] dropout_p has to be between 0 and 1, got {dropout_p!r}")
+    dropout_p = float(dropout_p)
+    if scale is not None:
+        if isinstance(scale, bool) or not isinstance(scale, numbers.Real):
+            raise TypeError(f"[{_OP}] scale must be a float or None, got {type(scale).__name__}")
+        scale = float(scale)
+    seed = 0
+    if dropout_p > 0.0:
+        seed = int(_C.randint([1], 0, 1 << 62, _C.DType.int64, _C.Device("cpu")).item())
+    return ScaledDotProductAttention.apply(query, key, value, attn_mask, bool(is_causal), scale,
+                                           dropout_p, seed, bool(enable_gqa))
