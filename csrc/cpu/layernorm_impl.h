@@ -120,8 +120,45 @@ inline void ln_forward_row_t(int64_t n, const T* x, const T* w, const T* b, doub
   }
 }
 
+// Pass one of a row's backward: the sums s1 = sum g, s2 = sum g * (x - m) (g = dy * w, or dy
+// without w) in double, and with ACC also dwp += dy * (x - m) * r, dbp += dy (either null):
+// the parameter partials are updated while dy and x stream in, so the pass writing dx has
+// that one store per vector.
+template <typename T, bool W, bool ACC>
+inline void ln_backward_sums(int64_t n, const T* dy, const T* x, T m, T r, const T* w, T* dwp,
+                             T* dbp, double* s1, double* s2) {
+  using S = LnVec<T>;
+  using V = typename S::V;
+  const V mv = S::set1(m), rv = S::set1(r);
+  ln_sum2<T>(
+      n,
+      [&](int64_t j, V& a, V& c) {
+        const V d = S::loadu(dy + j);
+        const V xm = S::sub(S::loadu(x + j), mv);
+        if constexpr (ACC) {
+          if (dwp) S::storeu(dwp + j, S::fmadd(d, S::mul(xm, rv), S::loadu(dwp + j)));
+          if (dbp) S::storeu(dbp + j, S::add(S::loadu(dbp + j), d));
+        }
+        const V g = W ? S::mul(d, S::loadu(w + j)) : d;
+        a = S::add(a, g);
+        c = S::fmadd(g, xm, c);
+      },
+      [&](int64_t j, double& a, double& c) {
+        const T xm = x[j] - m;
+        if constexpr (ACC) {
+          if (dwp) dwp[j] += dy[j] * (xm * r);
+          if (dbp) dbp[j] += dy[j];
+        }
+        const double g = static_cast<double>(W ? dy[j] * w[j] : dy[j]);
+        a += g;
+        c += g * static_cast<double>(xm);
+      },
+      s1, s2);
+}
+
 // One row of the backward: dy, x (n,); w (n,) or null; dx (n,) or null is written; dwp, dbp
 // (n,) or null are accumulated into (+= dy * xhat, += dy).
+//   dx = g * r + k1 - k2 * (x - m),  k1 = -r mean(g),  k2 = r^3 mean(g * (x - m))
 template <typename T>
 inline void ln_backward_row_t(int64_t n, const T* dy, const T* x, T m, T r, const T* w, T* dx,
                               T* dwp, T* dbp) {
@@ -129,61 +166,45 @@ inline void ln_backward_row_t(int64_t n, const T* dy, const T* x, T m, T r, cons
   using V = typename S::V;
   constexpr int64_t L = S::L;
   const V mv = S::set1(m), rv = S::set1(r);
-  // dx = r * g - r * mean(g) - r^3 * mean(g * (x - m)) * (x - m) = g * r + k1 - k2 * (x - m)
-  T k1 = 0, k2 = 0;
-  if (dx) {
-    double s1 = 0, s2 = 0;  // sum g, sum g * (x - m), g = dy * w
-    if (w) {
-      ln_sum2<T>(
-          n,
-          [&](int64_t j, V& a, V& c) {
-            const V g = S::mul(S::loadu(dy + j), S::loadu(w + j));
-            a = S::add(a, g);
-            c = S::fmadd(g, S::sub(S::loadu(x + j), mv), c);
-          },
-          [&](int64_t j, double& a, double& c) {
-            const double g = static_cast<double>(dy[j] * w[j]);
-            a += g;
-            c += g * static_cast<double>(x[j] - m);
-          },
-          &s1, &s2);
-    } else {
-      ln_sum2<T>(
-          n,
-          [&](int64_t j, V& a, V& c) {
-            const V g = S::loadu(dy + j);
-            a = S::add(a, g);
-            c = S::fmadd(g, S::sub(S::loadu(x + j), mv), c);
-          },
-          [&](int64_t j, double& a, double& c) {
-            const double g = static_cast<double>(dy[j]);
-            a += g;
-            c += g * static_cast<double>(x[j] - m);
-          },
-          &s1, &s2);
-    }
-    const double nd = static_cast<double>(n), rd = static_cast<double>(r);
-    k1 = static_cast<T>(-rd * s1 / nd);
-    k2 = static_cast<T>(rd * rd * rd * s2 / nd);
-  }
-  const V k1v = S::set1(k1), k2v = S::set1(k2);
   int64_t i = 0;
-  for (; i + L <= n; i += L) {
-    const V d = S::loadu(dy + i);
-    const V xm = S::sub(S::loadu(x + i), mv);
-    if (dx) {
-      const V g = w ? S::mul(d, S::loadu(w + i)) : d;
+  if (!dx) {  // parameter gradients only: one pass
+    for (; i + L <= n; i += L) {
+      const V d = S::loadu(dy + i);
+      const V xm = S::sub(S::loadu(x + i), mv);
+      if (dwp) S::storeu(dwp + i, S::fmadd(d, S::mul(xm, rv), S::loadu(dwp + i)));
+      if (dbp) S::storeu(dbp + i, S::add(S::loadu(dbp + i), d));
+    }
+    for (; i < n; ++i) {
+      if (dwp) dwp[i] += dy[i] * ((x[i] - m) * r);
+      if (dbp) dbp[i] += dy[i];
+    }
+    return;
+  }
+  double s1 = 0, s2 = 0;
+  const bool acc = dwp || dbp;
+  if (w) {
+    if (acc) ln_backward_sums<T, true, true>(n, dy, x, m, r, w, dwp, dbp, &s1, &s2);
+    else ln_backward_sums<T, true, false>(n, dy, x, m, r, w, dwp, dbp, &s1, &s2);
+  } else {
+    if (acc) ln_backward_sums<T, false, true>(n, dy, x, m, r, w, dwp, dbp, &s1, &s2);
+    else ln_backward_sums<T, false, false>(n, dy, x, m, r, w, dwp, dbp, &s1, &s2);
+  }
+  const double nd = static_cast<double>(n), rd = static_cast<double>(r);
+  const T k1 = static_cast<T>(-rd * s1 / nd), k2 = static_cast<T>(rd * rd * rd * s2 / nd);
+  const V k1v = S::set1(k1), k2v = S::set1(k2);
+  if (w) {
+    for (; i + L <= n; i += L) {
+      const V g = S::mul(S::loadu(dy + i), S::loadu(w + i));
+      const V xm = S::sub(S::loadu(x + i), mv);
       S::storeu(dx + i, S::fnmadd(k2v, xm, S::fmadd(g, rv, k1v)));
     }
-    if (dwp) S::storeu(dwp + i, S::fmadd(d, S::mul(xm, rv), S::loadu(dwp + i)));
-    if (dbp) S::storeu(dbp + i, S::add(S::loadu(dbp + i), d));
+  } else {
+    for (; i + L <= n; i += L) {
+      const V xm = S::sub(S::loadu(x + i), mv);
+      S::storeu(dx + i, S::fnmadd(k2v, xm, S::fmadd(S::loadu(dy + i), rv, k1v)));
+    }
   }
-  for (; i < n; ++i) {
-    const T xm = x[i] - m;
-    if (dx) dx[i] = (w ? dy[i] * w[i] : dy[i]) * r + k1 - k2 * xm;
-    if (dwp) dwp[i] += dy[i] * (xm * r);
-    if (dbp) dbp[i] += dy[i];
-  }
+  for (; i < n; ++i) dx[i] = (w ? dy[i] * w[i] : dy[i]) * r + k1 - k2 * (x[i] - m);
 }
 
 void ln_forward_row(int64_t n, const float* x, const float* w, const float* b, double eps,
