@@ -11,6 +11,7 @@
 #include "../core/geometry.h"
 #include "../core/op_kinds.h"
 #include "../core/philox.h"
+#include "../cpu/pool.h"  // struct Pool2d
 
 namespace lamina::cuda {
 
@@ -94,5 +95,32 @@ void adam_step(DType dt, int64_t n, void* param, const void* grad, void* exp_avg
                void* exp_avg_sq, void* max_exp_avg_sq, double lr, double beta1, double beta2,
                double eps, double weight_decay, bool decoupled, bool maximize, double bc1,
                double bc2);
+
+// --- twins of cpu/pool.h ---
+void max_pool2d(DType dt, const Pool2d& g, const void* x, void* y, int64_t* idx);
+void avg_pool2d(DType dt, const Pool2d& g, const void* x, void* y, bool count_include_pad,
+                int64_t divisor_override);
+void avg_pool2d_backward(DType dt, const Pool2d& g, const void* dy, void* dx,
+                         bool count_include_pad, int64_t divisor_override);
+void adaptive_avg_pool2d(DType dt, int64_t P, int64_t H, int64_t W, int64_t OH, int64_t OW,
+                         const void* x, void* y);
+void adaptive_avg_pool2d_backward(DType dt, int64_t P, int64_t H, int64_t W, int64_t OH,
+                                  int64_t OW, const void* dy, void* dx);
+void adaptive_max_pool2d(DType dt, int64_t P, int64_t H, int64_t W, int64_t OH, int64_t OW,
+                         const void* x, void* y, int64_t* idx);
+void max_pool2d_backward(DType dt, int64_t P, int64_t in_plane, int64_t out_plane,
+                         const void* dy, const int64_t* idx, void* dx);
+
+// --- twins of cpu/batchnorm.h ---
+void batch_norm_train(DType dt, int64_t N, int64_t C, int64_t S, const void* x,
+                      const void* weight, const void* bias, double eps, double momentum,
+                      void* running_mean, void* running_var, void* y, void* mean, void* invstd);
+void batch_norm_eval(DType dt, int64_t N, int64_t C, int64_t S, const void* x,
+                     const void* weight, const void* bias, const void* running_mean,
+                     const void* running_var, double eps, void* y, void* mean, void* invstd);
+void batch_norm_backward(DType dt, int64_t N, int64_t C, int64_t S, const void* x,
+                         const void* dy, const void* weight, const void* mean,
+                         const void* invstd, bool training, void* dx, void* dweight,
+                         void* dbias);
 
 }  // namespace lamina::cuda

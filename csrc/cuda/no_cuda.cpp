@@ -90,4 +90,36 @@ void adam_step(DType, int64_t, void*, const void*, void*, void*, void*, double, 
   no_cuda("adam");
 }
 
+void max_pool2d(DType, const Pool2d&, const void*, void*, int64_t*) { no_cuda("max_pool2d"); }
+void avg_pool2d(DType, const Pool2d&, const void*, void*, bool, int64_t) { no_cuda("avg_pool2d"); }
+void avg_pool2d_backward(DType, const Pool2d&, const void*, void*, bool, int64_t) {
+  no_cuda("avg_pool2d_backward");
+}
+void adaptive_avg_pool2d(DType, int64_t, int64_t, int64_t, int64_t, int64_t, const void*, void*) {
+  no_cuda("adaptive_avg_pool2d");
+}
+void adaptive_avg_pool2d_backward(DType, int64_t, int64_t, int64_t, int64_t, int64_t,
+                                  const void*, void*) {
+  no_cuda("adaptive_avg_pool2d_backward");
+}
+void adaptive_max_pool2d(DType, int64_t, int64_t, int64_t, int64_t, int64_t, const void*, void*,
+                         int64_t*) {
+  no_cuda("adaptive_max_pool2d");
+}
+void max_pool2d_backward(DType, int64_t, int64_t, int64_t, const void*, const int64_t*, void*) {
+  no_cuda("max_pool2d_backward");
+}
+void batch_norm_train(DType, int64_t, int64_t, int64_t, const void*, const void*, const void*,
+                      double, double, void*, void*, void*, void*, void*) {
+  no_cuda("batch_norm");
+}
+void batch_norm_eval(DType, int64_t, int64_t, int64_t, const void*, const void*, const void*,
+                     const void*, const void*, double, void*, void*, void*) {
+  no_cuda("batch_norm");
+}
+void batch_norm_backward(DType, int64_t, int64_t, int64_t, const void*, const void*, const void*,
+                         const void*, const void*, bool, void*, void*, void*) {
+  no_cuda("batch_norm_backward");
+}
+
 }  // namespace lamina::cuda

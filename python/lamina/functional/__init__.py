@@ -5,8 +5,11 @@ from .linear import linear
 from .loss import (binary_cross_entropy_with_logits, cross_entropy, huber_loss, l1_loss,
                    mse_loss, nll_loss)
 from .sparse import embedding, one_hot
+from .pool import adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d, max_pool2d
+from .batchnorm import batch_norm
 
 __all__ = ["gelu", "log_softmax", "relu", "sigmoid", "softmax", "tanh", "embedding", "one_hot",
            "dropout", "linear",
            "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "huber_loss",
-           "binary_cross_entropy_with_logits"]
+           "binary_cross_entropy_with_logits",
+           "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "adaptive_max_pool2d", "batch_norm"]
