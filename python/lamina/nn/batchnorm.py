@@ -1,5 +1,6 @@
 """``BatchNorm1d`` / ``BatchNorm2d`` with torch.nn's parameters, buffers, state_dict keys and
-repr: weight (ones) and bias (zeros) when ``affine``; running_mean (zeros), running_var (ones)
+repr (torch 2.13's, with the keyword-only ``bias`` flag): weight (ones) and bias (zeros)
+when ``affine`` (bias only with ``bias=True``); running_mean (zeros), running_var (ones)
 and num_batches_tracked (int64 0) buffers when ``track_running_stats``.
 
 Training (or eval without running statistics) normalises with batch statistics; with
@@ -24,7 +25,7 @@ class _BatchNorm(Module):
     _expect = ""
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
-                 track_running_stats=True, device=None, dtype=None):
+                 track_running_stats=True, device=None, dtype=None, *, bias=True):
         super().__init__()
         name = type(self).__name__
         if isinstance(num_features, bool) or not isinstance(num_features, int) or \
@@ -41,7 +42,10 @@ class _BatchNorm(Module):
         self.track_running_stats = track_running_stats
         if affine:
             self.weight = Parameter(_creation.empty(num_features, dtype=dtype, device=device))
-            self.bias = Parameter(_creation.empty(num_features, dtype=dtype, device=device))
+            if bias:
+                self.bias = Parameter(_creation.empty(num_features, dtype=dtype, device=device))
+            else:
+                self.register_parameter("bias", None)
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
@@ -69,7 +73,8 @@ class _BatchNorm(Module):
         self.reset_running_stats()
         if self.affine:
             init.ones_(self.weight)
-            init.zeros_(self.bias)
+            if self.bias is not None:
+                init.zeros_(self.bias)
 
     def _check_input_dim(self, input):
         if not isinstance(input, _C.Tensor):
@@ -95,18 +100,19 @@ class _BatchNorm(Module):
 
     def extra_repr(self):
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-                f"affine={self.affine}, track_running_stats={self.track_running_stats}")
+                f"affine={self.affine}, bias={self.bias is not None}, "
+                f"track_running_stats={self.track_running_stats}")
 
 
 class BatchNorm1d(_BatchNorm):
     """``BatchNorm1d(num_features, eps=1e-5, momentum=0.1, affine=True,
-    track_running_stats=True)`` over (N, C) or (N, C, L) inputs."""
+    track_running_stats=True, *, bias=True)`` over (N, C) or (N, C, L) inputs."""
     _dims = (2, 3)
     _expect = "2D or 3D"
 
 
 class BatchNorm2d(_BatchNorm):
     """``BatchNorm2d(num_features, eps=1e-5, momentum=0.1, affine=True,
-    track_running_stats=True)`` over (N, C, H, W) inputs."""
+    track_running_stats=True, *, bias=True)`` over (N, C, H, W) inputs."""
     _dims = (4,)
     _expect = "4D"
