@@ -26,4 +26,5 @@ PYBIND11_MODULE(_C, m) {
   lamina::bindings::init_conv(m);
   lamina::bindings::init_attention(m);
   lamina::bindings::init_layernorm(m);
+  lamina::bindings::init_pool(m);
 }

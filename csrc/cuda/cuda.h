@@ -13,6 +13,7 @@
 #include "../core/op_kinds.h"
 #include "../core/philox.h"
 #include "../cpu/attention.h"
+#include "../cpu/pool.h"  // struct Pool2d
 
 namespace lamina::cuda {
 
@@ -115,5 +116,32 @@ void layer_norm_forward(DType dt, int64_t M, int64_t N, const void* x, const voi
 void layer_norm_backward(DType dt, int64_t M, int64_t N, const void* dy, const void* x,
                          const void* mean, const void* rstd, const void* w, void* dx, void* dw,
                          void* db);
+
+// --- twins of cpu/pool.h ---
+void max_pool2d(DType dt, const Pool2d& g, const void* x, void* y, int64_t* idx);
+void avg_pool2d(DType dt, const Pool2d& g, const void* x, void* y, bool count_include_pad,
+                int64_t divisor_override);
+void avg_pool2d_backward(DType dt, const Pool2d& g, const void* dy, void* dx,
+                         bool count_include_pad, int64_t divisor_override);
+void adaptive_avg_pool2d(DType dt, int64_t P, int64_t H, int64_t W, int64_t OH, int64_t OW,
+                         const void* x, void* y);
+void adaptive_avg_pool2d_backward(DType dt, int64_t P, int64_t H, int64_t W, int64_t OH,
+                                  int64_t OW, const void* dy, void* dx);
+void adaptive_max_pool2d(DType dt, int64_t P, int64_t H, int64_t W, int64_t OH, int64_t OW,
+                         const void* x, void* y, int64_t* idx);
+void max_pool2d_backward(DType dt, int64_t P, int64_t in_plane, int64_t out_plane,
+                         const void* dy, const int64_t* idx, void* dx);
+
+// --- twins of cpu/batchnorm.h ---
+void batch_norm_train(DType dt, int64_t N, int64_t C, int64_t S, const void* x,
+                      const void* weight, const void* bias, double eps, double momentum,
+                      void* running_mean, void* running_var, void* y, void* mean, void* invstd);
+void batch_norm_eval(DType dt, int64_t N, int64_t C, int64_t S, const void* x,
+                     const void* weight, const void* bias, const void* running_mean,
+                     const void* running_var, double eps, void* y, void* mean, void* invstd);
+void batch_norm_backward(DType dt, int64_t N, int64_t C, int64_t S, const void* x,
+                         const void* dy, const void* weight, const void* mean,
+                         const void* invstd, bool training, void* dx, void* dweight,
+                         void* dbias);
 
 }  // namespace lamina::cuda

@@ -118,4 +118,36 @@ void layer_norm_backward(DType, int64_t, int64_t, const void*, const void*, cons
   no_cuda("layer_norm_backward");
 }
 
+void max_pool2d(DType, const Pool2d&, const void*, void*, int64_t*) { no_cuda("max_pool2d"); }
+void avg_pool2d(DType, const Pool2d&, const void*, void*, bool, int64_t) { no_cuda("avg_pool2d"); }
+void avg_pool2d_backward(DType, const Pool2d&, const void*, void*, bool, int64_t) {
+  no_cuda("avg_pool2d_backward");
+}
+void adaptive_avg_pool2d(DType, int64_t, int64_t, int64_t, int64_t, int64_t, const void*, void*) {
+  no_cuda("adaptive_avg_pool2d");
+}
+void adaptive_avg_pool2d_backward(DType, int64_t, int64_t, int64_t, int64_t, int64_t,
+                                  const void*, void*) {
+  no_cuda("adaptive_avg_pool2d_backward");
+}
+void adaptive_max_pool2d(DType, int64_t, int64_t, int64_t, int64_t, int64_t, const void*, void*,
+                         int64_t*) {
+  no_cuda("adaptive_max_pool2d");
+}
+void max_pool2d_backward(DType, int64_t, int64_t, int64_t, const void*, const int64_t*, void*) {
+  no_cuda("max_pool2d_backward");
+}
+void batch_norm_train(DType, int64_t, int64_t, int64_t, const void*, const void*, const void*,
+                      double, double, void*, void*, void*, void*, void*) {
+  no_cuda("batch_norm");
+}
+void batch_norm_eval(DType, int64_t, int64_t, int64_t, const void*, const void*, const void*,
+                     const void*, const void*, double, void*, void*, void*) {
+  no_cuda("batch_norm");
+}
+void batch_norm_backward(DType, int64_t, int64_t, int64_t, const void*, const void*, const void*,
+                         const void*, const void*, bool, void*, void*, void*) {
+  no_cuda("batch_norm_backward");
+}
+
 }  // namespace lamina::cuda

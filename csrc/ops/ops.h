@@ -150,5 +150,36 @@ std::vector<Tensor> layer_norm(const Tensor& x, const Tensor& w, const Tensor& b
 std::vector<Tensor> layer_norm_backward(const Tensor& dy, const Tensor& x, const Tensor& mean,
                                         const Tensor& rstd, const Tensor& w, int64_t nd,
                                         bool need_dx, bool need_dw, bool need_db);
+// --- pooling (pool.cpp): (N, C, H, W) or (C, H, W); pairs of ints; empty stride = kernel ---
+// max_pool2d -> {y, indices (int64, flat in each H * W plane) or undefined}
+std::pair<Tensor, Tensor> max_pool2d(const Tensor& x, const std::vector<int64_t>& kernel,
+                                     const std::vector<int64_t>& stride,
+                                     const std::vector<int64_t>& padding,
+                                     const std::vector<int64_t>& dilation, bool ceil_mode,
+                                     bool with_indices);
+// dx (input_shape) from dy and the indices of max_pool2d or adaptive_max_pool2d.
+Tensor max_pool2d_backward(const char* op, const Tensor& dy, const Tensor& indices,
+                           const Shape& input_shape);
+Tensor avg_pool2d(const Tensor& x, const std::vector<int64_t>& kernel,
+                  const std::vector<int64_t>& stride, const std::vector<int64_t>& padding,
+                  bool ceil_mode, bool count_include_pad, int64_t divisor_override);  // 0: none
+Tensor avg_pool2d_backward(const Tensor& dy, const Shape& input_shape,
+                           const std::vector<int64_t>& kernel, const std::vector<int64_t>& stride,
+                           const std::vector<int64_t>& padding, bool ceil_mode,
+                           bool count_include_pad, int64_t divisor_override);
+Tensor adaptive_avg_pool2d(const Tensor& x, int64_t out_h, int64_t out_w);
+Tensor adaptive_avg_pool2d_backward(const Tensor& dy, const Shape& input_shape);
+std::pair<Tensor, Tensor> adaptive_max_pool2d(const Tensor& x, int64_t out_h, int64_t out_w);
+
+// --- batch norm (batchnorm.cpp): input (N, C, *); weight, bias, running stats (C,) or
+// undefined. Returns {y, mean, invstd} (the statistics used, saved for the backward); training
+// updates the running stats in place (momentum, unbiased variance).
+std::vector<Tensor> batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias,
+                               const Tensor& running_mean, const Tensor& running_var,
+                               bool training, double momentum, double eps);
+// {dx, dweight, dbias}, each undefined unless asked for.
+std::vector<Tensor> batch_norm_backward(const Tensor& x, const Tensor& dy, const Tensor& weight,
+                                        const Tensor& mean, const Tensor& invstd, bool training,
+                                        bool need_dx, bool need_dweight, bool need_dbias);
 
 }  // namespace lamina::ops

@@ -8,8 +8,11 @@ from .loss import (binary_cross_entropy_with_logits, cross_entropy, huber_loss, 
                    mse_loss, nll_loss)
 from .normalization import layer_norm
 from .sparse import embedding, one_hot
+from .pool import adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d, max_pool2d
+from .batchnorm import batch_norm
 
 __all__ = ["gelu", "log_softmax", "relu", "sigmoid", "softmax", "tanh", "embedding", "one_hot",
            "dropout", "linear", "conv2d",
            "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "huber_loss",
-           "binary_cross_entropy_with_logits", "scaled_dot_product_attention", "layer_norm"]
+           "binary_cross_entropy_with_logits", "scaled_dot_product_attention", "layer_norm",
+           "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "adaptive_max_pool2d", "batch_norm"]

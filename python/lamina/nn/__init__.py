@@ -8,6 +8,8 @@ from .dropout import Dropout  # noqa: F401
 from .linear import Linear  # noqa: F401
 from .module import Module  # noqa: F401
 from .parameter import Parameter  # noqa: F401
+from .pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, MaxPool2d  # noqa: F401
+from .batchnorm import BatchNorm1d, BatchNorm2d  # noqa: F401
 from .loss import *  # noqa: F401,F403  (losses: nn/loss.py __all__)
 from .normalization import LayerNorm  # noqa: F401
 from .sparse import Embedding  # noqa: F401

@@ -1,0 +1,419 @@
+// Pooling kernel bodies, included once per instruction-set path with LAMINA_CPU_NS set
+// (generic: pool.cpp; avx2, avx512: pool_avx2.cpp, pool_avx512.cpp). Planes (P of them) run
+// in parallel. In each output row, the columns whose window lies wholly inside the plane
+// (the interior) run in blocks of kLanes independent lanes written for the auto-vectoriser,
+// with the column stride a template constant for the common strides 1 and 2; the border
+// columns take the scalar window code, which is also the exact reference (torch's order).
+//
+// Max pooling keeps the first maximum of the window in row-major order (strict >). The lane
+// code notes any NaN it loads; a plane holding one is redone with the scalar code, which
+// takes NaN as a maximum (`v > m || v != v`), as torch does.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <memory>
+#include <type_traits>
+
+#include "../core/dtype.h"
+#include "../core/parallel.h"
+#include "pool.h"
+
+#ifndef LAMINA_CPU_NS
+#error "define LAMINA_CPU_NS before including pool_impl.h"
+#endif
+
+namespace lamina::cpu::LAMINA_CPU_NS {
+
+namespace {
+
+constexpr int64_t kLanes = 64;
+
+// Planes in parallel, at least ~32k elements per task.
+template <typename F>
+void for_planes(int64_t P, int64_t plane, const F& f) {
+  const int64_t grain = std::max<int64_t>(1, 32768 / std::max<int64_t>(plane, 1));
+  parallel_for(0, P, grain, [&](int64_t b, int64_t e) {
+    for (int64_t p = b; p < e; ++p) f(p);
+  });
+}
+
+// Outputs [lo, hi) whose window columns o * s - p + k * d (k < kn) all lie in [0, in).
+inline void interior(int64_t n_out, int64_t in, int64_t kn, int64_t s, int64_t p, int64_t d,
+                     int64_t* lo, int64_t* hi) {
+  *lo = std::min(n_out, (p + s - 1) / s);
+  const int64_t last = in - 1 - (kn - 1) * d + p;  // largest allowed o * s
+  *hi = last < 0 ? 0 : std::min(n_out, last / s + 1);
+  if (*hi < *lo) *hi = *lo;
+}
+
+// First in-plane position of a window starting at s0 with dilation d, and its end (exclusive).
+inline int64_t first_in(int64_t s0, int64_t d) {
+  return s0 >= 0 ? s0 : s0 + ((-s0 + d - 1) / d) * d;
+}
+inline int64_t end_in(int64_t s0, int64_t kn, int64_t d, int64_t n) {
+  return std::min(s0 + (kn - 1) * d + 1, n);
+}
+
+// The exact max of one window: rows h0 + kh * dH, columns w0 + kw * dW, inside the plane.
+template <typename T>
+inline void max_window(const T* x, const Pool2d& g, int64_t h0, int64_t w0, T* out,
+                       int64_t* oidx) {
+  const int64_t hs = first_in(h0, g.dH), he = end_in(h0, g.kH, g.dH, g.H);
+  const int64_t ws = first_in(w0, g.dW), we = end_in(w0, g.kW, g.dW, g.W);
+  T m = -std::numeric_limits<T>::infinity();
+  int64_t mi = hs * g.W + ws;
+  for (int64_t ih = hs; ih < he; ih += g.dH)
+    for (int64_t iw = ws; iw < we; iw += g.dW) {
+      const T v = x[ih * g.W + iw];
+      if (v > m || v != v) {
+        m = v;
+        mi = ih * g.W + iw;
+      }
+    }
+  *out = m;
+  if (oidx) *oidx = mi;
+}
+
+// Interior block of max pooling: outputs ow0 .. ow0 + n - 1 of a row whose valid window rows
+// are hs, hs + dH, .. < he. Returns nonzero when a NaN was loaded.
+template <typename T, int SW, bool IDX>
+inline int max_block(const T* x, const Pool2d& g, int64_t hs, int64_t he, int64_t ow0,
+                     int64_t n, T* y, int64_t* idx) {
+  const int64_t sw = SW ? SW : g.sW;
+  T acc[kLanes];
+  int64_t ai[kLanes];
+  int bad = 0;
+  for (int64_t j = 0; j < n; ++j) acc[j] = -std::numeric_limits<T>::infinity();
+  if constexpr (IDX)
+    for (int64_t j = 0; j < n; ++j) ai[j] = hs * g.W + (ow0 + j) * sw - g.pW;
+  for (int64_t ih = hs; ih < he; ih += g.dH)
+    for (int64_t kw = 0; kw < g.kW; ++kw) {
+      const int64_t base = ih * g.W + ow0 * sw - g.pW + kw * g.dW;
+      const T* p = x + base;
+      if constexpr (IDX) {
+        for (int64_t j = 0; j < n; ++j) {
+          const T v = p[j * sw];
+          const bool u = v > acc[j];
+          acc[j] = u ? v : acc[j];
+          ai[j] = u ? base + j * sw : ai[j];
+          bad |= v != v;
+        }
+      } else {
+        for (int64_t j = 0; j < n; ++j) {
+          const T v = p[j * sw];
+          acc[j] = v > acc[j] ? v : acc[j];
+          bad |= v != v;
+        }
+      }
+    }
+  for (int64_t j = 0; j < n; ++j) y[j] = acc[j];
+  if constexpr (IDX)
+    for (int64_t j = 0; j < n; ++j) idx[j] = ai[j];
+  return bad;
+}
+
+template <typename T, int SW, bool IDX>
+void max_plane(const Pool2d& g, const T* x, T* y, int64_t* idx) {
+  int64_t lo, hi;
+  interior(g.OW, g.W, g.kW, SW ? SW : g.sW, g.pW, g.dW, &lo, &hi);
+  int bad = 0;
+  for (int64_t oh = 0; oh < g.OH && !bad; ++oh) {
+    const int64_t h0 = oh * g.sH - g.pH;
+    const int64_t hs = first_in(h0, g.dH), he = end_in(h0, g.kH, g.dH, g.H);
+    T* yr = y + oh * g.OW;
+    int64_t* ir = IDX ? idx + oh * g.OW : nullptr;
+    for (int64_t ow = 0; ow < g.OW; ++ow) {
+      if (ow == lo) ow = hi;
+      if (ow >= g.OW) break;
+      max_window(x, g, h0, ow * g.sW - g.pW, yr + ow, IDX ? ir + ow : nullptr);
+    }
+    for (int64_t ow = lo; ow < hi; ow += kLanes)
+      bad |= max_block<T, SW, IDX>(x, g, hs, he, ow, std::min(kLanes, hi - ow), yr + ow,
+                                   IDX ? ir + ow : nullptr);
+  }
+  if (!bad) return;
+  for (int64_t oh = 0; oh < g.OH; ++oh)
+    for (int64_t ow = 0; ow < g.OW; ++ow)
+      max_window(x, g, oh * g.sH - g.pH, ow * g.sW - g.pW, y + oh * g.OW + ow,
+                 IDX ? idx + oh * g.OW + ow : nullptr);
+}
+
+template <typename T, bool IDX>
+void max_pool_t(const Pool2d& g, const T* x, T* y, int64_t* idx) {
+  const int64_t in = g.H * g.W, out = g.OH * g.OW;
+  auto run = [&](auto plane_fn) {
+    for_planes(g.P, in, [&](int64_t p) {
+      plane_fn(g, x + p * in, y + p * out, IDX ? idx + p * out : nullptr);
+    });
+  };
+  if (g.sW == 1) run(max_plane<T, 1, IDX>);
+  else if (g.sW == 2) run(max_plane<T, 2, IDX>);
+  else run(max_plane<T, 0, IDX>);
+}
+
+// --- average pooling (no dilation) ---
+
+// Divisor of window (h0, w0): override, or its size clipped to the padded / unpadded plane.
+inline int64_t avg_divisor(const Pool2d& g, int64_t h0, int64_t w0, bool cip, int64_t over) {
+  if (over > 0) return over;
+  if (cip)
+    return (std::min(h0 + g.kH, g.H + g.pH) - h0) * (std::min(w0 + g.kW, g.W + g.pW) - w0);
+  return (std::min(h0 + g.kH, g.H) - std::max<int64_t>(h0, 0)) *
+         (std::min(w0 + g.kW, g.W) - std::max<int64_t>(w0, 0));
+}
+
+template <typename T, int SW>
+void avg_plane(const Pool2d& g, const T* x, T* y, bool cip, int64_t over) {
+  const int64_t sw = SW ? SW : g.sW;
+  int64_t lo, hi;
+  interior(g.OW, g.W, g.kW, sw, g.pW, 1, &lo, &hi);
+  for (int64_t oh = 0; oh < g.OH; ++oh) {
+    const int64_t h0 = oh * g.sH - g.pH;
+    const int64_t hs = std::max<int64_t>(h0, 0), he = std::min(h0 + g.kH, g.H);
+    T* yr = y + oh * g.OW;
+    for (int64_t ow = 0; ow < g.OW; ++ow) {
+      if (ow == lo) ow = hi;
+      if (ow >= g.OW) break;
+      const int64_t w0 = ow * sw - g.pW;
+      const int64_t ws = std::max<int64_t>(w0, 0), we = std::min(w0 + g.kW, g.W);
+      T s = 0;
+      for (int64_t ih = hs; ih < he; ++ih)
+        for (int64_t iw = ws; iw < we; ++iw) s += x[ih * g.W + iw];
+      yr[ow] = s / static_cast<T>(avg_divisor(g, h0, w0, cip, over));
+    }
+    if (lo >= hi) continue;
+    // interior windows share one divisor (full width; rows clipped alike)
+    const T inv = T(1) / static_cast<T>(avg_divisor(g, h0, lo * sw - g.pW, cip, over));
+    for (int64_t ow0 = lo; ow0 < hi; ow0 += kLanes) {
+      const int64_t n = std::min(kLanes, hi - ow0);
+      T acc[kLanes];
+      for (int64_t j = 0; j < n; ++j) acc[j] = 0;
+      for (int64_t ih = hs; ih < he; ++ih)
+        for (int64_t kw = 0; kw < g.kW; ++kw) {
+          const T* p = x + ih * g.W + ow0 * sw - g.pW + kw;
+          for (int64_t j = 0; j < n; ++j) acc[j] += p[j * sw];
+        }
+      for (int64_t j = 0; j < n; ++j) yr[ow0 + j] = acc[j] * inv;
+    }
+  }
+}
+
+template <typename T, int SW>
+void avg_plane_backward(const Pool2d& g, const T* dy, T* dx, bool cip, int64_t over) {
+  const int64_t sw = SW ? SW : g.sW;
+  std::memset(dx, 0, sizeof(T) * g.H * g.W);
+  int64_t lo, hi;
+  interior(g.OW, g.W, g.kW, sw, g.pW, 1, &lo, &hi);
+  for (int64_t oh = 0; oh < g.OH; ++oh) {
+    const int64_t h0 = oh * g.sH - g.pH;
+    const int64_t hs = std::max<int64_t>(h0, 0), he = std::min(h0 + g.kH, g.H);
+    const T* gr = dy + oh * g.OW;
+    for (int64_t ow = 0; ow < g.OW; ++ow) {
+      if (ow == lo) ow = hi;
+      if (ow >= g.OW) break;
+      const int64_t w0 = ow * sw - g.pW;
+      const int64_t ws = std::max<int64_t>(w0, 0), we = std::min(w0 + g.kW, g.W);
+      const T v = gr[ow] / static_cast<T>(avg_divisor(g, h0, w0, cip, over));
+      for (int64_t ih = hs; ih < he; ++ih)
+        for (int64_t iw = ws; iw < we; ++iw) dx[ih * g.W + iw] += v;
+    }
+    if (lo >= hi) continue;
+    const T inv = T(1) / static_cast<T>(avg_divisor(g, h0, lo * sw - g.pW, cip, over));
+    for (int64_t ow0 = lo; ow0 < hi; ow0 += kLanes) {
+      const int64_t n = std::min(kLanes, hi - ow0);
+      T v[kLanes];
+      for (int64_t j = 0; j < n; ++j) v[j] = gr[ow0 + j] * inv;
+      for (int64_t ih = hs; ih < he; ++ih)
+        for (int64_t kw = 0; kw < g.kW; ++kw) {
+          T* p = dx + ih * g.W + ow0 * sw - g.pW + kw;
+          for (int64_t j = 0; j < n; ++j) p[j * sw] += v[j];
+        }
+    }
+  }
+}
+
+template <typename T, typename F>
+void by_stride(int64_t s, const F& f) {
+  if (s == 1) f(std::integral_constant<int, 1>());
+  else if (s == 2) f(std::integral_constant<int, 2>());
+  else f(std::integral_constant<int, 0>());
+}
+
+// --- adaptive pooling ---
+
+inline int64_t a_start(int64_t o, int64_t in, int64_t out) { return (o * in) / out; }
+inline int64_t a_end(int64_t o, int64_t in, int64_t out) {
+  return ((o + 1) * in + out - 1) / out;
+}
+
+// Sum of x (n) contiguous, in double, lane by lane.
+template <typename T>
+double lane_sum(const T* x, int64_t n) {
+  constexpr int64_t L = 32;
+  double a[L] = {};
+  int64_t i = 0;
+  for (; i + L <= n; i += L)
+    for (int64_t j = 0; j < L; ++j) a[j] += static_cast<double>(x[i + j]);
+  double s = 0;
+  for (; i < n; ++i) s += static_cast<double>(x[i]);
+  for (int64_t j = 0; j < L; ++j) s += a[j];
+  return s;
+}
+
+template <typename T>
+void adaptive_avg_plane(int64_t H, int64_t W, int64_t OH, int64_t OW, const T* x, T* y,
+                        double* col) {
+  if (OH == 1 && OW == 1) {
+    y[0] = static_cast<T>(lane_sum(x, H * W) / static_cast<double>(H * W));
+    return;
+  }
+  for (int64_t oh = 0; oh < OH; ++oh) {
+    const int64_t hs = a_start(oh, H, OH), he = a_end(oh, H, OH);
+    for (int64_t iw = 0; iw < W; ++iw) col[iw] = 0;
+    for (int64_t ih = hs; ih < he; ++ih)
+      for (int64_t iw = 0; iw < W; ++iw) col[iw] += static_cast<double>(x[ih * W + iw]);
+    for (int64_t ow = 0; ow < OW; ++ow) {
+      const int64_t ws = a_start(ow, W, OW), we = a_end(ow, W, OW);
+      double s = 0;
+      for (int64_t iw = ws; iw < we; ++iw) s += col[iw];
+      y[oh * OW + ow] = static_cast<T>(s / static_cast<double>((he - hs) * (we - ws)));
+    }
+  }
+}
+
+template <typename T>
+void adaptive_avg_plane_backward(int64_t H, int64_t W, int64_t OH, int64_t OW, const T* dy,
+                                 T* dx) {
+  if (OH == 1 && OW == 1) {
+    const T v = dy[0] / static_cast<T>(H * W);
+    for (int64_t i = 0; i < H * W; ++i) dx[i] = v;
+    return;
+  }
+  std::memset(dx, 0, sizeof(T) * H * W);
+  for (int64_t oh = 0; oh < OH; ++oh) {
+    const int64_t hs = a_start(oh, H, OH), he = a_end(oh, H, OH);
+    for (int64_t ow = 0; ow < OW; ++ow) {
+      const int64_t ws = a_start(ow, W, OW), we = a_end(ow, W, OW);
+      const T v = dy[oh * OW + ow] / static_cast<T>((he - hs) * (we - ws));
+      for (int64_t ih = hs; ih < he; ++ih)
+        for (int64_t iw = ws; iw < we; ++iw) dx[ih * W + iw] += v;
+    }
+  }
+}
+
+template <typename T>
+void adaptive_max_plane(int64_t H, int64_t W, int64_t OH, int64_t OW, const T* x, T* y,
+                        int64_t* idx) {
+  for (int64_t oh = 0; oh < OH; ++oh) {
+    const int64_t hs = a_start(oh, H, OH), he = a_end(oh, H, OH);
+    for (int64_t ow = 0; ow < OW; ++ow) {
+      const int64_t ws = a_start(ow, W, OW), we = a_end(ow, W, OW);
+      T m = -std::numeric_limits<T>::infinity();
+      int64_t mi = hs * W + ws;
+      for (int64_t ih = hs; ih < he; ++ih)
+        for (int64_t iw = ws; iw < we; ++iw) {
+          const T v = x[ih * W + iw];
+          if (v > m || v != v) {
+            m = v;
+            mi = ih * W + iw;
+          }
+        }
+      y[oh * OW + ow] = m;
+      if (idx) idx[oh * OW + ow] = mi;
+    }
+  }
+}
+
+}  // namespace
+
+void max_pool2d(DType dt, const Pool2d& g, const void* x, void* y, int64_t* idx) {
+  LAMINA_DISPATCH_FLOAT(dt, "max_pool2d", [&] {
+    auto* xp = static_cast<const scalar_t*>(x);
+    auto* yp = static_cast<scalar_t*>(y);
+    if (idx) max_pool_t<scalar_t, true>(g, xp, yp, idx);
+    else max_pool_t<scalar_t, false>(g, xp, yp, nullptr);
+  });
+}
+
+void avg_pool2d(DType dt, const Pool2d& g, const void* x, void* y, bool cip, int64_t over) {
+  LAMINA_DISPATCH_FLOAT(dt, "avg_pool2d", [&] {
+    auto* xp = static_cast<const scalar_t*>(x);
+    auto* yp = static_cast<scalar_t*>(y);
+    const int64_t in = g.H * g.W, out = g.OH * g.OW;
+    by_stride<scalar_t>(g.sW, [&](auto sw) {
+      for_planes(g.P, in, [&](int64_t p) {
+        avg_plane<scalar_t, decltype(sw)::value>(g, xp + p * in, yp + p * out, cip, over);
+      });
+    });
+  });
+}
+
+void avg_pool2d_backward(DType dt, const Pool2d& g, const void* dy, void* dx, bool cip,
+                         int64_t over) {
+  LAMINA_DISPATCH_FLOAT(dt, "avg_pool2d_backward", [&] {
+    auto* gp = static_cast<const scalar_t*>(dy);
+    auto* dp = static_cast<scalar_t*>(dx);
+    const int64_t in = g.H * g.W, out = g.OH * g.OW;
+    by_stride<scalar_t>(g.sW, [&](auto sw) {
+      for_planes(g.P, in, [&](int64_t p) {
+        avg_plane_backward<scalar_t, decltype(sw)::value>(g, gp + p * out, dp + p * in, cip,
+                                                          over);
+      });
+    });
+  });
+}
+
+void adaptive_avg_pool2d(DType dt, int64_t P, int64_t H, int64_t W, int64_t OH, int64_t OW,
+                         const void* x, void* y) {
+  LAMINA_DISPATCH_FLOAT(dt, "adaptive_avg_pool2d", [&] {
+    auto* xp = static_cast<const scalar_t*>(x);
+    auto* yp = static_cast<scalar_t*>(y);
+    const int64_t grain = std::max<int64_t>(1, 32768 / std::max<int64_t>(H * W, 1));
+    parallel_for(0, P, grain, [&](int64_t b, int64_t e) {
+      std::unique_ptr<double[]> col(new double[W]);
+      for (int64_t p = b; p < e; ++p)
+        adaptive_avg_plane(H, W, OH, OW, xp + p * H * W, yp + p * OH * OW, col.get());
+    });
+  });
+}
+
+void adaptive_avg_pool2d_backward(DType dt, int64_t P, int64_t H, int64_t W, int64_t OH,
+                                  int64_t OW, const void* dy, void* dx) {
+  LAMINA_DISPATCH_FLOAT(dt, "adaptive_avg_pool2d_backward", [&] {
+    auto* gp = static_cast<const scalar_t*>(dy);
+    auto* dp = static_cast<scalar_t*>(dx);
+    for_planes(P, H * W, [&](int64_t p) {
+      adaptive_avg_plane_backward(H, W, OH, OW, gp + p * OH * OW, dp + p * H * W);
+    });
+  });
+}
+
+void adaptive_max_pool2d(DType dt, int64_t P, int64_t H, int64_t W, int64_t OH, int64_t OW,
+                         const void* x, void* y, int64_t* idx) {
+  LAMINA_DISPATCH_FLOAT(dt, "adaptive_max_pool2d", [&] {
+    auto* xp = static_cast<const scalar_t*>(x);
+    auto* yp = static_cast<scalar_t*>(y);
+    for_planes(P, H * W, [&](int64_t p) {
+      adaptive_max_plane(H, W, OH, OW, xp + p * H * W, yp + p * OH * OW,
+                         idx ? idx + p * OH * OW : nullptr);
+    });
+  });
+}
+
+void max_pool2d_backward(DType dt, int64_t P, int64_t in_plane, int64_t out_plane,
+                         const void* dy, const int64_t* idx, void* dx) {
+  LAMINA_DISPATCH_FLOAT(dt, "max_pool2d_backward", [&] {
+    auto* gp = static_cast<const scalar_t*>(dy);
+    auto* dp = static_cast<scalar_t*>(dx);
+    for_planes(P, in_plane, [&](int64_t p) {
+      scalar_t* d = dp + p * in_plane;
+      const scalar_t* gr = gp + p * out_plane;
+      const int64_t* ir = idx + p * out_plane;
+      std::memset(d, 0, sizeof(scalar_t) * in_plane);
+      for (int64_t o = 0; o < out_plane; ++o) d[ir[o]] += gr[o];
+    });
+  });
+}
+
+}  // namespace lamina::cpu::LAMINA_CPU_NS
