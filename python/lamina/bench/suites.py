@@ -159,6 +159,8 @@ def _register_more():
     """Suites in their own files (one per op family), imported late: they import this module."""
     from .suite_train import train
     SUITES["train"] = train
+    from .suite_cuda_gemm import cuda_gemm
+    SUITES["cuda_gemm"] = cuda_gemm
 
 
 _register_more()
