@@ -194,12 +194,28 @@ inline dim3 tile_grid(int64_t batch, int64_t M, int64_t N, int BM, int BN) {
 
 // Calls f(batch, m0, n0) for every BM x BN tile this block owns. Block-uniform: every thread
 // of the block runs the same iterations, so f may use __syncthreads.
+// When the grid covers the tiles of a batch (the usual case), blocks are renumbered so that
+// consecutively launched blocks walk kGroupM M tiles down, then the next N tile: a wave of
+// blocks shares a few A and B panels in L2 instead of streaming all of A for every N column.
+// The map L -> (tm, tn) below is a bijection of [0, ntm * ntn): in group q = L / (kGroupM ntn)
+// (tiles tm in [q kGroupM, q kGroupM + gm), gm = min(kGroupM, ntm - q kGroupM)), the
+// remainder r < gm * ntn gives tm = q kGroupM + r % gm and tn = r / gm < ntn.
 template <int BM, int BN, typename F>
 __device__ __forceinline__ void for_each_tile(int64_t batch, int64_t M, int64_t N, F&& f) {
+  constexpr int64_t kGroupM = 8;
   const int64_t ntm = (M + BM - 1) / BM, ntn = (N + BN - 1) / BN;
+  unsigned tm0 = blockIdx.x, tn0 = blockIdx.y;  // both < 2^31 in either case
+  if (ntm == gridDim.x && ntn == gridDim.y) {  // then each loop below runs once
+    const int64_t L = static_cast<int64_t>(blockIdx.y) * ntm + blockIdx.x;
+    const int64_t q = L / (kGroupM * ntn), r = L % (kGroupM * ntn);
+    const int64_t first = q * kGroupM;
+    const int64_t gm = ntm - first < kGroupM ? ntm - first : kGroupM;
+    tm0 = static_cast<unsigned>(first + r % gm);
+    tn0 = static_cast<unsigned>(r / gm);
+  }
   for (int64_t bz = blockIdx.z; bz < batch; bz += gridDim.z)
-    for (int64_t tn = blockIdx.y; tn < ntn; tn += gridDim.y)
-      for (int64_t tm = blockIdx.x; tm < ntm; tm += gridDim.x) f(bz, tm * BM, tn * BN);
+    for (int64_t tn = tn0; tn < ntn; tn += gridDim.y)
+      for (int64_t tm = tm0; tm < ntm; tm += gridDim.x) f(bz, tm * BM, tn * BN);
 }
 
 // Attributes of the current device (tile choice, tensor-core support).

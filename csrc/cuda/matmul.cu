@@ -46,7 +46,7 @@ namespace {
 //   iteration kt reads buffer kt % 2 and writes buffer (kt + 1) % 2, which every thread
 //   finished reading in iteration kt - 1 (before that iteration's closing barrier).
 template <int BM, int BN, int WARPS_M, int WARPS_N, int RM, int RN, bool A_KFAST, bool B_KFAST>
-__global__ void __launch_bounds__(WARPS_M * WARPS_N * 32) sgemm_kernel(GemmParams p) {
+__global__ void __launch_bounds__(WARPS_M * WARPS_N * 32, 1) sgemm_kernel(GemmParams p) {
   constexpr int kThreads = WARPS_M * WARPS_N * 32, BK = 8;
   constexpr int WM = 32 * RM, WN = 16 * RN;
   static_assert(WARPS_M * WM == BM && WARPS_N * WN == BN, "warps cover the block tile");

@@ -82,7 +82,7 @@ struct MmaTf32 {
 // WM x WN warp tile of MT x NT mma tiles (16 x 8). Staging as in sgemm_kernel (matmul.cu):
 // two shared buffers, register prefetch of the next K tile, one barrier per K tile.
 template <class Mma, int BM, int BN, int WARPS_M, int WARPS_N, bool A_KFAST, bool B_KFAST>
-__global__ void __launch_bounds__(WARPS_M * WARPS_N * 32) tc_gemm_kernel(GemmParams p) {
+__global__ void __launch_bounds__(WARPS_M * WARPS_N * 32, 1) tc_gemm_kernel(GemmParams p) {
   constexpr int kThreads = WARPS_M * WARPS_N * 32, BK = 2 * Mma::kK;
   constexpr int WM = BM / WARPS_M, WN = BN / WARPS_N, MT = WM / 16, NT = WN / 8;
   static_assert(WM % 16 == 0 && WN % 8 == 0 && WARPS_M * WM == BM && WARPS_N * WN == BN,
