@@ -57,8 +57,9 @@ struct StageF32 {
 //   KFAST (k has the smaller stride: A row-major, B column-major): group = (mn, k..k+3);
 //   otherwise (mn fast: A column-major, B row-major):           group = (k, mn..mn+3).
 // Consecutive threads take consecutive groups along the fast dim, so global reads coalesce.
-// load() fetches the tile at (mn0, k0) into registers (the next tile, while the current one
-// is being multiplied); store() writes them to smem[k][mn] through `stage`.
+// begin() points the groups at a tile's panel slice, load() fetches the next K tile into
+// registers (while the block multiplies the current one) and store() writes them to
+// smem[k][mn] through `stage`.
 template <int BMN, int BK, int THREADS, int LD, bool KFAST>
 struct TileLoader {
   static constexpr int kGroups = BMN * BK / (4 * THREADS);
