@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import lamina
-from reference import FLOATS, arr, check, gradcheck, lam, rounded
+from reference import FLOATS, arr, check, gradcheck, lam, rounded, to_np
 
 F32, F64, I64 = lamina.float32, lamina.float64, lamina.int64
 
@@ -130,3 +130,131 @@ def test_matmul_errors(device):
         lamina.ones(2, 2, dtype=lamina.bool, device=device) @ lamina.ones(2, 2, dtype=lamina.bool, device=device)
     with pytest.raises(TypeError, match=r"^\[matmul\]"):
         lamina.ones(2, 2, device=device) @ [[1.0, 0.0], [0.0, 1.0]]
+
+
+# --- the device GEMM: tile edges, operand layouts, alignment, batching, TF32 ------------------
+# On the CPU these check the same cases against the same references (the CPU GEMM has its own
+# edge logic); on a GPU they cover the SIMT and tensor-core kernels' tile edges (M, N, K not
+# multiples of 64 / 128 / 8 / 16), the four stride orders, 16-byte-load fallbacks and batch
+# strides, including 0.
+
+_GEMM_SHAPES = [(1, 1, 1), (7, 33, 1), (1, 257, 7), (33, 7, 33), (127, 33, 127), (257, 7, 33),
+                (7, 257, 257), (129, 17, 65), (128, 16, 128), (65, 9, 257), (257, 257, 1)]
+_LAYOUTS = ("rows", "cols", "rows+off", "cols+off")
+
+
+def _operand(x, layout, device, dtype=F32):
+    """A 2-D tensor holding ``x`` as: ``rows`` contiguous; ``cols`` a transposed view; ``+off`` the
+    same inside a NaN-padded buffer at storage offset 1 with an odd leading stride (no 16-byte
+    loads possible; reading outside the view shows up as NaN)."""
+    r, c = x.shape
+    if layout == "rows":
+        return lam(x, dtype, device)
+    if layout == "cols":
+        return lam(np.ascontiguousarray(x.T), dtype, device).t()
+    src = x if layout == "rows+off" else x.T
+    pad = 2 if src.shape[1] % 2 else 3            # leading stride src.shape[1] + pad is odd
+    big = np.full((src.shape[0], src.shape[1] + pad), np.nan)
+    big[:, 1:1 + src.shape[1]] = src
+    t = lam(big, dtype, device)[:, 1:1 + src.shape[1]]
+    return t if layout == "rows+off" else t.t()
+
+
+def _tf32_bound(a, b):
+    """|error| allowed when the inputs are rounded to TF32 (relative 2^-11 each, so 2^-10 per
+    product) and summed in fp32: 2e-3 * (|a| @ |b|), twice the worst case, plus a little."""
+    return 2e-3 * np.matmul(np.abs(a), np.abs(b)) + 1e-6
+
+
+@pytest.fixture
+def tf32():
+    """Sets lamina.backends.cuda.matmul.allow_tf32 for one test and restores it afterwards."""
+    before = lamina.backends.cuda.matmul.allow_tf32
+    yield lambda on: setattr(lamina.backends.cuda.matmul, "allow_tf32", on)
+    lamina.backends.cuda.matmul.allow_tf32 = before
+
+
+@pytest.mark.parametrize("m,k,n", _GEMM_SHAPES)
+def test_matmul_layouts_and_edges(m, k, n, device, rng):
+    a, b = arr(rng, (m, k)), arr(rng, (k, n))
+    want = rounded(a, F32) @ rounded(b, F32)
+    for la in _LAYOUTS:
+        ta = _operand(a, la, device)
+        for lb in _LAYOUTS:
+            check(ta @ _operand(b, lb, device), want, F32, msg=f"{m}x{k}x{n} A {la} B {lb}",
+                  **_tol(F32, k))
+
+
+@pytest.mark.parametrize("m,k,n", [(33, 7, 127), (127, 257, 33), (1, 33, 257)])
+def test_matmul_float64_layouts(m, k, n, device, rng):
+    a, b = arr(rng, (m, k)), arr(rng, (k, n))
+    for la in _LAYOUTS:
+        for lb in _LAYOUTS:
+            check(_operand(a, la, device, F64) @ _operand(b, lb, device, F64), a @ b, F64,
+                  msg=f"A {la} B {lb}", **_tol(F64, k))
+
+
+def test_matmul_batched_strides(device, rng):
+    m, k, n, nb = 33, 127, 65, 5
+    a, b = arr(rng, (nb, m, k)), arr(rng, (nb, k, n))
+    want = np.matmul(rounded(a, F32), rounded(b, F32))
+    # batches of transposes (batch stride m * k, k unit-stride in neither operand)
+    ta = lam(np.ascontiguousarray(a.transpose(0, 2, 1)), device=device).transpose(1, 2)
+    tb = lam(np.ascontiguousarray(b.transpose(0, 2, 1)), device=device).transpose(1, 2)
+    check(ta @ tb, want, F32, msg="transposed batches", **_tol(F32, k))
+    # odd batch and leading strides, storage offset 1 (no 16-byte loads)
+    big = np.full((nb, m + 1, k + 2), np.nan)
+    big[:, 1:, 1:k + 1] = a
+    oa = lam(big, device=device)[:, 1:, 1:k + 1]
+    check(oa @ lam(b, device=device), want, F32, msg="odd strides", **_tol(F32, k))
+    # broadcast batches: stride 0 on either side
+    b1 = arr(rng, (1, k, n))
+    check(lam(a, device=device) @ lam(b1, device=device),
+          np.matmul(rounded(a, F32), rounded(b1, F32)), F32, msg="B batch stride 0", **_tol(F32, k))
+    check(lam(a[:1], device=device).expand(nb, m, k) @ tb,
+          np.matmul(rounded(a[:1], F32), rounded(b, F32)), F32, msg="A batch stride 0",
+          **_tol(F32, k))
+    # batch dims that are not outermost (flattened batch stride k, then rows of stride nb * k)
+    p = lam(np.ascontiguousarray(a.transpose(1, 0, 2)), device=device).permute(1, 0, 2)
+    check(p @ tb, want, F32, msg="batch not outermost", **_tol(F32, k))
+
+
+@pytest.mark.parametrize("allow", [False, True])
+def test_matmul_tf32_switch(allow, device, rng, tf32):
+    """allow_tf32 off: full fp32 everywhere. On: the GPU may round inputs to TF32 (bounded
+    error; on a GPU the result must actually differ from fp32, i.e. tensor cores were used);
+    the CPU ignores the flag."""
+    tf32(allow)
+    for m, k, n in [(257, 257, 257), (7, 33, 129), (129, 9, 7)]:
+        a, b = arr(rng, (m, k)), arr(rng, (k, n))
+        ra, rb = rounded(a, F32), rounded(b, F32)
+        want = ra @ rb
+        for la, lb in [("rows", "rows"), ("cols", "cols"), ("rows+off", "cols")]:
+            got = to_np(_operand(a, la, device) @ _operand(b, lb, device))
+            err = np.abs(got - want)
+            if allow and device == "cuda":
+                assert np.all(err <= _tf32_bound(ra, rb)), f"{m}x{k}x{n} {la}/{lb}: {err.max()}"
+                if k >= 257:
+                    scale = np.abs(want).max()
+                    assert err.max() > 1e-5 * scale, "allow_tf32 had no effect on the GPU"
+            else:
+                np.testing.assert_allclose(got, want, err_msg=f"{m}x{k}x{n} {la}/{lb}",
+                                           **_tol(F32, k))
+
+
+@pytest.mark.skipif(not lamina.cuda.is_available(), reason="needs a GPU: grid-limit loops")
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_matmul_cuda_grid_limits(dtype, rng, tf32):
+    """More N tiles than gridDim.y (65535) and more batches than gridDim.z: the kernels loop."""
+    for allow in (False, True):
+        tf32(allow)
+        cases = [(arr(rng, (1, 2)), arr(rng, (2, 65535 * 128 + 77))),
+                 (arr(rng, (70000, 3, 2)), arr(rng, (70000, 2, 5)))]
+        for a, b in cases:
+            ra, rb = rounded(a, dtype), rounded(b, dtype)
+            got = lam(a, dtype, "cuda") @ lam(b, dtype, "cuda")
+            if allow and dtype == F32:
+                err = np.abs(to_np(got) - np.matmul(ra, rb))
+                assert np.all(err <= _tf32_bound(ra, rb)), f"{a.shape} @ {b.shape}: {err.max()}"
+            else:
+                check(got, np.matmul(ra, rb), dtype, msg=f"{a.shape} @ {b.shape}", **_tol(dtype, 2))

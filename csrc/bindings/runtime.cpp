@@ -31,6 +31,9 @@ void init_runtime(py::module_& m) {
   m.def("cuda_empty_cache", &cuda::empty_cache);
   m.def("cuda_memory_allocated", &cuda::memory_allocated);
   m.def("cuda_memory_reserved", &cuda::memory_reserved);
+  // lamina.backends.cuda.matmul.allow_tf32 (a flag read by the float32 device GEMM)
+  m.def("cuda_matmul_allow_tf32", &cuda::matmul_allow_tf32);
+  m.def("cuda_set_matmul_allow_tf32", &cuda::set_matmul_allow_tf32);
 }
 
 }  // namespace lamina::bindings

@@ -51,6 +51,10 @@ void reduce(ReduceOp op, DType dt, int64_t O, int64_t R, int64_t I, const void* 
 void var(DType dt, int64_t O, int64_t R, int64_t I, double correction, const void* in, void* out);
 
 // --- twin of cpu/matmul.h ---
+// float32 GEMMs may use TF32 tensor cores when allowed (lamina.backends.cuda.matmul.allow_tf32,
+// off by default). The flag exists in CPU-only builds too (where nothing reads it).
+void set_matmul_allow_tf32(bool allow);
+bool matmul_allow_tf32();
 void gemm(DType dt, int64_t batch, int64_t M, int64_t N, int64_t K, const void* A, int64_t sab,
           int64_t sam, int64_t sak, const void* B, int64_t sbb, int64_t sbk, int64_t sbn, void* C);
 

@@ -1,4 +1,5 @@
 // The CUDA entry points of a CPU-only build: queries answer "no CUDA", everything else throws.
+#include <atomic>
 #include <stdexcept>
 
 #include "cuda.h"
@@ -39,6 +40,11 @@ void reduce(ReduceOp, DType, int64_t, int64_t, int64_t, const void*, void*, int6
   no_cuda("reduce");
 }
 void var(DType, int64_t, int64_t, int64_t, double, const void*, void*) { no_cuda("var"); }
+namespace {
+std::atomic<bool> g_allow_tf32{false};
+}  // namespace
+void set_matmul_allow_tf32(bool allow) { g_allow_tf32.store(allow, std::memory_order_relaxed); }
+bool matmul_allow_tf32() { return g_allow_tf32.load(std::memory_order_relaxed); }
 void gemm(DType, int64_t, int64_t, int64_t, int64_t, const void*, int64_t, int64_t, int64_t,
           const void*, int64_t, int64_t, int64_t, void*) {
   no_cuda("matmul");

@@ -28,6 +28,8 @@ from .tensor_shape import (all, amax, amin, any, argmax, argmin, bmm, broadcast_
                            reshape, scatter_add, select, softmax, split, squeeze, std, sum, t,
                            transpose, unbind, unflatten, unsqueeze, var)
 from . import cuda  # noqa: E402
+from . import backends  # noqa: E402
+from .backends import get_float32_matmul_precision, set_float32_matmul_precision  # noqa: E402
 from . import autograd  # noqa: E402
 from . import testing  # noqa: E402
 from . import optim  # noqa: E402

@@ -158,11 +158,12 @@ SUITES = {
 
 def _register_more():
     """Suites in their own files (one per op family), imported late: they import this module."""
-    from . import suite_attention, suite_conv, suite_layernorm, suite_train
+    from . import suite_attention, suite_conv, suite_cuda_gemm, suite_layernorm, suite_train
     SUITES["conv"] = suite_conv.conv
     SUITES["attention"] = suite_attention.attention
     SUITES["layernorm"] = suite_layernorm.layernorm
     SUITES["train"] = suite_train.train
+    SUITES["cuda_gemm"] = suite_cuda_gemm.cuda_gemm
 
 
 _register_more()
