@@ -27,6 +27,8 @@
 //     dW[co, k] += dY[co, p] @ Col^T[p, k]         (M = Kg, N = Kd, K = pb)
 //   into a partial sum per thread (the GEMM overwrites its output, so a tile buffer then an
 //   add: Kg * Kd adds for 2 * Kg * Kd * pb flops), the partials summed at the end.
+// Depthwise convs (one input channel per group, < 8 outputs each) take direct plane loops
+// instead (conv_depthwise.cpp): the GEMM would have 1..7 useful columns of 32.
 // Threads claim blocks one at a time (both cores stay busy when one of them starts late).
 #include "conv.h"
 
@@ -38,6 +40,7 @@
 #include <vector>
 
 #include "../core/parallel.h"
+#include "conv_depthwise.h"
 #include "gemm.h"
 #include "matmul.h"
 
@@ -382,6 +385,11 @@ void conv2d_forward(DType dt, const ConvGeom& g, const void* x, const void* w, c
                     void* y) {
   const Kernel kern = gemm_kernel(dt);
   LAMINA_DISPATCH_FLOAT(dt, "conv2d", [&] {
+    if (conv_detail::use_depthwise(g))
+      return conv_detail::depthwise_forward(g, static_cast<const scalar_t*>(x),
+                                            static_cast<const scalar_t*>(w),
+                                            static_cast<const scalar_t*>(bias),
+                                            static_cast<scalar_t*>(y));
     forward_impl(kern, g, static_cast<const scalar_t*>(x), static_cast<const scalar_t*>(w),
                  static_cast<const scalar_t*>(bias), static_cast<scalar_t*>(y));
   });
@@ -390,6 +398,10 @@ void conv2d_forward(DType dt, const ConvGeom& g, const void* x, const void* w, c
 void conv2d_backward_data(DType dt, const ConvGeom& g, const void* dy, const void* w, void* dx) {
   const Kernel kern = gemm_kernel(dt);
   LAMINA_DISPATCH_FLOAT(dt, "conv2d_backward", [&] {
+    if (conv_detail::use_depthwise(g))
+      return conv_detail::depthwise_backward_data(g, static_cast<const scalar_t*>(dy),
+                                                  static_cast<const scalar_t*>(w),
+                                                  static_cast<scalar_t*>(dx));
     backward_data_impl(kern, g, static_cast<const scalar_t*>(dy),
                        static_cast<const scalar_t*>(w), static_cast<scalar_t*>(dx));
   });
@@ -399,6 +411,10 @@ void conv2d_backward_weight(DType dt, const ConvGeom& g, const void* x, const vo
                             void* dw) {
   const Kernel kern = gemm_kernel(dt);
   LAMINA_DISPATCH_FLOAT(dt, "conv2d_backward", [&] {
+    if (conv_detail::use_depthwise(g))
+      return conv_detail::depthwise_backward_weight(g, static_cast<const scalar_t*>(x),
+                                                    static_cast<const scalar_t*>(dy),
+                                                    static_cast<scalar_t*>(dw));
     backward_weight_impl(kern, g, static_cast<const scalar_t*>(x),
                          static_cast<const scalar_t*>(dy), static_cast<scalar_t*>(dw));
   });
