@@ -283,13 +283,16 @@ void backward_data_impl(const Kernel& kern, const ConvGeom& g, const T* dy, cons
   if (g.sh == 1 && g.sw == 1 && !col2im_better) {
     // dX = conv(dY, W') with W'[gi * Cg + ci, co, r, s] = W[gi * Kg + co, ci, R-1-r, S-1-s]
     T* wf = t_wflip.get<T>(g.C * Kg * RS);
-    for (int64_t gi = 0; gi < G; ++gi)
-      for (int64_t co = 0; co < Kg; ++co)
+    parallel_for(0, g.K, 16, [&](int64_t k0, int64_t k1) {  // k = gi * Kg + co
+      for (int64_t k = k0; k < k1; ++k) {
+        const int64_t gi = k / Kg, co = k % Kg;
         for (int64_t ci = 0; ci < Cg; ++ci) {
-          const T* src = w + ((gi * Kg + co) * Cg + ci) * RS;
+          const T* src = w + (k * Cg + ci) * RS;
           T* dst = wf + ((gi * Cg + ci) * Kg + co) * RS;
           for (int64_t q = 0; q < RS; ++q) dst[RS - 1 - q] = src[q];
         }
+      }
+    });
     const ConvGeom t{g.N,  g.K, g.OH, g.OW, g.C, g.H, g.W, g.R, g.S, 1, 1,
                      g.dh * (g.R - 1) - g.ph, g.dw * (g.S - 1) - g.pw, g.dh, g.dw, G};
     forward_impl(kern, t, dy, static_cast<const T*>(wf), static_cast<const T*>(nullptr), dx);
@@ -354,12 +357,14 @@ void backward_weight_impl(const Kernel& kern, const ConvGeom& g, const T* x, con
     kern.run(p, Region{0, Kg, 0, Kd}, workspace<T>(kern));
     for (int64_t i = 0; i < Kg * Kd; ++i) part[i] += tile[i];
   });
-  std::fill(dw, dw + wsize, T(0));
-  for (int64_t t = 0; t < nt; ++t) {
-    if (!used[size_t(t)]) continue;
-    const T* src = partial + t * wsize;
-    for (int64_t i = 0; i < wsize; ++i) dw[i] += src[i];
-  }
+  parallel_for(0, wsize, 4096, [&](int64_t i0, int64_t i1) {
+    std::fill(dw + i0, dw + i1, T(0));
+    for (int64_t t = 0; t < nt; ++t) {
+      if (!used[size_t(t)]) continue;
+      const T* src = partial + t * wsize;
+      for (int64_t i = i0; i < i1; ++i) dw[i] += src[i];
+    }
+  });
 }
 
 template <class T>
