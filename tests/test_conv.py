@@ -177,6 +177,7 @@ def _rel(a, b):
     (2, 32, 9, 9, 32, 3, 1, "same", 2, 32),
     (3, 12, 11, 13, 18, (4, 2), 1, "same", 1, 3),
 ], ids=_ids)
+@pytest.mark.filterwarnings("ignore:Using padding='same'")
 def test_torch_parity_float32(rng, device, cfg):
     torch = pytest.importorskip("torch")
     x, w, b, kw = _make(rng, cfg)
