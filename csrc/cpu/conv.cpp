@@ -196,10 +196,31 @@ void col2im_add(const ConvGeom& g, const T* dcol, int64_t cg, int64_t p0, int64_
   }
 }
 
+// Below this many flops a conv runs on the calling thread alone: about 20 us of one core,
+// where waking the pool (several parallel regions per call) costs as much as it saves.
+constexpr double kSerialFlops = 4e6;
+thread_local bool t_serial = false;  // set for one call by SerialScope
+
+struct SerialScope {
+  bool saved;
+  explicit SerialScope(double flops) : saved(t_serial) { t_serial = flops < kSerialFlops; }
+  ~SerialScope() { t_serial = saved; }
+  SerialScope(const SerialScope&) = delete;
+  SerialScope& operator=(const SerialScope&) = delete;
+};
+
+// parallel_for's grain: everything in one chunk under SerialScope
+int64_t grain(int64_t g) { return t_serial ? (int64_t(1) << 62) : g; }
+
+double conv_flops(const ConvGeom& g) {
+  return 2.0 * double(g.N) * double(g.K) * double(g.OH * g.OW) * double(g.C / g.groups) *
+         double(g.R * g.S);
+}
+
 // Runs fn(item, thread) for items [0, n), claimed one at a time by the threads.
 template <class Fn>
 void claim_items(int64_t n, Fn&& fn) {
-  const int64_t nt = std::min<int64_t>(get_num_threads(), n);
+  const int64_t nt = t_serial ? 1 : std::min<int64_t>(get_num_threads(), n);
   if (nt <= 1) {
     for (int64_t i = 0; i < n; ++i) fn(i, int64_t(0));
     return;
@@ -284,7 +305,7 @@ void backward_data_impl(const Kernel& kern, const ConvGeom& g, const T* dy, cons
   if (g.sh == 1 && g.sw == 1 && !col2im_better) {
     // dX = conv(dY, W') with W'[gi * Cg + ci, co, r, s] = W[gi * Kg + co, ci, R-1-r, S-1-s]
     T* wf = t_wflip.get<T>(g.C * Kg * RS);
-    parallel_for(0, g.K, 16, [&](int64_t k0, int64_t k1) {  // k = gi * Kg + co
+    parallel_for(0, g.K, grain(16), [&](int64_t k0, int64_t k1) {  // k = gi * Kg + co
       for (int64_t k = k0; k < k1; ++k) {
         const int64_t gi = k / Kg, co = k % Kg;
         for (int64_t ci = 0; ci < Cg; ++ci) {
@@ -358,7 +379,7 @@ void backward_weight_impl(const Kernel& kern, const ConvGeom& g, const T* x, con
     kern.run(p, Region{0, Kg, 0, Kd}, workspace<T>(kern));
     for (int64_t i = 0; i < Kg * Kd; ++i) part[i] += tile[i];
   });
-  parallel_for(0, wsize, 4096, [&](int64_t i0, int64_t i1) {
+  parallel_for(0, wsize, grain(4096), [&](int64_t i0, int64_t i1) {
     std::fill(dw + i0, dw + i1, T(0));
     for (int64_t t = 0; t < nt; ++t) {
       if (!used[size_t(t)]) continue;
@@ -371,7 +392,7 @@ void backward_weight_impl(const Kernel& kern, const ConvGeom& g, const T* x, con
 template <class T>
 void backward_bias_impl(const ConvGeom& g, const T* dy, T* db) {
   const int64_t P = g.OH * g.OW;
-  parallel_for(0, g.K, 8, [&](int64_t k0, int64_t k1) {
+  parallel_for(0, g.K, grain(8), [&](int64_t k0, int64_t k1) {
     for (int64_t k = k0; k < k1; ++k) {
       double acc = 0;
       for (int64_t n = 0; n < g.N; ++n) {
@@ -389,6 +410,7 @@ void backward_bias_impl(const ConvGeom& g, const T* dy, T* db) {
 
 void conv2d_forward(DType dt, const ConvGeom& g, const void* x, const void* w, const void* bias,
                     void* y) {
+  const SerialScope serial(conv_flops(g));
   const Kernel kern = gemm_kernel(dt);
   LAMINA_DISPATCH_FLOAT(dt, "conv2d", [&] {
     if (conv_detail::use_depthwise(g))
@@ -402,6 +424,7 @@ void conv2d_forward(DType dt, const ConvGeom& g, const void* x, const void* w, c
 }
 
 void conv2d_backward_data(DType dt, const ConvGeom& g, const void* dy, const void* w, void* dx) {
+  const SerialScope serial(conv_flops(g));
   const Kernel kern = gemm_kernel(dt);
   LAMINA_DISPATCH_FLOAT(dt, "conv2d_backward", [&] {
     if (conv_detail::use_depthwise(g))
@@ -415,6 +438,7 @@ void conv2d_backward_data(DType dt, const ConvGeom& g, const void* dy, const voi
 
 void conv2d_backward_weight(DType dt, const ConvGeom& g, const void* x, const void* dy,
                             void* dw) {
+  const SerialScope serial(conv_flops(g));
   const Kernel kern = gemm_kernel(dt);
   LAMINA_DISPATCH_FLOAT(dt, "conv2d_backward", [&] {
     if (conv_detail::use_depthwise(g))
@@ -427,6 +451,7 @@ void conv2d_backward_weight(DType dt, const ConvGeom& g, const void* x, const vo
 }
 
 void conv2d_backward_bias(DType dt, const ConvGeom& g, const void* dy, void* db) {
+  const SerialScope serial(8.0 * double(g.N * g.K * g.OH * g.OW));  // a sum: cheap
   LAMINA_DISPATCH_FLOAT(dt, "conv2d_backward", [&] {
     backward_bias_impl(g, static_cast<const scalar_t*>(dy), static_cast<scalar_t*>(db));
   });
