@@ -10,8 +10,9 @@
 //   each block only packs its columns, as A panels straight from the column block (rows of A
 //   are contiguous there: the fast copy pack). The GEMM writes a (pb, Kg) tile that is
 //   transposed into Y (+ bias) while hot. Why not Y = W @ Col (C straight into Y)? The weight
-//   would then be A, re-packed for every block (run_packed shares only B), and pb is small
-//   for wide layers (Kd * pb must fit L2): the re-packing cost more than the transpose.
+//   would then be A, re-packed for every block (run_packed shares only B), Kg * Kd elements
+//   per block against the transpose's pb * Kg. Measured: the plain GEMMs of both orientations
+//   run at the same speed (6272x128x1152 and 128x6272x1152: 176 / 173 GFLOP/s, 1 thread).
 //   1x1 stride-1 unpadded convs need no columns: A is the image itself.
 // backward-data:
 //   stride 1, out channels per group <= in channels (or 1x1): the forward of dY with the
@@ -19,14 +20,15 @@
 //     the bounds checks do it), so the fast path above, no scatter.
 //   otherwise (with stride > 1 dX is not a convolution of dY without zero insertion, which
 //   would waste s^2 of the flops; see backward_data_impl for the stride-1 choice): col2im.
-//   Per (image, group), block by
-//   block, dCol[k, p] = W^T[k, co] @ dY[co, p] (M = Kd, N = pb, K = Kg), then col2im adds the
-//   rows of dCol into dX (contiguous runs of output positions, like im2col). One thread owns
-//   an image, so the scatter needs no atomics.
+//   Per (image, group), block by block, dCol[k, p] = W^T[k, co] @ dY[co, p] (M = Kd,
+//   N = pb, K = Kg), then col2im adds the rows of dCol into dX (contiguous runs of output
+//   positions, like im2col). One thread owns an image, so the scatter needs no atomics.
 // backward-weight, per (image, group, block of pb positions): the column block again and
 //     dW[co, k] += dY[co, p] @ Col^T[p, k]         (M = Kg, N = Kd, K = pb)
 //   into a partial sum per thread (the GEMM overwrites its output, so a tile buffer then an
 //   add: Kg * Kd adds for 2 * Kg * Kd * pb flops), the partials summed at the end.
+// Depthwise convs (one input channel per group, < 8 outputs each) take direct plane loops
+// instead (conv_depthwise.cpp): the GEMM would have 1..7 useful columns of 32.
 // Threads claim blocks one at a time (both cores stay busy when one of them starts late).
 #include "conv.h"
 
@@ -38,6 +40,7 @@
 #include <vector>
 
 #include "../core/parallel.h"
+#include "conv_depthwise.h"
 #include "gemm.h"
 #include "matmul.h"
 
@@ -87,8 +90,9 @@ T* workspace(const Kernel& k) {
 }
 
 // Bytes of a column block: big enough that the GEMM runs on long panels, small enough that
-// the block and the packed A block stay in the 1 MB L2 (gemm.h). Measured on Zen 5 for the
-// 3x3 shapes: 256 KB .. 512 KB within noise, 128 KB -5%, 1 MB -8%.
+// the block and the packed A block stay in the 1 MB L2 (gemm.h). Measured on Zen 5 (1 thread,
+// a loaded machine) for C64->128 @16^2, C128 @28^2, C256 @14^2 and the 7x7 stem: 384 KB, 1, 2
+// and 4 MB all within the +-5% noise; the smallest kept.
 constexpr int64_t kColBytes = 384 << 10;
 
 // Positions per block: a multiple of `mult`, at most `cap`, and at least enough blocks that
@@ -192,10 +196,31 @@ void col2im_add(const ConvGeom& g, const T* dcol, int64_t cg, int64_t p0, int64_
   }
 }
 
+// Below this many flops a conv runs on the calling thread alone: about 20 us of one core,
+// where waking the pool (several parallel regions per call) costs as much as it saves.
+constexpr double kSerialFlops = 4e6;
+thread_local bool t_serial = false;  // set for one call by SerialScope
+
+struct SerialScope {
+  bool saved;
+  explicit SerialScope(double flops) : saved(t_serial) { t_serial = flops < kSerialFlops; }
+  ~SerialScope() { t_serial = saved; }
+  SerialScope(const SerialScope&) = delete;
+  SerialScope& operator=(const SerialScope&) = delete;
+};
+
+// parallel_for's grain: everything in one chunk under SerialScope
+int64_t grain(int64_t g) { return t_serial ? (int64_t(1) << 62) : g; }
+
+double conv_flops(const ConvGeom& g) {
+  return 2.0 * double(g.N) * double(g.K) * double(g.OH * g.OW) * double(g.C / g.groups) *
+         double(g.R * g.S);
+}
+
 // Runs fn(item, thread) for items [0, n), claimed one at a time by the threads.
 template <class Fn>
 void claim_items(int64_t n, Fn&& fn) {
-  const int64_t nt = std::min<int64_t>(get_num_threads(), n);
+  const int64_t nt = t_serial ? 1 : std::min<int64_t>(get_num_threads(), n);
   if (nt <= 1) {
     for (int64_t i = 0; i < n; ++i) fn(i, int64_t(0));
     return;
@@ -280,13 +305,16 @@ void backward_data_impl(const Kernel& kern, const ConvGeom& g, const T* dy, cons
   if (g.sh == 1 && g.sw == 1 && !col2im_better) {
     // dX = conv(dY, W') with W'[gi * Cg + ci, co, r, s] = W[gi * Kg + co, ci, R-1-r, S-1-s]
     T* wf = t_wflip.get<T>(g.C * Kg * RS);
-    for (int64_t gi = 0; gi < G; ++gi)
-      for (int64_t co = 0; co < Kg; ++co)
+    parallel_for(0, g.K, grain(16), [&](int64_t k0, int64_t k1) {  // k = gi * Kg + co
+      for (int64_t k = k0; k < k1; ++k) {
+        const int64_t gi = k / Kg, co = k % Kg;
         for (int64_t ci = 0; ci < Cg; ++ci) {
-          const T* src = w + ((gi * Kg + co) * Cg + ci) * RS;
+          const T* src = w + (k * Cg + ci) * RS;
           T* dst = wf + ((gi * Cg + ci) * Kg + co) * RS;
           for (int64_t q = 0; q < RS; ++q) dst[RS - 1 - q] = src[q];
         }
+      }
+    });
     const ConvGeom t{g.N,  g.K, g.OH, g.OW, g.C, g.H, g.W, g.R, g.S, 1, 1,
                      g.dh * (g.R - 1) - g.ph, g.dw * (g.S - 1) - g.pw, g.dh, g.dw, G};
     forward_impl(kern, t, dy, static_cast<const T*>(wf), static_cast<const T*>(nullptr), dx);
@@ -351,18 +379,20 @@ void backward_weight_impl(const Kernel& kern, const ConvGeom& g, const T* x, con
     kern.run(p, Region{0, Kg, 0, Kd}, workspace<T>(kern));
     for (int64_t i = 0; i < Kg * Kd; ++i) part[i] += tile[i];
   });
-  std::fill(dw, dw + wsize, T(0));
-  for (int64_t t = 0; t < nt; ++t) {
-    if (!used[size_t(t)]) continue;
-    const T* src = partial + t * wsize;
-    for (int64_t i = 0; i < wsize; ++i) dw[i] += src[i];
-  }
+  parallel_for(0, wsize, grain(4096), [&](int64_t i0, int64_t i1) {
+    std::fill(dw + i0, dw + i1, T(0));
+    for (int64_t t = 0; t < nt; ++t) {
+      if (!used[size_t(t)]) continue;
+      const T* src = partial + t * wsize;
+      for (int64_t i = i0; i < i1; ++i) dw[i] += src[i];
+    }
+  });
 }
 
 template <class T>
 void backward_bias_impl(const ConvGeom& g, const T* dy, T* db) {
   const int64_t P = g.OH * g.OW;
-  parallel_for(0, g.K, 8, [&](int64_t k0, int64_t k1) {
+  parallel_for(0, g.K, grain(8), [&](int64_t k0, int64_t k1) {
     for (int64_t k = k0; k < k1; ++k) {
       double acc = 0;
       for (int64_t n = 0; n < g.N; ++n) {
@@ -380,16 +410,27 @@ void backward_bias_impl(const ConvGeom& g, const T* dy, T* db) {
 
 void conv2d_forward(DType dt, const ConvGeom& g, const void* x, const void* w, const void* bias,
                     void* y) {
+  const SerialScope serial(conv_flops(g));
   const Kernel kern = gemm_kernel(dt);
   LAMINA_DISPATCH_FLOAT(dt, "conv2d", [&] {
+    if (conv_detail::use_depthwise(g))
+      return conv_detail::depthwise_forward(g, static_cast<const scalar_t*>(x),
+                                            static_cast<const scalar_t*>(w),
+                                            static_cast<const scalar_t*>(bias),
+                                            static_cast<scalar_t*>(y));
     forward_impl(kern, g, static_cast<const scalar_t*>(x), static_cast<const scalar_t*>(w),
                  static_cast<const scalar_t*>(bias), static_cast<scalar_t*>(y));
   });
 }
 
 void conv2d_backward_data(DType dt, const ConvGeom& g, const void* dy, const void* w, void* dx) {
+  const SerialScope serial(conv_flops(g));
   const Kernel kern = gemm_kernel(dt);
   LAMINA_DISPATCH_FLOAT(dt, "conv2d_backward", [&] {
+    if (conv_detail::use_depthwise(g))
+      return conv_detail::depthwise_backward_data(g, static_cast<const scalar_t*>(dy),
+                                                  static_cast<const scalar_t*>(w),
+                                                  static_cast<scalar_t*>(dx));
     backward_data_impl(kern, g, static_cast<const scalar_t*>(dy),
                        static_cast<const scalar_t*>(w), static_cast<scalar_t*>(dx));
   });
@@ -397,14 +438,20 @@ void conv2d_backward_data(DType dt, const ConvGeom& g, const void* dy, const voi
 
 void conv2d_backward_weight(DType dt, const ConvGeom& g, const void* x, const void* dy,
                             void* dw) {
+  const SerialScope serial(conv_flops(g));
   const Kernel kern = gemm_kernel(dt);
   LAMINA_DISPATCH_FLOAT(dt, "conv2d_backward", [&] {
+    if (conv_detail::use_depthwise(g))
+      return conv_detail::depthwise_backward_weight(g, static_cast<const scalar_t*>(x),
+                                                    static_cast<const scalar_t*>(dy),
+                                                    static_cast<scalar_t*>(dw));
     backward_weight_impl(kern, g, static_cast<const scalar_t*>(x),
                          static_cast<const scalar_t*>(dy), static_cast<scalar_t*>(dw));
   });
 }
 
 void conv2d_backward_bias(DType dt, const ConvGeom& g, const void* dy, void* db) {
+  const SerialScope serial(8.0 * double(g.N * g.K * g.OH * g.OW));  // a sum: cheap
   LAMINA_DISPATCH_FLOAT(dt, "conv2d_backward", [&] {
     backward_bias_impl(g, static_cast<const scalar_t*>(dy), static_cast<scalar_t*>(db));
   });

@@ -75,8 +75,8 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         raise ValueError("[conv2d] expected a 4-D weight (out_channels, in_channels / groups, "
                          f"kH, kW), got shape {_shape(weight)}")
     if input.ndim not in (3, 4):
-        raise ValueError(f"[conv2d] expected 3-D (C, H, W) or 4-D input (N, C, H, W), got "
-                         f"{_shape(input)}")
+        raise ValueError(f"[conv2d] expected 4-D input (N, C, H, W), got {_shape(input)} "
+                         "(or 3-D (C, H, W) for one unbatched image)")
     if input.device != weight.device:
         raise ValueError(f"[conv2d] input is on {input.device} but the weight is on "
                          f"{weight.device}")
