@@ -115,6 +115,13 @@ def test_sizes(rng, device, dtype, L, S, E):
 
 
 @pytest.mark.parametrize("dtype", [lamina.float32, lamina.float64])
+def test_wide_heads(rng, device, dtype):
+    """Head dims past the GEMM's KC block (several k blocks per product)."""
+    compare(rng, dtype, device, (2, 9, 300), (2, 11, 300), (2, 11, 270))
+    compare(rng, dtype, device, (1, 40, 300), (1, 3, 300), (1, 3, 520), is_causal=True)
+
+
+@pytest.mark.parametrize("dtype", [lamina.float32, lamina.float64])
 @pytest.mark.parametrize("L,S", [(1, 7), (7, 1), (33, 7), (7, 33), (127, 257), (257, 127)])
 def test_causal(rng, device, dtype, L, S):
     compare(rng, dtype, device, (3, L, 16), (3, S, 16), (3, S, 9), is_causal=True)
