@@ -186,6 +186,23 @@ def test_mha_matches_numpy(device, rng):
     assert w2 is None
 
 
+def test_mha_need_weights_false_calls_sdpa(monkeypatch, rng):
+    calls = []
+    real = F.scaled_dot_product_attention
+
+    def spy(*a, **k):
+        calls.append(k.get("is_causal"))
+        return real(*a, **k)
+    monkeypatch.setattr(lamina.functional, "scaled_dot_product_attention", spy)
+    m = nn.MultiheadAttention(8, 2, batch_first=True, dtype=F64)
+    x = lam(arr(rng, (2, 5, 8)), F64)
+    ref, _ = m(x, x, x, attn_mask=lamina.tensor(np.triu(np.ones((5, 5), bool), 1)))
+    assert calls == []  # need_weights=True: the explicit path
+    out, w = m(x, x, x, need_weights=False, is_causal=True)
+    assert calls == [True] and w is None
+    check(out, to_np(ref), F64, rtol=1e-9, atol=1e-10)
+
+
 def test_mha_layout_and_repr():
     m = nn.MultiheadAttention(8, 2)
     assert list(m.state_dict()) == ["in_proj_weight", "in_proj_bias", "out_proj.weight",
