@@ -446,6 +446,7 @@ def test_encoder_against_torch(rng, case):
     le = nn.TransformerEncoder(ll, 2, norm=nn.LayerNorm(d))
     assert list(le.state_dict()) == list(te.state_dict())
     assert le.layers[0] is not ll and le.layers[0] is not le.layers[1]
+    assert repr(le) == repr(te)
     load_from_torch(torch, te, le, rng)
     x, am, tam, kpm, tkpm = encoder_inputs(torch, case, L, N, d, rng)
     tx = torch.from_numpy(x).requires_grad_(True)
@@ -461,6 +462,8 @@ def test_encoder_against_torch(rng, case):
 
 def test_encoder_layer_train_mode_dropout_and_repr():
     layer = nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, dropout=0.5)
+    assert layer.activation is F.relu and layer.activation_relu_or_gelu == 1
+    assert nn.TransformerEncoderLayer(8, 2, activation=nn.GELU()).activation_relu_or_gelu == 2
     names = [n for n, _ in layer.named_children()]
     assert names == ["self_attn", "linear1", "dropout", "linear2", "norm1", "norm2", "dropout1",
                      "dropout2"]
