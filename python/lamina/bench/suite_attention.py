@@ -40,8 +40,8 @@ def attention(quick: bool = False):
         tag = " causal" if causal else ""
         note = "causal: effective flops (half)" if causal else ""
         shape = _shape(B, H, L, D)
-        cases.append(Case(f"sdpa fwd{tag}", shape, "GFLOP/s", 4.0 * flops,
+        cases.append(Case(f"sdpa fwd{tag} {shape}", shape, "GFLOP/s", 4.0 * flops,
                           fwd(B, H, L, D, causal), peers=("torch",), note=note))
-        cases.append(Case(f"sdpa fwd+bwd{tag}", shape, "GFLOP/s", 14.0 * flops,
+        cases.append(Case(f"sdpa fwd+bwd{tag} {shape}", shape, "GFLOP/s", 14.0 * flops,
                           fwd_bwd(B, H, L, D, causal), peers=("torch",), note=note))
     return cases

@@ -38,8 +38,9 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
       ``h // (Hq // Hkv)``.
 
     Fully masked rows (a query for which no key takes part, e.g. an all-False bool mask row
-    or an all ``-inf`` float mask row): the output row is 0 and so are its gradients (torch's
-    math path gives NaN there). Empty key sequences (S = 0) are fully masked too.
+    or an all ``-inf`` float mask row): the output row is 0 and so are its gradients, as with
+    torch's fused CPU kernel (its explicit math path gives NaN there). Empty key sequences
+    (S = 0) are fully masked too.
     """
     for name, t in (("query", query), ("key", key), ("value", value)):
         if not isinstance(t, Tensor):
