@@ -186,6 +186,23 @@ def test_mha_matches_numpy(device, rng):
     assert w2 is None
 
 
+def test_mha_need_weights_false_calls_sdpa(monkeypatch, rng):
+    calls = []
+    real = F.scaled_dot_product_attention
+
+    def spy(*a, **k):
+        calls.append(k.get("is_causal"))
+        return real(*a, **k)
+    monkeypatch.setattr(lamina.functional, "scaled_dot_product_attention", spy)
+    m = nn.MultiheadAttention(8, 2, batch_first=True, dtype=F64)
+    x = lam(arr(rng, (2, 5, 8)), F64)
+    ref, _ = m(x, x, x, attn_mask=lamina.tensor(np.triu(np.ones((5, 5), bool), 1)))
+    assert calls == []  # need_weights=True: the explicit path
+    out, w = m(x, x, x, need_weights=False, is_causal=True)
+    assert calls == [True] and w is None
+    check(out, to_np(ref), F64, rtol=1e-9, atol=1e-10)
+
+
 def test_mha_layout_and_repr():
     m = nn.MultiheadAttention(8, 2)
     assert list(m.state_dict()) == ["in_proj_weight", "in_proj_bias", "out_proj.weight",
@@ -429,6 +446,7 @@ def test_encoder_against_torch(rng, case):
     le = nn.TransformerEncoder(ll, 2, norm=nn.LayerNorm(d))
     assert list(le.state_dict()) == list(te.state_dict())
     assert le.layers[0] is not ll and le.layers[0] is not le.layers[1]
+    assert repr(le) == repr(te)
     load_from_torch(torch, te, le, rng)
     x, am, tam, kpm, tkpm = encoder_inputs(torch, case, L, N, d, rng)
     tx = torch.from_numpy(x).requires_grad_(True)
@@ -444,6 +462,8 @@ def test_encoder_against_torch(rng, case):
 
 def test_encoder_layer_train_mode_dropout_and_repr():
     layer = nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, dropout=0.5)
+    assert layer.activation is F.relu and layer.activation_relu_or_gelu == 1
+    assert nn.TransformerEncoderLayer(8, 2, activation=nn.GELU()).activation_relu_or_gelu == 2
     names = [n for n, _ in layer.named_children()]
     assert names == ["self_attn", "linear1", "dropout", "linear2", "norm1", "norm2", "dropout1",
                      "dropout2"]

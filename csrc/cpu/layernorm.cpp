@@ -62,7 +62,7 @@ LAMINA_DECLARE_PATH(avx512)
 
 namespace {
 
-constexpr int64_t kFlush = 32;  // rows accumulated in the dtype before a flush into double
+constexpr int64_t kFlush = 128;  // rows accumulated in the dtype before a flush into double
 
 template <typename T>
 using FwdRow = void (*)(int64_t, const T*, const T*, const T*, double, T*, T*, T*);
@@ -126,10 +126,10 @@ void backward_t(int64_t M, int64_t N, const T* dy, const T* x, const T* mean, co
         const int64_t re = std::min(r1, rb + kFlush);
         for (int64_t r = rb; r < re; ++r)
           row(N, dy + r * N, x + r * N, mean[r], rstd[r], w, dx ? dx + r * N : nullptr, pw, pb);
-        for (int64_t j = 0; j < N; ++j) {
-          if (pw) aw[j] += static_cast<double>(pw[j]);
-          if (pb) ab[j] += static_cast<double>(pb[j]);
-        }
+        if (pw)
+          for (int64_t j = 0; j < N; ++j) aw[j] += static_cast<double>(pw[j]);
+        if (pb)
+          for (int64_t j = 0; j < N; ++j) ab[j] += static_cast<double>(pb[j]);
       }
     }
   });

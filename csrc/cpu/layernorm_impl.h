@@ -47,38 +47,6 @@ inline double ln_sum(int64_t n, const VF& vf, const TF& tf) {
   return s;
 }
 
-// Two sums at once: vf(i, a, b) adds the terms i .. i + L - 1 of each into a and b; tf(i, sa,
-// sb) adds term i of each to the doubles sa, sb.
-template <typename T, typename VF, typename TF>
-inline void ln_sum2(int64_t n, const VF& vf, const TF& tf, double* sa, double* sb) {
-  using S = LnVec<T>;
-  using D = simd::D;
-  constexpr int64_t L = S::L;
-  D::V a0 = D::zero(), a1 = D::zero(), b0 = D::zero(), b1 = D::zero();
-  int64_t i = 0;
-  while (i + 2 * L <= n) {
-    typename S::V x0 = S::zero(), x1 = S::zero(), y0 = S::zero(), y1 = S::zero();
-    const int64_t end = std::min(n - 2 * L, i + 15 * 2 * L);
-    for (; i <= end; i += 2 * L) {
-      vf(i, x0, y0);
-      vf(i + L, x1, y1);
-    }
-    ln_widen_add<S>(a0, a1, S::add(x0, x1));
-    ln_widen_add<S>(b0, b1, S::add(y0, y1));
-  }
-  if (i + L <= n) {
-    typename S::V x0 = S::zero(), y0 = S::zero();
-    vf(i, x0, y0);
-    ln_widen_add<S>(a0, a1, x0);
-    ln_widen_add<S>(b0, b1, y0);
-    i += L;
-  }
-  double s1 = D::hsum(D::add(a0, a1)), s2 = D::hsum(D::add(b0, b1));
-  for (; i < n; ++i) tf(i, s1, s2);
-  *sa = s1;
-  *sb = s2;
-}
-
 // One row: x, y (n,); w, b (n,) or null; writes its mean and rstd.
 template <typename T>
 inline void ln_forward_row_t(int64_t n, const T* x, const T* w, const T* b, double eps, T* y,
@@ -125,35 +93,57 @@ inline void ln_forward_row_t(int64_t n, const T* x, const T* w, const T* b, doub
 // the parameter partials are updated while dy and x stream in, so the pass writing dx has
 // that one store per vector.
 template <typename T, bool W, bool ACC>
-inline void ln_backward_sums(int64_t n, const T* dy, const T* x, T m, T r, const T* w, T* dwp,
-                             T* dbp, double* s1, double* s2) {
+inline void ln_backward_sums(int64_t n, const T* __restrict dy, const T* __restrict x, T m, T r,
+                             const T* __restrict w, T* __restrict dwp, T* __restrict dbp,
+                             double* s1, double* s2) {
+  // written out (no lambdas): every pointer stays in a register next to the stores
   using S = LnVec<T>;
   using V = typename S::V;
+  using D = simd::D;
+  constexpr int64_t L = S::L;
   const V mv = S::set1(m), rv = S::set1(r);
-  ln_sum2<T>(
-      n,
-      [&](int64_t j, V& a, V& c) {
-        const V d = S::loadu(dy + j);
-        const V xm = S::sub(S::loadu(x + j), mv);
-        if constexpr (ACC) {
-          if (dwp) S::storeu(dwp + j, S::fmadd(d, S::mul(xm, rv), S::loadu(dwp + j)));
-          if (dbp) S::storeu(dbp + j, S::add(S::loadu(dbp + j), d));
-        }
-        const V g = W ? S::mul(d, S::loadu(w + j)) : d;
-        a = S::add(a, g);
-        c = S::fmadd(g, xm, c);
-      },
-      [&](int64_t j, double& a, double& c) {
-        const T xm = x[j] - m;
-        if constexpr (ACC) {
-          if (dwp) dwp[j] += dy[j] * (xm * r);
-          if (dbp) dbp[j] += dy[j];
-        }
-        const double g = static_cast<double>(W ? dy[j] * w[j] : dy[j]);
-        a += g;
-        c += g * static_cast<double>(xm);
-      },
-      s1, s2);
+  const bool has_w = dwp != nullptr, has_b = dbp != nullptr;
+  D::V a0 = D::zero(), a1 = D::zero(), b0 = D::zero(), b1 = D::zero();
+  V sa[2], sb[2];
+  auto step = [&](int64_t j, int c) {
+    const V d = S::loadu(dy + j);
+    const V xm = S::sub(S::loadu(x + j), mv);
+    if constexpr (ACC) {
+      if (has_w) S::storeu(dwp + j, S::fmadd(d, S::mul(xm, rv), S::loadu(dwp + j)));
+      if (has_b) S::storeu(dbp + j, S::add(S::loadu(dbp + j), d));
+    }
+    const V g = W ? S::mul(d, S::loadu(w + j)) : d;
+    sa[c] = S::add(sa[c], g);
+    sb[c] = S::fmadd(g, xm, sb[c]);
+  };
+  int64_t i = 0;
+  while (i + L <= n) {  // two chains of at most 16 adds per lane, then widened
+    sa[0] = sa[1] = sb[0] = sb[1] = S::zero();
+    const int64_t end = std::min(n - 2 * L, i + 15 * 2 * L);
+    for (; i <= end; i += 2 * L) {
+      step(i, 0);
+      step(i + L, 1);
+    }
+    if (i + 2 * L > n && i + L <= n) {
+      step(i, 0);
+      i += L;
+    }
+    ln_widen_add<S>(a0, a1, S::add(sa[0], sa[1]));
+    ln_widen_add<S>(b0, b1, S::add(sb[0], sb[1]));
+  }
+  double t1 = D::hsum(D::add(a0, a1)), t2 = D::hsum(D::add(b0, b1));
+  for (; i < n; ++i) {
+    const T xm = x[i] - m;
+    if constexpr (ACC) {
+      if (has_w) dwp[i] += dy[i] * (xm * r);
+      if (has_b) dbp[i] += dy[i];
+    }
+    const double g = static_cast<double>(W ? dy[i] * w[i] : dy[i]);
+    t1 += g;
+    t2 += g * static_cast<double>(xm);
+  }
+  *s1 = t1;
+  *s2 = t2;
 }
 
 // One row of the backward: dy, x (n,); w (n,) or null; dx (n,) or null is written; dwp, dbp

@@ -7,6 +7,7 @@ import copy
 
 from .. import _C
 from .. import functional as F
+from .activation import GELU, ReLU
 from .attention import MultiheadAttention, causal_mask
 from .containers import ModuleList
 from .dropout import Dropout
@@ -63,6 +64,12 @@ class TransformerEncoderLayer(Module):
         elif not callable(activation):
             raise TypeError(f"[TransformerEncoderLayer] activation must be \"relu\", \"gelu\" or "
                             f"a callable, got {type(activation).__name__}")
+        if activation is F.relu or isinstance(activation, ReLU):
+            self.activation_relu_or_gelu = 1
+        elif activation is F.gelu or isinstance(activation, GELU):
+            self.activation_relu_or_gelu = 2
+        else:
+            self.activation_relu_or_gelu = 0
         self.activation = activation
 
     def forward(self, src, src_mask=None, src_key_padding_mask=None, is_causal=False):
