@@ -9,5 +9,6 @@ void init_ops(pybind11::module_& m);       // elementwise, reductions, views, ma
 void init_dlpack(pybind11::module_& m);    // __dlpack__ and from_dlpack
 void init_runtime(pybind11::module_& m);   // threads, seeds, build info, CUDA device queries
 void init_nn(pybind11::module_& m);        // softmax, cross-entropy, optimizer steps
+void init_rnn(pybind11::module_& m);       // LSTM layer and cell
 
 }  // namespace lamina::bindings

@@ -23,4 +23,5 @@ PYBIND11_MODULE(_C, m) {
   lamina::bindings::init_dlpack(m);
   lamina::bindings::init_runtime(m);
   lamina::bindings::init_nn(m);
+  lamina::bindings::init_rnn(m);
 }

@@ -90,4 +90,22 @@ void adam_step(DType, int64_t, void*, const void*, void*, void*, void*, double, 
   no_cuda("adam");
 }
 
+void lstm_cell_forward(DType, int64_t, int64_t, const void*, const void*, const void*,
+                       const void*, const void*, void*, void*, void*) {
+  no_cuda("lstm_cell");
+}
+void lstm_cell_backward(DType, int64_t, int64_t, const void*, const void*, const void*,
+                        const void*, const void*, void*, void*) {
+  no_cuda("lstm_cell_backward");
+}
+void lstm_layer_forward(DType, int64_t, int64_t, int64_t, int64_t, const void*, const void*,
+                        const void*, const void*, const void*, bool, void*, void*, void*) {
+  no_cuda("lstm");
+}
+void lstm_layer_backward(DType, int64_t, int64_t, int64_t, int64_t, const void*, const void*,
+                         const void*, const void*, const void*, const void*, bool, const void*,
+                         const void*, const void*, void*, void*, void*, void*, void*, void*) {
+  no_cuda("lstm_backward");
+}
+
 }  // namespace lamina::cuda

@@ -6,5 +6,6 @@ from .containers import Identity, ModuleDict, ModuleList, Sequential  # noqa: F4
 from .dropout import Dropout  # noqa: F401
 from .linear import Linear  # noqa: F401
 from .module import Module  # noqa: F401
+from .rnn import LSTM, LSTMCell  # noqa: F401
 from .parameter import Parameter  # noqa: F401
 from .loss import *  # noqa: F401,F403  (losses: nn/loss.py __all__)
