@@ -13,5 +13,6 @@ void init_conv(pybind11::module_& m);      // conv2d forward and backward
 void init_attention(pybind11::module_& m); // scaled dot-product attention
 void init_layernorm(pybind11::module_& m);  // fused layer norm forward / backward
 void init_pool(pybind11::module_& m);      // pooling and batch norm
+void init_rnn(pybind11::module_& m);       // LSTM layer and cell
 
 }  // namespace lamina::bindings

@@ -27,4 +27,5 @@ PYBIND11_MODULE(_C, m) {
   lamina::bindings::init_attention(m);
   lamina::bindings::init_layernorm(m);
   lamina::bindings::init_pool(m);
+  lamina::bindings::init_rnn(m);
 }

@@ -204,4 +204,33 @@ void gemm(DType dt, int64_t batch, int64_t M, int64_t N, int64_t K, const void* 
   }
 }
 
+PackedB::PackedB(DType dt, int64_t K, int64_t N, const void* B, int64_t sbk, int64_t sbn)
+    : dt_(dt), K_(K), N_(N) {
+  const Kernel kern = pick(dt);
+  const size_t elem = size_t(itemsize(dt));
+  nr_ = kern.b.nr;
+  buf_ = std::aligned_alloc(64, (packed_b_bytes(kern, K, N, elem) + 63) / 64 * 64 + 64);
+  if (!buf_) throw std::bad_alloc();
+  if (K == 0 || N == 0) return;
+  const Problem p{0, N, K, nullptr, 0, 0, B, sbk, sbn, nullptr, 0};
+  const int64_t panels = ceil_div(N, nr_);
+  const int64_t grain = std::max<int64_t>(1, (int64_t(1) << 16) / std::max<int64_t>(1, K * nr_));
+  parallel_for(0, panels, grain, [&](int64_t lo, int64_t hi) {
+    kern.pack_b(p, lo * nr_, std::min(N, hi * nr_), buf_);
+  });
+}
+
+int64_t PackedB::panel_width(DType dt) { return pick(dt).b.nr; }
+
+PackedB::~PackedB() { std::free(buf_); }
+
+void PackedB::run(int64_t M, const void* A, int64_t sam, int64_t sak, void* C, int64_t ldc,
+                  int64_t n0, int64_t n1) const {
+  if (M <= 0 || n1 <= n0 || K_ == 0) return;
+  const Kernel kern = pick(dt_);
+  const Problem p{M, N_, K_, A, sam, sak, nullptr, 0, 0, C, ldc};
+  kern.run_packed(p, Region{0, M, n0, n1}, buf_,
+                  t_workspace.get(workspace_bytes(kern, size_t(itemsize(dt_)))));
+}
+
 }  // namespace lamina::cpu

@@ -17,4 +17,26 @@ void gemm(DType dt, int64_t batch, int64_t M, int64_t N, int64_t K, const void* 
 // (conv.cpp) that drive its pack / run entry points themselves. float32 and float64 only.
 gemm_kernels::Kernel gemm_kernel(DType dt);
 
+// B (K, N) strides (sbk, sbn) packed once (its panels, in parallel) for many products with
+// different A: the recurrent GEMM of an RNN reuses it every step. run() is serial, to be
+// called from the caller's own parallel_for (any thread):
+//   C[0:M, n0:n1] (row stride ldc, C points at column 0) = A (M, K) strides (sam, sak) @
+//   B[:, n0:n1]; n0 a multiple of nr() (n1 anything up to N).
+class PackedB {
+ public:
+  PackedB(DType dt, int64_t K, int64_t N, const void* B, int64_t sbk, int64_t sbn);
+  ~PackedB();
+  PackedB(const PackedB&) = delete;
+  PackedB& operator=(const PackedB&) = delete;
+  int64_t nr() const { return nr_; }
+  static int64_t panel_width(DType dt);  // nr() of a PackedB of this dtype
+  void run(int64_t M, const void* A, int64_t sam, int64_t sak, void* C, int64_t ldc, int64_t n0,
+           int64_t n1) const;
+
+ private:
+  DType dt_;
+  int64_t K_, N_, nr_;
+  void* buf_ = nullptr;
+};
+
 }  // namespace lamina::cpu

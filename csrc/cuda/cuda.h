@@ -148,4 +148,20 @@ void batch_norm_backward(DType dt, int64_t N, int64_t C, int64_t S, const void* 
                          const void* invstd, bool training, void* dx, void* dweight,
                          void* dbias);
 
+// --- twins of cpu/lstm.h ---
+void lstm_cell_forward(DType dt, int64_t B, int64_t H, const void* gx, const void* gh,
+                       const void* b_ih, const void* b_hh, const void* c_prev, void* h, void* c,
+                       void* acts);
+void lstm_cell_backward(DType dt, int64_t B, int64_t H, const void* acts, const void* c_prev,
+                        const void* c, const void* dh, const void* dc, void* dgates,
+                        void* dc_prev);
+void lstm_layer_forward(DType dt, int64_t T, int64_t B, int64_t I, int64_t H, const void* x,
+                        const void* w_ih, const void* w_hh, const void* b_ih, const void* b_hh,
+                        bool reverse, void* hs, void* cs, void* acts);
+void lstm_layer_backward(DType dt, int64_t T, int64_t B, int64_t I, int64_t H, const void* x,
+                         const void* w_ih, const void* w_hh, const void* hs, const void* cs,
+                         const void* acts, bool reverse, const void* dy, const void* dhn,
+                         const void* dcn, void* dx, void* dh0, void* dc0, void* dw_ih,
+                         void* dw_hh, void* db);
+
 }  // namespace lamina::cuda

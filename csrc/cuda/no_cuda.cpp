@@ -156,4 +156,22 @@ void batch_norm_backward(DType, int64_t, int64_t, int64_t, const void*, const vo
   no_cuda("batch_norm_backward");
 }
 
+void lstm_cell_forward(DType, int64_t, int64_t, const void*, const void*, const void*,
+                       const void*, const void*, void*, void*, void*) {
+  no_cuda("lstm_cell");
+}
+void lstm_cell_backward(DType, int64_t, int64_t, const void*, const void*, const void*,
+                        const void*, const void*, void*, void*) {
+  no_cuda("lstm_cell_backward");
+}
+void lstm_layer_forward(DType, int64_t, int64_t, int64_t, int64_t, const void*, const void*,
+                        const void*, const void*, const void*, bool, void*, void*, void*) {
+  no_cuda("lstm");
+}
+void lstm_layer_backward(DType, int64_t, int64_t, int64_t, int64_t, const void*, const void*,
+                         const void*, const void*, const void*, const void*, bool, const void*,
+                         const void*, const void*, void*, void*, void*, void*, void*, void*) {
+  no_cuda("lstm_backward");
+}
+
 }  // namespace lamina::cuda

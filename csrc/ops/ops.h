@@ -182,4 +182,29 @@ std::vector<Tensor> batch_norm_backward(const Tensor& x, const Tensor& dy, const
                                         const Tensor& mean, const Tensor& invstd, bool training,
                                         bool need_dx, bool need_dweight, bool need_dbias);
 
+// --- LSTM (lstm.cpp) ---
+// One direction of one layer: x (T, B, I), h0, c0 (B, H) or undefined (zeros), w_ih (4H, I),
+// w_hh (4H, H), b_ih, b_hh (4H,) or undefined. Returns {y (T, B, H), h_n, c_n (B, H), hs, cs
+// (T + 1, B, H) (y, h_n, c_n are views of them), acts (T, B, 4H), undefined unless need_grad}.
+std::vector<Tensor> lstm_layer(const Tensor& x, const Tensor& h0, const Tensor& c0,
+                               const Tensor& w_ih, const Tensor& w_hh, const Tensor& b_ih,
+                               const Tensor& b_hh, bool reverse, bool need_grad);
+// BPTT given lstm_layer's hs, cs, acts and the output gradients (each may be undefined).
+// Returns {dx (undefined unless need_dx), dh0, dc0, dw_ih, dw_hh, db (undefined unless has_bias;
+// the gradient of b_ih and of b_hh alike)}.
+std::vector<Tensor> lstm_layer_backward(const Tensor& x, const Tensor& w_ih, const Tensor& w_hh,
+                                        const Tensor& hs, const Tensor& cs, const Tensor& acts,
+                                        const Tensor& dy, const Tensor& dhn, const Tensor& dcn,
+                                        bool reverse, bool has_bias, bool need_dx);
+// One LSTMCell step: x (B, I), hx, cx (B, H) or undefined. Returns {h, c, acts (B, 4H) or
+// undefined unless need_grad}.
+std::vector<Tensor> lstm_cell(const Tensor& x, const Tensor& hx, const Tensor& cx,
+                              const Tensor& w_ih, const Tensor& w_hh, const Tensor& b_ih,
+                              const Tensor& b_hh, bool need_grad);
+// Returns {dx, dhx (undefined without hx), dcx, dw_ih, dw_hh, db (undefined unless has_bias)}.
+std::vector<Tensor> lstm_cell_backward(const Tensor& x, const Tensor& hx, const Tensor& cx,
+                                       const Tensor& w_ih, const Tensor& w_hh,
+                                       const Tensor& acts, const Tensor& c, const Tensor& dh,
+                                       const Tensor& dc, bool has_bias);
+
 }  // namespace lamina::ops

@@ -153,6 +153,7 @@ SUITES = {
     "reduction": reduction,
     "matmul": matmul,
     "overhead": overhead,
+    "lstm": lambda quick=False: __import__("lamina.bench.suite_lstm", fromlist=["lstm"]).lstm(quick),
 }
 
 
