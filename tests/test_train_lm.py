@@ -39,15 +39,15 @@ def test_lm_training_follows_torch_step_by_step(name):
     the training losses track torch's to float32 rounding, and both learn."""
     torch = pytest.importorskip("torch")
     torch.manual_seed(0)
-    vocab, seq, batch, steps = 29, 16, 4, 12
+    vocab, seq, batch, steps = 29, 16, 8, 30
     kw = dict(seq_len=seq, d_model=32, heads=4, layers=2) if name == "transformer" else \
         dict(embed=16, hidden=32, layers=2)
     tmodel = models.MODELS[name](vocab, lib=torch, **kw)
     lmodel = models.MODELS[name](vocab, **kw)
     lmodel.load_state_dict({k: lamina.tensor(v.detach().numpy())
                             for k, v in tmodel.state_dict().items()})
-    topt = torch.optim.Adam(tmodel.parameters(), lr=3e-3)
-    lopt = lamina.optim.Adam(lmodel.parameters(), lr=3e-3)
+    topt = torch.optim.Adam(tmodel.parameters(), lr=1e-2)
+    lopt = lamina.optim.Adam(lmodel.parameters(), lr=1e-2)
     rng = np.random.default_rng(0)
     ids = rng.integers(0, vocab, size=4000)
     ids[1::2] = (ids[::2] * 7 + 3) % vocab       # learnable structure: odd chars follow the even ones
@@ -67,7 +67,7 @@ def test_lm_training_follows_torch_step_by_step(name):
         t_losses.append(tl.item())
         l_losses.append(ll.item())
     np.testing.assert_allclose(l_losses, t_losses, rtol=2e-3)
-    assert l_losses[-1] < l_losses[0] - 0.2
+    assert np.mean(l_losses[-5:]) < l_losses[0] - 0.3, l_losses
 
 
 @pytest.mark.parametrize("name", ["lstm", "transformer"])
