@@ -153,6 +153,8 @@ SUITES = {
     "matmul": matmul,
     "overhead": overhead,
 }
+from .suite_poolbn import poolbn  # noqa: E402  (imports Case from this module)
+SUITES["poolbn"] = poolbn
 DEFAULT_SUITES = tuple(SUITES)
 
 
