@@ -429,7 +429,8 @@ void max_pool2d_backward(DType dt, int64_t P, int64_t in_plane, int64_t out_plan
       const scalar_t* gr = gp + p * out_plane;
       const int64_t* ir = idx + p * out_plane;
       std::memset(d, 0, sizeof(scalar_t) * in_plane);
-      for (int64_t o = 0; o < out_plane; ++o) d[ir[o]] += gr[o];
+      for (int64_t o = 0; o < out_plane; ++o)  // a window with no element in the plane
+        if (static_cast<uint64_t>(ir[o]) < static_cast<uint64_t>(in_plane)) d[ir[o]] += gr[o];
     });
   });
 }

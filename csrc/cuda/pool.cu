@@ -162,7 +162,8 @@ max_backward_kernel(int64_t P, int64_t in_plane, int64_t out_plane, const T* dy,
                     const int64_t* idx, T* dx) {
   const int64_t n = P * out_plane;
   for (int64_t i = flat_begin(); i < n; i += flat_step())
-    atomic_add(dx + (i / out_plane) * in_plane + idx[i], dy[i]);
+    if (static_cast<uint64_t>(idx[i]) < static_cast<uint64_t>(in_plane))
+      atomic_add(dx + (i / out_plane) * in_plane + idx[i], dy[i]);
 }
 
 }  // namespace
