@@ -33,6 +33,7 @@ def poolbn(quick: bool = False):
     for N, C, H, W in shapes:
         n_in = N * C * H * W
         label = _shape(N, C, H, W)
+        tag = f" {label}"  # names must be unique across shapes (results are keyed by name)
         for wname, kw, s, p in WINDOWS:
             k = kw["kernel_size"]
             n_out = N * C * _out(H, k, s, p) * _out(W, k, s, p)
@@ -52,14 +53,14 @@ def poolbn(quick: bool = False):
                 return build
 
             cases += [
-                Case(f"max_pool2d {wname} fwd", label, "GB/s", (n_in + n_out) * F32,
+                Case(f"max_pool2d {wname} fwd" + tag, label, "GB/s", (n_in + n_out) * F32,
                      fwd("max_pool2d"), peers=("torch",)),
-                Case(f"max_pool2d {wname} bwd", label, "GB/s",
+                Case(f"max_pool2d {wname} bwd" + tag, label, "GB/s",
                      n_out * (F32 + I64) + n_in * F32, bwd("max_pool2d"), peers=("torch",),
                      note="backward through saved int64 indices"),
-                Case(f"avg_pool2d {wname} fwd", label, "GB/s", (n_in + n_out) * F32,
+                Case(f"avg_pool2d {wname} fwd" + tag, label, "GB/s", (n_in + n_out) * F32,
                      fwd("avg_pool2d"), peers=("torch",)),
-                Case(f"avg_pool2d {wname} bwd", label, "GB/s", (n_in + n_out) * F32,
+                Case(f"avg_pool2d {wname} bwd" + tag, label, "GB/s", (n_in + n_out) * F32,
                      bwd("avg_pool2d"), peers=("torch",)),
             ]
 
@@ -87,9 +88,9 @@ def poolbn(quick: bool = False):
             return build
 
         cases += [
-            Case("batch_norm train fwd", label, "GB/s", 2 * n_in * F32, bn_fwd(),
+            Case("batch_norm train fwd" + tag, label, "GB/s", 2 * n_in * F32, bn_fwd(),
                  peers=("torch",), note="running stats updated"),
-            Case("batch_norm train fwd+bwd", label, "GB/s", 5 * n_in * F32, bn(),
+            Case("batch_norm train fwd+bwd" + tag, label, "GB/s", 5 * n_in * F32, bn(),
                  peers=("torch",), note="x, weight, bias require grad"),
         ]
     return cases
