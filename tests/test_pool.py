@@ -197,6 +197,18 @@ def test_max_pool2d_nan_propagates(rng, device, dtype):
                                                                              .reshape(2, -1)]).all()
 
 
+def test_max_pool2d_window_outside_the_plane(rng, device):
+    """Padding plus dilation can leave a window with no input element: -inf, and an index
+    past the plane (torch's value and index); the backward skips it instead of writing
+    out of bounds."""
+    x = lam(arr(rng, (2, 3, 2, 2)), F64, device, requires_grad=True)
+    y, idx = F.max_pool2d(x, 2, stride=1, padding=1, dilation=3, return_indices=True)
+    assert y.shape == (2, 3, 1, 1) and np.isneginf(to_np(y)).all()
+    assert (to_np(idx) == 6).all()
+    y.sum().backward()
+    check(x.grad, np.zeros((2, 3, 2, 2)), F64)
+
+
 def test_max_pool2d_unbatched_and_defaults(rng, device):
     x = arr(rng, (3, 9, 10))
     want, widx = np_max_pool(x[None], (3, 3), (3, 3), (0, 0), (1, 1), False)
@@ -385,7 +397,7 @@ def test_nan_policy_matches_torch(rng):
 @pytest.mark.parametrize("call,err,msg", [
     (lambda x: F.max_pool2d(x[0, 0], 2), ValueError, r"\[max_pool2d\] expected a 3-D"),
     (lambda x: F.max_pool2d(x, 2, padding=2), ValueError, r"\[max_pool2d\] pad should be"),
-    (lambda x: F.max_pool2d(x, 3, padding=2, dilation=1), ValueError, r"\[max_pool2d\] pad"),
+    (lambda x: F.max_pool2d(x, 3, padding=2, dilation=2), ValueError, r"\[max_pool2d\] pad"),
     (lambda x: F.max_pool2d(x, 0), ValueError, r"\[max_pool2d\] kernel_size must be positive"),
     (lambda x: F.max_pool2d(x, 2, stride=0), ValueError, r"\[max_pool2d\] stride"),
     (lambda x: F.max_pool2d(x, 2, dilation=0), ValueError, r"\[max_pool2d\] dilation"),

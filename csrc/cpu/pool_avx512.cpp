@@ -1,4 +1,77 @@
 // The pooling kernels of pool_impl.h compiled with -mavx512f -mavx512dq -mavx512vl -mfma (set
-// by CMake); chosen at run time by cpu/pool.cpp when cpu::isa() is AVX512.
+// by CMake); chosen at run time by cpu/pool.cpp when cpu::isa() is AVX512. Adds a hand-written
+// float row for the common 2x2 stride-2 max pooling: 16 outputs from two 32-value loads per
+// input row, split into even and odd columns by one permute each, then compared in torch's
+// window order (row 0 left, right, row 1 left, right; strict >, so ties keep the first).
+#include <cstdint>
+#include <limits>
+
+#include "simd_avx512.h"
+
+namespace lamina::cpu::avx512 {
+
+template <typename T>
+inline int max_row_2x2(const T*, const T*, int64_t, T*, int64_t*, int64_t, int64_t) {
+  return -1;
+}
+
+inline int max_row_2x2(const float* r0, const float* r1, int64_t n, float* y, int64_t* idx,
+                       int64_t base, int64_t W) {
+  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26,
+                                         28, 30);
+  const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
+  const __m512 ninf = _mm512_set1_ps(-std::numeric_limits<float>::infinity());
+  __mmask16 nan = 0;
+  for (int64_t j = 0; j < n; j += 16) {
+    const int64_t m = n - j < 16 ? n - j : 16;  // outputs in this block
+    const int64_t vals = 2 * m;                 // inputs per row
+    const __mmask16 k0 = vals >= 16 ? 0xffff : static_cast<__mmask16>((1u << vals) - 1);
+    const __mmask16 k1 = vals >= 32 ? 0xffff
+                         : vals <= 16 ? 0 : static_cast<__mmask16>((1u << (vals - 16)) - 1);
+    const float* p0 = r0 + 2 * j;
+    const float* p1 = r1 + 2 * j;
+    const __m512 a0 = _mm512_mask_loadu_ps(ninf, k0, p0);
+    const __m512 a1 = _mm512_mask_loadu_ps(ninf, k1, p0 + 16);
+    const __m512 b0 = _mm512_mask_loadu_ps(ninf, k0, p1);
+    const __m512 b1 = _mm512_mask_loadu_ps(ninf, k1, p1 + 16);
+    nan |= _mm512_cmp_ps_mask(a0, a1, _CMP_UNORD_Q) | _mm512_cmp_ps_mask(b0, b1, _CMP_UNORD_Q);
+    const __m512 v0 = _mm512_permutex2var_ps(a0, even, a1);
+    const __m512 v1 = _mm512_permutex2var_ps(a0, odd, a1);
+    const __m512 v2 = _mm512_permutex2var_ps(b0, even, b1);
+    const __m512 v3 = _mm512_permutex2var_ps(b0, odd, b1);
+    const __mmask16 out = m >= 16 ? 0xffff : static_cast<__mmask16>((1u << m) - 1);
+    if (!idx) {
+      __m512 acc = _mm512_max_ps(v1, v0);  // max_ps(x, acc) keeps acc on ties
+      acc = _mm512_max_ps(v2, acc);
+      acc = _mm512_max_ps(v3, acc);
+      _mm512_mask_storeu_ps(y + j, out, acc);
+      continue;
+    }
+    // idx: two halves of 8 int64 lanes; candidate offsets base + 2 (j + lane) + {0, 1, W, W + 1}
+    const __m512i lane = _mm512_setr_epi64(0, 2, 4, 6, 8, 10, 12, 14);
+    __m512i i_lo = _mm512_add_epi64(_mm512_set1_epi64(base + 2 * j), lane);
+    __m512i i_hi = _mm512_add_epi64(i_lo, _mm512_set1_epi64(16));
+    __m512 acc = v0;
+    __m512i c_lo = i_lo, c_hi = i_hi;
+    const __m512 vs[3] = {v1, v2, v3};
+    const int64_t offs[3] = {1, W, W + 1};
+    for (int q = 0; q < 3; ++q) {
+      const __mmask16 u = _mm512_cmp_ps_mask(vs[q], acc, _CMP_GT_OQ);
+      acc = _mm512_mask_blend_ps(u, acc, vs[q]);
+      const __m512i d = _mm512_set1_epi64(offs[q]);
+      c_lo = _mm512_mask_blend_epi64(static_cast<__mmask8>(u), c_lo, _mm512_add_epi64(i_lo, d));
+      c_hi = _mm512_mask_blend_epi64(static_cast<__mmask8>(u >> 8), c_hi,
+                                     _mm512_add_epi64(i_hi, d));
+    }
+    _mm512_mask_storeu_ps(y + j, out, acc);
+    _mm512_mask_storeu_epi64(idx + j, static_cast<__mmask8>(out), c_lo);
+    _mm512_mask_storeu_epi64(idx + j + 8, static_cast<__mmask8>(out >> 8), c_hi);
+  }
+  return nan != 0;
+}
+
+}  // namespace lamina::cpu::avx512
+
+#define LAMINA_POOL_VEC_HOOKS
 #define LAMINA_CPU_NS avx512
 #include "pool_impl.h"

@@ -25,6 +25,16 @@
 
 namespace lamina::cpu::LAMINA_CPU_NS {
 
+#ifndef LAMINA_POOL_VEC_HOOKS
+// Hand-written rows a path may supply (pool_avx512.cpp does): the 2x2 stride-2 max of input
+// rows r0, r1 (2n values each) into y (n) and, when idx is set, idx = base + flat offset.
+// Returns nonzero when a NaN was loaded, or -1 when the path has no such code.
+template <typename T>
+inline int max_row_2x2(const T*, const T*, int64_t, T*, int64_t*, int64_t, int64_t) {
+  return -1;
+}
+#endif
+
 namespace {
 
 constexpr int64_t kLanes = 64;
@@ -127,6 +137,14 @@ void max_plane(const Pool2d& g, const T* x, T* y, int64_t* idx) {
       if (ow == lo) ow = hi;
       if (ow >= g.OW) break;
       max_window(x, g, h0, ow * g.sW - g.pW, yr + ow, IDX ? ir + ow : nullptr);
+    }
+    if (SW == 2 && g.kW == 2 && g.dW == 1 && g.pW == 0 && he - hs == 2 && g.dH == 1 &&
+        lo == 0 && hi > 0) {
+      const int r = max_row_2x2(x + hs * g.W, x + (hs + 1) * g.W, hi, yr, ir, hs * g.W, g.W);
+      if (r >= 0) {
+        bad |= r;
+        continue;
+      }
     }
     for (int64_t ow = lo; ow < hi; ow += kLanes)
       bad |= max_block<T, SW, IDX>(x, g, hs, he, ow, std::min(kLanes, hi - ow), yr + ow,
@@ -411,7 +429,8 @@ void max_pool2d_backward(DType dt, int64_t P, int64_t in_plane, int64_t out_plan
       const scalar_t* gr = gp + p * out_plane;
       const int64_t* ir = idx + p * out_plane;
       std::memset(d, 0, sizeof(scalar_t) * in_plane);
-      for (int64_t o = 0; o < out_plane; ++o) d[ir[o]] += gr[o];
+      for (int64_t o = 0; o < out_plane; ++o)  // a window with no element in the plane
+        if (static_cast<uint64_t>(ir[o]) < static_cast<uint64_t>(in_plane)) d[ir[o]] += gr[o];
     });
   });
 }

@@ -50,17 +50,18 @@ Pool2d geometry(const char* op, const Shape& xs, DType dt, const std::vector<int
   check_pair(op, "stride", s, 1);
   check_pair(op, "padding", p, 0);
   check_pair(op, "dilation", d, 1);
+  // torch 2.13: max pooling wants pad <= kernel / 2 (the plain kernel, whatever the
+  // dilation); average pooling words the same rule with its effective kernel (dilation 1)
+  if (dilated) {
+    LAMINA_CHECK(p[0] <= k[0] / 2 && p[1] <= k[1] / 2, ValueError, "[", op,
+                 "] pad should be smaller than or equal to half of kernel size, but got padW = ",
+                 p[1], ", padH = ", p[0], ", kW = ", k[1], ", kH = ", k[0]);
+  }
   for (int i = 0; i < 2; ++i) {
     const int64_t eff = (k[i] - 1) * d[i] + 1;
-    if (dilated) {
-      LAMINA_CHECK(p[i] <= eff / 2, ValueError, "[", op,
-                   "] pad should be at most half of effective kernel size, but got pad=", p[i],
-                   ", kernel_size=", k[i], " and dilation=", d[i]);
-    } else {
-      LAMINA_CHECK(p[i] <= k[i] / 2, ValueError, "[", op,
-                   "] pad should be at most half of kernel size, but got pad=", p[i],
-                   ", kernel_size=", k[i]);
-    }
+    LAMINA_CHECK(p[i] <= eff / 2, ValueError, "[", op,
+                 "] pad should be at most half of effective kernel size, but got pad=", p[i],
+                 ", kernel_size=", k[i], " and dilation=", d[i]);
   }
   const int64_t nd = static_cast<int64_t>(xs.size());
   Pool2d g{};

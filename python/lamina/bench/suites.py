@@ -153,14 +153,16 @@ SUITES = {
     "reduction": reduction,
     "matmul": matmul,
     "overhead": overhead,
-    "lstm": lambda quick=False: __import__("lamina.bench.suite_lstm", fromlist=["lstm"]).lstm(quick),
 }
 
 
 def _register_more():
     """Suites in their own files (one per op family), imported late: they import this module."""
-    from . import suite_attention, suite_conv, suite_cuda_gemm, suite_layernorm, suite_train
+    from . import (suite_attention, suite_conv, suite_cuda_gemm, suite_layernorm, suite_lstm,
+                   suite_poolbn, suite_train)
     SUITES["conv"] = suite_conv.conv
+    SUITES["poolbn"] = suite_poolbn.poolbn
+    SUITES["lstm"] = suite_lstm.lstm
     SUITES["attention"] = suite_attention.attention
     SUITES["layernorm"] = suite_layernorm.layernorm
     SUITES["train"] = suite_train.train
