@@ -23,6 +23,7 @@
 #include "attention_rows.h"
 #include "cpu_path.h"
 #include "gemm.h"
+#include "scratch.h"
 
 namespace lamina::cpu {
 
@@ -45,24 +46,6 @@ Kernel pick_kernel() {
   }
 }
 
-// Grow-only 64-byte aligned scratch, one per thread.
-struct Scratch {
-  void* p = nullptr;
-  size_t n = 0;
-  ~Scratch() { std::free(p); }
-  void* get(size_t bytes) {
-    if (n < bytes) {
-      std::free(p);
-      n = (bytes + 4095) / 4096 * 4096;
-      p = std::aligned_alloc(64, n);
-      if (!p) {
-        n = 0;
-        throw std::bad_alloc();
-      }
-    }
-    return p;
-  }
-};
 thread_local Scratch t_scratch;
 
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }

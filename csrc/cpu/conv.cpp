@@ -43,6 +43,7 @@
 #include "conv_depthwise.h"
 #include "gemm.h"
 #include "matmul.h"
+#include "scratch.h"
 
 namespace lamina::cpu {
 
@@ -52,35 +53,12 @@ using gemm_kernels::Kernel;
 using gemm_kernels::Problem;
 using gemm_kernels::Region;
 
-// A buffer per thread and use, grown on demand and kept (no page faults per call).
-struct Buffer {
-  void* p = nullptr;
-  size_t n = 0;
-  Buffer() = default;
-  Buffer(const Buffer&) = delete;
-  Buffer& operator=(const Buffer&) = delete;
-  ~Buffer() { std::free(p); }
-  template <class T>
-  T* get(int64_t count) {
-    const size_t bytes = size_t(count) * sizeof(T);
-    if (n < bytes) {
-      std::free(p);
-      n = (bytes + 4095) / 4096 * 4096;
-      p = std::aligned_alloc(64, n);
-      if (!p) {
-        n = 0;
-        throw std::bad_alloc();
-      }
-    }
-    return static_cast<T*>(p);
-  }
-};
-thread_local Buffer t_ws;       // the GEMM's packing workspace (gemm.h: B block, A block)
-thread_local Buffer t_col;      // a column block
-thread_local Buffer t_tile;     // a GEMM output tile
-thread_local Buffer t_bpack;    // the packed weight, shared by the threads (calling thread)
-thread_local Buffer t_wflip;    // the flipped weight of backward-data (calling thread)
-thread_local Buffer t_partial;  // per-thread weight-gradient sums (calling thread)
+thread_local Scratch t_ws;       // the GEMM's packing workspace (gemm.h: B block, A block)
+thread_local Scratch t_col;      // a column block
+thread_local Scratch t_tile;     // a GEMM output tile
+thread_local Scratch t_bpack;    // the packed weight, shared by the threads (calling thread)
+thread_local Scratch t_wflip;    // the flipped weight of backward-data (calling thread)
+thread_local Scratch t_partial;  // per-thread weight-gradient sums (calling thread)
 
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 

@@ -19,6 +19,7 @@
 #include "../core/parallel.h"
 #include "cpu_path.h"
 #include "gemm.h"
+#include "scratch.h"
 
 namespace lamina::cpu {
 
@@ -53,27 +54,8 @@ Kernel pick(DType dt) {
   }
 }
 
-// A buffer per thread (and per use), grown on demand and kept: a fresh allocation per call
-// would pay a page fault per 4 KB of the megabytes of packed B.
-struct Buffer {
-  void* p = nullptr;
-  size_t n = 0;
-  ~Buffer() { std::free(p); }
-  void* get(size_t bytes) {
-    if (n < bytes) {
-      std::free(p);
-      n = (bytes + 4095) / 4096 * 4096;
-      p = std::aligned_alloc(64, n);
-      if (!p) {
-        n = 0;
-        throw std::bad_alloc();
-      }
-    }
-    return p;
-  }
-};
-thread_local Buffer t_workspace;  // packing blocks of one thread
-thread_local Buffer t_shared_b;   // B packed for all threads, owned by the calling thread
+thread_local Scratch t_workspace;  // packing blocks of one thread
+thread_local Scratch t_shared_b;   // B packed for all threads, owned by the calling thread
 
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
