@@ -379,3 +379,27 @@ def test_custom_function_two_outputs(device, rng):
     s, _ = SplitSum.apply(a, b)  # only one output used: the other's gradient is None
     s.sum().backward()
     check(a.grad, np.ones(3), F64)
+
+
+def test_leaf_grads_never_alias_each_other_or_the_callers_gradient():
+    """A leaf keeps a gradient without copying it only when nothing else holds that memory."""
+    gy = lamina.randn(4, 6)
+    keep = gy.numpy().copy()
+    x = lamina.randn(6, 4, requires_grad=True)
+    x.reshape(4, 6).backward(gy)            # the backward hands back a view of gy
+    x.grad.mul_(0.0)
+    np.testing.assert_array_equal(gy.numpy(), keep)
+    x.grad = None
+    x.backward(gy.reshape(6, 4))            # a root leaf gets the caller's own tensor
+    x.grad.add_(1.0)
+    np.testing.assert_array_equal(gy.numpy(), keep)
+    a, b = lamina.randn(5, requires_grad=True), lamina.randn(5, requires_grad=True)
+    (a + b).backward(lamina.ones(5))        # add sends the same gradient to both inputs
+    a.grad.mul_(3.0)
+    np.testing.assert_array_equal(b.grad.numpy(), np.ones(5, np.float32))
+    np.testing.assert_array_equal(a.grad.numpy(), np.full(5, 3.0, np.float32))
+    # a fresh gradient nothing else holds is kept as is, and accumulates correctly after
+    w = lamina.randn(3, 3, requires_grad=True)
+    (w * 2.0).sum().backward()
+    (w * 3.0).sum().backward()
+    np.testing.assert_array_equal(w.grad.numpy(), np.full((3, 3), 5.0, np.float32))

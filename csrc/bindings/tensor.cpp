@@ -152,6 +152,15 @@ void init_tensor(py::module_& m) {
                              [](const Tensor& t) {
                                return reinterpret_cast<uintptr_t>(t.storage()->data.get());
                              })
+      // True when this tensor object is the only handle on its memory, covers all of it and is
+      // contiguous: autograd may then keep it as a leaf's .grad without a copy.
+      .def_property_readonly("_sole_owner",
+                             [](const Tensor& t) {
+                               const auto& s = t.storage();
+                               return s.use_count() == 1 && s->data.use_count() == 1 &&
+                                      t.offset() == 0 && t.is_contiguous() &&
+                                      t.numel() * t.itemsize() == s->nbytes;
+                             })
       .def_property_readonly("_dtype_code", [](const Tensor& t) { return static_cast<int>(t.dtype()); })
       .def("is_floating_point", [](const Tensor& t) { return is_floating(t.dtype()); })
       .def("_set_", [](Tensor& self, const Tensor& other) { self = other; },

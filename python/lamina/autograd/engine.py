@@ -2,9 +2,18 @@
 any length works), gradients summed per node output, leaves accumulating into ``.grad``."""
 from __future__ import annotations
 
+import sys as _sys
+
 from .. import _C
 from .function import Node
 from .grad_mode import no_grad
+
+
+# References to a gradient that nothing else holds, as _accumulate sees it when called from the
+# walk below: the backward's result tuple, zip's reused result tuple, the loop variable, the
+# argument, and getrefcount's own. One more (a caller's variable, a saved tensor, the same
+# gradient returned for two inputs) and the gradient is copied instead.
+_STEAL_REFS = 5
 
 
 def _accumulate(leaf, g):
@@ -12,8 +21,14 @@ def _accumulate(leaf, g):
         raise RuntimeError(f"[backward] gradient of shape {g.shape} for a leaf of shape {leaf.shape}")
     if g.dtype != leaf.dtype:
         g = _C.cast(g, leaf.dtype)
-    # the grad may alias other buffers of the pass: store a private copy the first time
-    leaf.grad = _C.clone(g) if leaf.grad is None else _C.add(leaf.grad, g)
+    if leaf.grad is not None:
+        leaf.grad = _C.add(leaf.grad, g)
+    elif g._sole_owner and _sys.getrefcount(g) <= _STEAL_REFS:
+        # nothing else holds this gradient or its memory (torch's rule): keep it as .grad
+        leaf.grad = g
+    else:
+        # the grad may alias other buffers of the pass or the caller's: store a private copy
+        leaf.grad = _C.clone(g)
 
 
 def run_backward(roots, grads, retain_graph=False):

@@ -44,8 +44,8 @@ def conv(quick: bool = False):
 
         label = f"{r}x{r}" + (f" s{s}" if s != 1 else "")
         shape = f"N{n} C{c}->{k} @{h}^2"
-        cases.append(Case(f"conv {label} fwd", shape, "GFLOP/s", flops, fwd, peers=("torch",),
+        cases.append(Case(f"conv {label} fwd {shape}", shape, "GFLOP/s", flops, fwd, peers=("torch",),
                           note=_shape(n, c, h, h) + f" k{r} s{s} p{p}"))
-        cases.append(Case(f"conv {label} fwd+bwd", shape, "GFLOP/s", 3 * flops, fwd_bwd,
+        cases.append(Case(f"conv {label} fwd+bwd {shape}", shape, "GFLOP/s", 3 * flops, fwd_bwd,
                           peers=("torch",), note="grads of input, weight and bias"))
     return cases

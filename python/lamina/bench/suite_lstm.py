@@ -69,9 +69,9 @@ def lstm(quick: bool = False):
     for T, B, I, H in shapes:
         s = _shape(T, B, I, H)
         f = _flops(T, B, I, H)
-        cases.append(Case("LSTM fwd", s, "GFLOP/s", f, layer(T, B, I, H, False), peers=PEERS,
+        cases.append(Case(f"LSTM fwd {s}", s, "GFLOP/s", f, layer(T, B, I, H, False), peers=PEERS,
                           note="(T, B, I, H), no grad"))
-        cases.append(Case("LSTM fwd+bwd", s, "GFLOP/s", 3 * f, layer(T, B, I, H, True),
+        cases.append(Case(f"LSTM fwd+bwd {s}", s, "GFLOP/s", 3 * f, layer(T, B, I, H, True),
                           peers=PEERS, note="(T, B, I, H), input and weights require grad"))
     T, B, I, H = cell_shape
     s = _shape(T, B, I, H)
