@@ -3,6 +3,7 @@
 // float row for the common 2x2 stride-2 max pooling: 16 outputs from two 32-value loads per
 // input row, split into even and odd columns by one permute each, then compared in torch's
 // window order (row 0 left, right, row 1 left, right; strict >, so ties keep the first).
+// Also a float stride-2 average-pool row (avg_row_s2), same permute trick, any kernel width.
 #include <cstdint>
 #include <limits>
 
@@ -68,6 +69,38 @@ inline int max_row_2x2(const float* r0, const float* r1, int64_t n, float* y, in
     _mm512_mask_storeu_epi64(idx + j + 8, static_cast<__mmask8>(out >> 8), c_hi);
   }
   return nan != 0;
+}
+
+template <typename T>
+inline bool avg_row_s2(const T*, int64_t, int64_t, int64_t, int64_t, T, T*) {
+  return false;
+}
+
+// Float stride-2 average row: for each block of 16 outputs and each (row, kw) tap, one or two
+// masked loads of the 2 m - 1 inputs the tap reads, the even lanes picked by one permute;
+// taps added in the portable code's order (row by row, kw inner), then times inv.
+inline bool avg_row_s2(const float* p, int64_t rows, int64_t W, int64_t kW, int64_t n,
+                       float inv, float* y) {
+  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26,
+                                         28, 30);
+  const __m512 vinv = _mm512_set1_ps(inv);
+  for (int64_t j = 0; j < n; j += 16) {
+    const int64_t m = n - j < 16 ? n - j : 16;
+    const int64_t vals = 2 * m - 1;  // inputs a tap reads: offsets 0, 2, .., 2 (m - 1)
+    const __mmask16 k0 = vals >= 16 ? 0xffff : static_cast<__mmask16>((1u << vals) - 1);
+    const __mmask16 k1 = vals <= 16 ? 0 : static_cast<__mmask16>((1u << (vals - 16)) - 1);
+    __m512 acc = _mm512_setzero_ps();
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t kw = 0; kw < kW; ++kw) {
+        const float* q = p + r * W + 2 * j + kw;
+        const __m512 a0 = _mm512_maskz_loadu_ps(k0, q);
+        const __m512 a1 = _mm512_maskz_loadu_ps(k1, q + 16);
+        acc = _mm512_add_ps(acc, _mm512_permutex2var_ps(a0, even, a1));
+      }
+    const __mmask16 out = m >= 16 ? 0xffff : static_cast<__mmask16>((1u << m) - 1);
+    _mm512_mask_storeu_ps(y + j, out, _mm512_mul_ps(acc, vinv));
+  }
+  return true;
 }
 
 }  // namespace lamina::cpu::avx512
