@@ -3,7 +3,8 @@
 // float row for the common 2x2 stride-2 max pooling: 16 outputs from two 32-value loads per
 // input row, split into even and odd columns by one permute each, then compared in torch's
 // window order (row 0 left, right, row 1 left, right; strict >, so ties keep the first).
-// Also a float stride-2 average-pool row (avg_row_s2), same permute trick, any kernel width.
+// Also float stride-2 average-pool rows (avg_row_s2 and its backward), same permute trick,
+// any kernel width.
 #include <cstdint>
 #include <limits>
 
@@ -100,6 +101,40 @@ inline bool avg_row_s2(const float* p, int64_t rows, int64_t W, int64_t kW, int6
     const __mmask16 out = m >= 16 ? 0xffff : static_cast<__mmask16>((1u << m) - 1);
     _mm512_mask_storeu_ps(y + j, out, _mm512_mul_ps(acc, vinv));
   }
+  return true;
+}
+
+template <typename T>
+inline bool avg_row_s2_backward(T*, int64_t, int64_t, int64_t, int64_t, T, const T*) {
+  return false;
+}
+
+// Its backward on one block of n <= 64 outputs, loops r, kw, j: v = g * inv spread to the
+// even lanes of two registers, added to each tap's inputs and stored back through the
+// even-lane mask (each lane is one dx element's +=).
+inline bool avg_row_s2_backward(float* p, int64_t rows, int64_t W, int64_t kW, int64_t n,
+                                float inv, const float* g) {
+  const __m512i dup_lo = _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
+  const __m512i dup_hi = _mm512_add_epi32(dup_lo, _mm512_set1_epi32(8));
+  const __m512 vinv = _mm512_set1_ps(inv);
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t kw = 0; kw < kW; ++kw)
+      for (int64_t j = 0; j < n; j += 16) {
+        const int64_t m = n - j < 16 ? n - j : 16;
+        const int64_t vals = 2 * m - 1;
+        const __mmask16 out = m >= 16 ? 0xffff : static_cast<__mmask16>((1u << m) - 1);
+        const __mmask16 k0 = static_cast<__mmask16>(
+            (vals >= 16 ? 0xffffu : (1u << vals) - 1) & 0x5555u);
+        const __mmask16 k1 = static_cast<__mmask16>(
+            (vals <= 16 ? 0u : (1u << (vals - 16)) - 1) & 0x5555u);
+        const __m512 v = _mm512_mul_ps(_mm512_maskz_loadu_ps(out, g + j), vinv);
+        const __m512 v0 = _mm512_permutexvar_ps(dup_lo, v);
+        const __m512 v1 = _mm512_permutexvar_ps(dup_hi, v);
+        float* q = p + r * W + 2 * j + kw;
+        _mm512_mask_storeu_ps(q, k0, _mm512_add_ps(_mm512_maskz_loadu_ps(k0, q), v0));
+        _mm512_mask_storeu_ps(q + 16, k1,
+                              _mm512_add_ps(_mm512_maskz_loadu_ps(k1, q + 16), v1));
+      }
   return true;
 }
 
