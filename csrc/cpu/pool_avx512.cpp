@@ -117,6 +117,42 @@ inline bool avg_row_s2_backward(float* p, int64_t rows, int64_t W, int64_t kW, i
   const __m512i dup_lo = _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
   const __m512i dup_hi = _mm512_add_epi32(dup_lo, _mm512_set1_epi32(8));
   const __m512 vinv = _mm512_set1_ps(inv);
+  if (n <= 16 && 2 * (n - 1) + kW <= 32) {
+    // one block within 32 inputs: each row loaded once, every tap added in registers (no
+    // store-to-load round trip between taps), stored once
+    const __mmask16 out = n >= 16 ? 0xffff : static_cast<__mmask16>((1u << n) - 1);
+    const __m512 v = _mm512_mul_ps(_mm512_maskz_loadu_ps(out, g), vinv);
+    const __m512i iota =
+        _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    const int64_t span = 2 * (n - 1) + kW;  // inputs touched
+    const __mmask16 s0 = span >= 16 ? 0xffff : static_cast<__mmask16>((1u << span) - 1);
+    const __mmask16 s1 = span <= 16 ? 0 : static_cast<__mmask16>((1u << (span - 16)) - 1);
+    for (int64_t r = 0; r < rows; ++r) {
+      float* q = p + r * W;
+      __m512 a0 = _mm512_maskz_loadu_ps(s0, q);
+      __m512 a1 = _mm512_maskz_loadu_ps(s1, q + 16);
+      for (int64_t kw = 0; kw < kW; ++kw) {
+        // lane L takes v[(L - kw) / 2] where L - kw is even, in [0, 2 n - 2]
+        const __m512i t0 = _mm512_sub_epi32(iota, _mm512_set1_epi32(static_cast<int>(kw)));
+        const __m512i t1 = _mm512_add_epi32(t0, _mm512_set1_epi32(16));
+        const __m512i one = _mm512_set1_epi32(1);
+        const __m512i lim = _mm512_set1_epi32(static_cast<int>(2 * n - 2));
+        const __mmask16 m0 = _mm512_cmpge_epi32_mask(t0, _mm512_setzero_si512()) &
+                             _mm512_cmple_epi32_mask(t0, lim) &
+                             _mm512_testn_epi32_mask(t0, one);
+        const __mmask16 m1 = _mm512_cmpge_epi32_mask(t1, _mm512_setzero_si512()) &
+                             _mm512_cmple_epi32_mask(t1, lim) &
+                             _mm512_testn_epi32_mask(t1, one);
+        const __m512 w0 = _mm512_permutexvar_ps(_mm512_srai_epi32(t0, 1), v);
+        const __m512 w1 = _mm512_permutexvar_ps(_mm512_srai_epi32(t1, 1), v);
+        a0 = _mm512_mask_add_ps(a0, m0, a0, w0);
+        a1 = _mm512_mask_add_ps(a1, m1, a1, w1);
+      }
+      _mm512_mask_storeu_ps(q, s0, a0);
+      _mm512_mask_storeu_ps(q + 16, s1, a1);
+    }
+    return true;
+  }
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t kw = 0; kw < kW; ++kw)
       for (int64_t j = 0; j < n; j += 16) {
