@@ -33,6 +33,18 @@ template <typename T>
 inline int max_row_2x2(const T*, const T*, int64_t, T*, int64_t*, int64_t, int64_t) {
   return -1;
 }
+// Stride-2 average rows: y[j] = (0 + sum over r < rows, kw < kW of p[r * W + 2 j + kw]) * inv
+// for j < n, added in that order; false when the path has no such code.
+template <typename T>
+inline bool avg_row_s2(const T*, int64_t, int64_t, int64_t, int64_t, T, T*) {
+  return false;
+}
+// Its backward on one block of n <= kLanes outputs: p[r * W + 2 j + kw] += g[j] * inv, loops
+// r, kw, j as the portable code (overlapping windows add in the same order).
+template <typename T>
+inline bool avg_row_s2_backward(T*, int64_t, int64_t, int64_t, int64_t, T, const T*) {
+  return false;
+}
 #endif
 
 namespace {
@@ -203,6 +215,9 @@ void avg_plane(const Pool2d& g, const T* x, T* y, bool cip, int64_t over) {
     if (lo >= hi) continue;
     // interior windows share one divisor (full width; rows clipped alike)
     const T inv = T(1) / static_cast<T>(avg_divisor(g, h0, lo * sw - g.pW, cip, over));
+    if (SW == 2 && avg_row_s2(x + hs * g.W + lo * sw - g.pW, he - hs, g.W, g.kW, hi - lo, inv,
+                              yr + lo))
+      continue;
     for (int64_t ow0 = lo; ow0 < hi; ow0 += kLanes) {
       const int64_t n = std::min(kLanes, hi - ow0);
       T acc[kLanes];
@@ -240,6 +255,9 @@ void avg_plane_backward(const Pool2d& g, const T* dy, T* dx, bool cip, int64_t o
     const T inv = T(1) / static_cast<T>(avg_divisor(g, h0, lo * sw - g.pW, cip, over));
     for (int64_t ow0 = lo; ow0 < hi; ow0 += kLanes) {
       const int64_t n = std::min(kLanes, hi - ow0);
+      if (SW == 2 && avg_row_s2_backward(dx + hs * g.W + ow0 * sw - g.pW, he - hs, g.W, g.kW,
+                                         n, inv, gr + ow0))
+        continue;
       T v[kLanes];
       for (int64_t j = 0; j < n; ++j) v[j] = gr[ow0 + j] * inv;
       for (int64_t ih = hs; ih < he; ++ih)
