@@ -16,6 +16,7 @@
 #include "../core/dtype.h"
 #include "../core/parallel.h"
 #include "batchnorm.h"
+#include "lane_sum.h"
 
 #ifndef LAMINA_CPU_NS
 #error "define LAMINA_CPU_NS before including batchnorm_impl.h"
@@ -28,18 +29,6 @@ namespace {
 constexpr int64_t kRun = 32;     // S from which the channel layout is used
 constexpr int64_t kWidth = 512;  // columns per task in the column layout
 constexpr int64_t L = 16;        // lanes
-
-template <typename T>
-double sum_run(const T* x, int64_t n) {
-  double a[L] = {};
-  int64_t i = 0;
-  for (; i + L <= n; i += L)
-    for (int64_t j = 0; j < L; ++j) a[j] += static_cast<double>(x[i + j]);
-  double s = 0;
-  for (; i < n; ++i) s += static_cast<double>(x[i]);
-  for (int64_t j = 0; j < L; ++j) s += a[j];
-  return s;
-}
 
 template <typename T>
 double sqdev_run(const T* x, int64_t n, double m) {
@@ -133,7 +122,7 @@ void train_channel(const Args<T>& a, int64_t c) {
   const int64_t CS = a.C * a.S;
   const T* xc = a.x + c * a.S;
   double s = 0;
-  for (int64_t n = 0; n < a.N; ++n) s += sum_run(xc + n * CS, a.S);
+  for (int64_t n = 0; n < a.N; ++n) s += lane_sum<L>(xc + n * CS, a.S);
   const double mu = s / a.M();
   double v = 0;
   for (int64_t n = 0; n < a.N; ++n) v += sqdev_run(xc + n * CS, a.S, mu);

@@ -17,6 +17,7 @@
 
 #include "../core/dtype.h"
 #include "../core/parallel.h"
+#include "lane_sum.h"
 #include "pool.h"
 
 #ifndef LAMINA_CPU_NS
@@ -283,25 +284,11 @@ inline int64_t a_end(int64_t o, int64_t in, int64_t out) {
   return ((o + 1) * in + out - 1) / out;
 }
 
-// Sum of x (n) contiguous, in double, lane by lane.
-template <typename T>
-double lane_sum(const T* x, int64_t n) {
-  constexpr int64_t L = 32;
-  double a[L] = {};
-  int64_t i = 0;
-  for (; i + L <= n; i += L)
-    for (int64_t j = 0; j < L; ++j) a[j] += static_cast<double>(x[i + j]);
-  double s = 0;
-  for (; i < n; ++i) s += static_cast<double>(x[i]);
-  for (int64_t j = 0; j < L; ++j) s += a[j];
-  return s;
-}
-
 template <typename T>
 void adaptive_avg_plane(int64_t H, int64_t W, int64_t OH, int64_t OW, const T* x, T* y,
                         double* col) {
   if (OH == 1 && OW == 1) {
-    y[0] = static_cast<T>(lane_sum(x, H * W) / static_cast<double>(H * W));
+    y[0] = static_cast<T>(lane_sum<32>(x, H * W) / static_cast<double>(H * W));
     return;
   }
   for (int64_t oh = 0; oh < OH; ++oh) {
