@@ -21,6 +21,7 @@
 #include "cpu_path.h"
 #include "lstm_cell.h"
 #include "matmul.h"
+#include "scratch.h"
 
 namespace lamina::cpu {
 
@@ -50,25 +51,6 @@ void cell_bwd(const CellBwd<T>& a, int64_t b0, int64_t b1, int64_t k0, int64_t k
   }
 }
 
-// A 64-byte aligned scratch buffer, kept by the calling thread between calls (a fresh one
-// per call would pay a page fault per 4 KB).
-struct Scratch {
-  void* p = nullptr;
-  size_t n = 0;
-  ~Scratch() { std::free(p); }
-  void* get(size_t bytes) {
-    if (n < bytes) {
-      std::free(p);
-      n = (bytes + 4095) / 4096 * 4096;
-      p = std::aligned_alloc(64, n);
-      if (!p) {
-        n = 0;
-        throw std::bad_alloc();
-      }
-    }
-    return p;
-  }
-};
 thread_local Scratch t_gates;  // gx without grad, or the gate gradients of the backward
 
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
@@ -115,7 +97,7 @@ void layer_forward(DType dt, int64_t T_, int64_t B, int64_t I, int64_t H, const 
     bias.resize(size_t(G));
     reorder_rows(bias.data(), b.data(), H, nb, 1, true);
   }
-  T* gx = acts ? acts : static_cast<T*>(t_gates.get(size_t(T_ * B * G) * sizeof(T)));
+  T* gx = acts ? acts : t_gates.get<T>(T_ * B * G);
   if (I > 0) {
     gemm(dt, 1, T_ * B, G, I, x, 0, I, 1, wih.data(), 0, 1, I, gx);
   } else {
@@ -165,7 +147,7 @@ void layer_backward(DType dt, int64_t T_, int64_t B, int64_t I, int64_t H, const
   std::vector<T> wih(size_t(G * I)), whh(size_t(G * H));
   reorder_rows(wih.data(), w_ih, H, nb, I, true);
   reorder_rows(whh.data(), w_hh, H, nb, H, true);
-  T* dg = static_cast<T*>(t_gates.get(size_t(T_ * B * G) * sizeof(T)));
+  T* dg = t_gates.get<T>(T_ * B * G);
   const PackedB pw(dt, G, H, whh.data(), H, 1);  // dh = dgates @ W_hh
   std::vector<T> dhrec(size_t(B * H));
   // dc carried backwards in place in dc0

@@ -13,6 +13,7 @@
 
 #include "cuda.h"
 #include "cuda_utils.cuh"
+#include "gemm_tiles.cuh"
 
 namespace lamina::cuda {
 namespace {
@@ -122,18 +123,7 @@ __global__ void __launch_bounds__(kThreads)
           Bs[kk][nn] = (k < k_end && j < Nn) ? load_b<T, MODE>(g, b, gi, k, j) : T(0);
         }
         __syncthreads();
-#pragma unroll
-        for (int kk = 0; kk < kBK; ++kk) {
-          T av[4], bv[4];
-#pragma unroll
-          for (int i = 0; i < 4; ++i) av[i] = As[kk][ty + 16 * i];
-#pragma unroll
-          for (int j = 0; j < 4; ++j) bv[j] = Bs[kk][tx + 16 * j];
-#pragma unroll
-          for (int i = 0; i < 4; ++i)
-#pragma unroll
-            for (int j = 0; j < 4; ++j) acc[i][j] += av[i] * bv[j];
-        }
+        gemm_detail::simple_tile_fma(As, Bs, ty, tx, acc);
         __syncthreads();
       }
 #pragma unroll

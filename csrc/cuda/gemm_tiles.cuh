@@ -226,4 +226,24 @@ int device_attr(cudaDeviceAttr attr);
 // Needs compute capability >= 8.0.
 void launch_tf32(const GemmParams& p, bool a_kfast, bool b_kfast);
 
+// The inner product of the simple 64 x 64 tile kernels (float64/int64 GEMM in matmul.cu, the
+// implicit-GEMM conv in conv.cu): thread (ty, tx) of 16 x 16 adds, over one staged K step,
+// As[k][ty + 16 i] * Bs[k][tx + 16 j] into acc[i][j] (i, j < 4).
+template <typename T, int BK, int LDA, int LDB>
+__device__ __forceinline__ void simple_tile_fma(const T (&As)[BK][LDA], const T (&Bs)[BK][LDB],
+                                                int ty, int tx, T (&acc)[4][4]) {
+#pragma unroll
+  for (int kk = 0; kk < BK; ++kk) {
+    T av[4], bv[4];
+#pragma unroll
+    for (int i = 0; i < 4; ++i) av[i] = As[kk][ty + 16 * i];
+#pragma unroll
+    for (int j = 0; j < 4; ++j) bv[j] = Bs[kk][tx + 16 * j];
+#pragma unroll
+    for (int i = 0; i < 4; ++i)
+#pragma unroll
+      for (int j = 0; j < 4; ++j) acc[i][j] += av[i] * bv[j];
+  }
+}
+
 }  // namespace lamina::cuda::gemm_detail

@@ -223,18 +223,7 @@ __global__ void __launch_bounds__(kSimpleThreads) simple_gemm_kernel(SimpleArgs<
             Bs[kk][nn] = (k < g.K && n < g.N) ? B[k * g.sbk + n * g.sbn] : T(0);
           }
           __syncthreads();
-#pragma unroll
-          for (int kk = 0; kk < kSimpleBK; ++kk) {
-            T av[4], bv[4];
-#pragma unroll
-            for (int i = 0; i < 4; ++i) av[i] = As[kk][ty + 16 * i];
-#pragma unroll
-            for (int j = 0; j < 4; ++j) bv[j] = Bs[kk][tx + 16 * j];
-#pragma unroll
-            for (int i = 0; i < 4; ++i)
-#pragma unroll
-              for (int j = 0; j < 4; ++j) acc[i][j] += av[i] * bv[j];
-          }
+          gemm_detail::simple_tile_fma(As, Bs, ty, tx, acc);
           __syncthreads();
         }
 #pragma unroll
