@@ -4,7 +4,9 @@
 
 #include "../core/parallel.h"
 #include "../cpu/cpu_path.h"
-#include "../cuda/cuda.h"
+#include "../core/check.h"
+#include "../core/device_runtime.h"
+#include "../kernels/matmul.h"
 #include "bindings.h"
 
 namespace py = pybind11;

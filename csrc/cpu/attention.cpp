@@ -8,7 +8,7 @@
 //    walks the query blocks (from the diagonal on under is_causal). dQ: a task holding a whole
 //    batch entry (all its key blocks, when there are enough entries for the threads) adds into
 //    dQ directly; otherwise each thread adds into a private dQ, summed at the end.
-#include "attention.h"
+#include "../kernels/attention.h"
 
 #include <algorithm>
 #include <atomic>

@@ -15,7 +15,7 @@
 
 #include "../core/dtype.h"
 #include "../core/parallel.h"
-#include "batchnorm.h"
+#include "../kernels/batchnorm.h"
 #include "lane_sum.h"
 
 #ifndef LAMINA_CPU_NS

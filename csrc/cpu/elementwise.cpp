@@ -6,7 +6,7 @@
 #include <cstring>
 
 #include "cpu_path.h"
-#include "elementwise.h"
+#include "../kernels/elementwise.h"
 
 namespace lamina::cpu {
 

@@ -5,7 +5,7 @@
 // the row is in L1 by then) and one to write y. Backward: the rows split into one chunk per
 // thread; each chunk writes dx and accumulates dw, db into its own partial rows (in the dtype,
 // flushed into double every kFlush rows), summed over the chunks at the end.
-#include "layernorm.h"
+#include "../kernels/layernorm.h"
 
 #include <algorithm>
 #include <cmath>

@@ -8,7 +8,7 @@
 // width; lstm_cell.h has the layout): a thread owning some blocks computes all four gates of
 // its hidden units and runs their cell right after its part of the GEMM, so one step is one
 // parallel_for with no barrier between GEMM and cell. The gradients are reordered back.
-#include "lstm.h"
+#include "../kernels/lstm.h"
 
 #include <algorithm>
 #include <cstdlib>

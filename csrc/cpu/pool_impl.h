@@ -18,7 +18,7 @@
 #include "../core/dtype.h"
 #include "../core/parallel.h"
 #include "lane_sum.h"
-#include "pool.h"
+#include "../kernels/pool.h"
 
 #ifndef LAMINA_CPU_NS
 #error "define LAMINA_CPU_NS before including pool_impl.h"

@@ -3,7 +3,7 @@
 #include "reduce_impl.h"
 
 #include "cpu_path.h"
-#include "reduce.h"
+#include "../kernels/reduce.h"
 
 namespace lamina::cpu {
 

@@ -19,8 +19,7 @@
 #include <string>
 
 #include "../core/check.h"
-#include "../cpu/attention.h"
-#include "cuda.h"
+#include "../kernels/attention.h"
 #include "cuda_utils.cuh"
 
 namespace lamina::cuda {

@@ -6,7 +6,7 @@
 // forward: one thread per element.
 #include <cmath>
 
-#include "cuda.h"
+#include "../kernels/batchnorm.h"
 #include "cuda_utils.cuh"
 
 namespace lamina::cuda {

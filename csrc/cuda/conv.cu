@@ -11,7 +11,7 @@
 //   bias:            one block per channel, a block reduction over N * OH * OW.
 #include <climits>
 
-#include "cuda.h"
+#include "../kernels/conv.h"
 #include "cuda_utils.cuh"
 #include "gemm_tiles.cuh"
 

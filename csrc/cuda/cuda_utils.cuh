@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "../core/device_runtime.h"
 #include "../core/geometry.h"
 
 namespace lamina::cuda {

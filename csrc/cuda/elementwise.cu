@@ -3,7 +3,7 @@
 #include <stdexcept>
 
 #include "../core/functors.h"
-#include "cuda.h"
+#include "../kernels/elementwise.h"
 #include "cuda_utils.cuh"
 
 namespace lamina::cuda {

@@ -1,7 +1,7 @@
 // Indexing CUDA kernels: twins of cpu/index.cpp. Indices are int64 and already range-checked
 // by ops/index.cpp. The accumulating kernels use atomics, since indices may repeat: with
 // floats the order of the additions (and so the last bits) is not fixed.
-#include "cuda.h"
+#include "../kernels/index.h"
 #include "cuda_utils.cuh"
 
 namespace lamina::cuda {

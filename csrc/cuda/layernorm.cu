@@ -8,7 +8,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "cuda.h"
+#include "../kernels/layernorm.h"
 #include "cuda_utils.cuh"
 
 namespace lamina::cuda {

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <limits>
 
-#include "cuda.h"
+#include "../kernels/loss.h"
 #include "cuda_utils.cuh"
 
 namespace lamina::cuda {

@@ -9,7 +9,7 @@
 #include <cstdint>
 
 #include "../core/dtype.h"
-#include "cuda.h"
+#include "../kernels/lstm.h"
 #include "cuda_utils.cuh"
 
 namespace lamina::cuda {

@@ -9,7 +9,7 @@
 #include <atomic>
 #include <climits>
 
-#include "cuda.h"
+#include "../kernels/matmul.h"
 #include "cuda_utils.cuh"
 #include "gemm_tiles.cuh"
 

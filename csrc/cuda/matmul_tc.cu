@@ -9,7 +9,7 @@
 // own staged element type and a TileLoader over it.
 #include <cstdint>
 
-#include "cuda.h"
+#include "../kernels/matmul.h"
 #include "cuda_utils.cuh"
 #include "gemm_tiles.cuh"
 

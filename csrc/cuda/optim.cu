@@ -1,7 +1,7 @@
 // Fused optimizer updates on the GPU: twins of cpu/optim.cpp, one grid-stride kernel per
 // parameter around the shared per-element math (core/optim_math.h).
 #include "../core/optim_math.h"
-#include "cuda.h"
+#include "../kernels/optim.h"
 #include "cuda_utils.cuh"
 
 namespace lamina::cuda {

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <limits>
 
-#include "cuda.h"
+#include "../kernels/pool.h"
 #include "cuda_utils.cuh"
 
 namespace lamina::cuda {

@@ -1,7 +1,7 @@
 // Random fill on the device: twin of cpu/random.cpp. Both call lamina::random_value
 // (core/philox.h), a counter-based generator, so element i depends only on (seed, offset + i).
 #include "../core/philox.h"
-#include "cuda.h"
+#include "../kernels/random.h"
 #include "cuda_utils.cuh"
 
 namespace lamina::cuda {

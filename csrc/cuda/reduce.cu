@@ -8,7 +8,7 @@
 #include <type_traits>
 
 #include "../core/functors.h"
-#include "cuda.h"
+#include "../kernels/reduce.h"
 #include "cuda_utils.cuh"
 
 namespace lamina::cuda {

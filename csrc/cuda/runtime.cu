@@ -2,7 +2,7 @@
 // Nothing here runs at import: the driver is first touched by device_count() or later calls.
 #include <string>
 
-#include "cuda.h"
+#include "../core/device_runtime.h"
 #include "cuda_utils.cuh"
 
 #ifndef LAMINA_CUDA_ARCHS
@@ -12,6 +12,12 @@
 namespace lamina::cuda {
 
 bool compiled() { return true; }
+
+#ifdef LAMINA_CUDA_SIM
+const char* backend() { return "simulator"; }
+#else
+const char* backend() { return "cuda"; }
+#endif
 
 // CMake passes the list with commas (a ';' would split the definition); give it back in the
 // CMAKE_CUDA_ARCHITECTURES spelling.

@@ -5,7 +5,7 @@
 #include <limits>
 
 #include "../core/geometry.h"
-#include "../cpu/attention.h"
+#include "../kernels/attention.h"
 #include "dispatch.h"
 #include "ops.h"
 

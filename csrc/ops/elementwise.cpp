@@ -1,5 +1,6 @@
 // Elementwise ops: type promotion (bool < int64 < float32 < float64, with torch's rules for
 // Python scalars and 0-d tensors), broadcasting, then one strided kernel.
+#include "../kernels/elementwise.h"
 #include "dispatch.h"
 #include "ops.h"
 

@@ -1,6 +1,6 @@
 // LayerNorm over the last `nd` dims: view the contiguous input as (M, N) rows, N the product of
 // the normalized dims (a copy only for non-contiguous inputs), then one fused kernel each way.
-#include "../cpu/layernorm.h"
+#include "../kernels/layernorm.h"
 #include "dispatch.h"
 #include "ops.h"
 

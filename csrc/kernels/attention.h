@@ -7,12 +7,13 @@
 //   dV = P~^T dO,  dP~ = dO V^T,  dS = P * (Z dP~ - D) * scale,  dQ = dS K,  dK = dS^T Q
 // (P~ = P * Z, Z the dropout keep mask scaled by 1 / (1 - p)).
 // Fully masked rows (no key takes part): out = 0, lse = +inf, and zero gradients.
-// Twins in cuda/attention.cu. The plain-data parameters below are shared by both.
+// CPU: cpu/attention.cpp; CUDA: cuda/attention.cu. The plain-data parameters below are shared.
 #include <cstdint>
 
 #include "../core/dtype.h"
 #include "../core/hd.h"
 #include "../core/philox.h"
+#include "kernel.h"
 
 namespace lamina {
 
@@ -76,18 +77,20 @@ LAMINA_HD bool attn_keep(uint64_t seed, uint64_t row_counter, int64_t j, uint32_
   return r.v[j % 4] >= thr;
 }
 
-namespace cpu {
-
-// out (nb, L, Ev) and lse (nb, L) contiguous, the dtype of q.
-void attention_forward(DType dt, const AttnParams& p, void* out, void* lse);
-
-// dout, out (nb, L, Ev) and lse (nb, L) contiguous; writes dq (nb, L, E), dk (nb, S, E),
-// dv (nb, S, Ev), contiguous.
-void attention_backward(DType dt, const AttnParams& p, const void* dout, const void* out,
-                        const void* lse, void* dq, void* dk, void* dv);
-
-// The keep mask of the dropout (nb, L, S) as bytes (1 kept, 0 dropped), for tests.
-void attention_dropout_mask(const AttnParams& p, uint8_t* keep);
-
-}  // namespace cpu
 }  // namespace lamina
+
+#define LAMINA_ATTENTION_KERNELS(X)                                                        \
+  /* out (nb, L, Ev) and lse (nb, L) contiguous, the dtype of q. */                         \
+  X(attention_forward, (DType dt, const AttnParams& p, void* out, void* lse))               \
+  /* dout, out (nb, L, Ev) and lse (nb, L) contiguous; writes dq (nb, L, E), dk (nb, S, E), \
+     dv (nb, S, Ev), contiguous. */                                                         \
+  X(attention_backward, (DType dt, const AttnParams& p, const void* dout, const void* out,  \
+                         const void* lse, void* dq, void* dk, void* dv))
+
+LAMINA_DECLARE_KERNELS(LAMINA_ATTENTION_KERNELS)
+
+namespace lamina::cpu {
+// The keep mask of the dropout (nb, L, S) as bytes (1 kept, 0 dropped), on the host whatever
+// the device (the draw is device-independent), for tests.
+void attention_dropout_mask(const AttnParams& p, uint8_t* keep);
+}  // namespace lamina::cpu
