@@ -3,7 +3,7 @@
 #include <pybind11/stl.h>
 
 #include "../core/parallel.h"
-#include "../cpu/cpu_path.h"
+#include "../cpu/isa.h"
 #include "../core/check.h"
 #include "../core/device_runtime.h"
 #include "../kernels/matmul.h"

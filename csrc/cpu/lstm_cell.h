@@ -17,6 +17,8 @@
 #include <cmath>
 #include <cstdint>
 
+#include "isa.h"
+
 namespace lamina::cpu::lstm {
 
 template <typename T>
@@ -156,5 +158,26 @@ void bwd_portable(const CellBwd<T>& a, int64_t b0, int64_t b1, int64_t k0, int64
 LAMINA_LSTM_CELL_DECL(avx2)
 LAMINA_LSTM_CELL_DECL(avx512)
 #undef LAMINA_LSTM_CELL_DECL
+
+namespace generic {  // the portable cell under the names of the vector copies
+template <typename T>
+void cell_fwd(const CellFwd<T>& a, int64_t b0, int64_t b1, int64_t k0, int64_t k1) {
+  fwd_portable(a, b0, b1, k0, k1);
+}
+template <typename T>
+void cell_bwd(const CellBwd<T>& a, int64_t b0, int64_t b1, int64_t k0, int64_t k1) {
+  bwd_portable(a, b0, b1, k0, k1);
+}
+}  // namespace generic
+
+// The cell of the widest ISA allowed (cpu/isa.h).
+template <typename T>
+void cell_fwd(const CellFwd<T>& a, int64_t b0, int64_t b1, int64_t k0, int64_t k1) {
+  LAMINA_ISA(cell_fwd(a, b0, b1, k0, k1));
+}
+template <typename T>
+void cell_bwd(const CellBwd<T>& a, int64_t b0, int64_t b1, int64_t k0, int64_t k1) {
+  LAMINA_ISA(cell_bwd(a, b0, b1, k0, k1));
+}
 
 }  // namespace lamina::cpu::lstm

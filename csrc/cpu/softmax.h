@@ -8,7 +8,7 @@
 
 namespace lamina::cpu {
 
-// Row helpers shared with loss.cpp, AVX2 (softmax_avx2.cpp) when cpu::path() allows:
+// Row helpers shared with loss.cpp, AVX2 (softmax_avx2.cpp) unless cpu::isa() is Generic:
 //   row_max: max of x (n,);  exp_shift_sum: y = exp(x - m) (y may be null), returns the sum
 //   in double;  scaled_exp: y = a * exp((x - l) - lo)  (l + lo: a max or lse split in two)
 float row_max(const float* x, int64_t n);

@@ -280,9 +280,8 @@ void forward_t(const AttnParams& p, void* out, void* lse) {
   const int64_t blocks = p.nb * ((p.L + tile - 1) / tile);
   LAMINA_CHECK(blocks < (int64_t(1) << 31), ValueError,
                "[scaled_dot_product_attention] too many query blocks for one CUDA launch");
-  attn_fwd<T><<<static_cast<unsigned>(blocks), static_cast<unsigned>(tile), bytes>>>(
+  LAMINA_LAUNCH(attn_fwd<T>, static_cast<unsigned>(blocks), static_cast<unsigned>(tile), bytes,
       p, tile, static_cast<T*>(out), static_cast<T*>(lse));
-  LAMINA_CUDA_CHECK(cudaGetLastError());
 }
 
 template <typename T>
@@ -294,19 +293,17 @@ void backward_t(const AttnParams& p, const void* dout, const void* out, const vo
   LAMINA_CUDA_CHECK(cudaGetDevice(&dev));
   dbuf = allocate(static_cast<int64_t>(rows * sizeof(T)), dev);
   T* D = static_cast<T*>(dbuf.get());
-  attn_rowdot<T><<<grid_for(rows), kBlock>>>(rows, p.Ev, static_cast<const T*>(dout),
+  LAMINA_LAUNCH(attn_rowdot<T>, grid_for(rows), kBlock, 0, rows, p.Ev, static_cast<const T*>(dout),
                                              static_cast<const T*>(out), D);
-  LAMINA_CUDA_CHECK(cudaGetLastError());
   LAMINA_CUDA_CHECK(cudaMemsetAsync(dq, 0, static_cast<size_t>(rows * p.E) * sizeof(T)));
   size_t bytes = 0;
   const int64_t tile = pick_tile(attn_bwd<T>, bwd_smem_elems, p.E, p.Ev, sizeof(T), &bytes);
   const int64_t blocks = p.nb * ((p.S + tile - 1) / tile);
   LAMINA_CHECK(blocks < (int64_t(1) << 31), ValueError,
                "[scaled_dot_product_attention] too many key blocks for one CUDA launch");
-  attn_bwd<T><<<static_cast<unsigned>(blocks), static_cast<unsigned>(tile), bytes>>>(
+  LAMINA_LAUNCH(attn_bwd<T>, static_cast<unsigned>(blocks), static_cast<unsigned>(tile), bytes,
       p, tile, static_cast<const T*>(dout), static_cast<const T*>(lse), D, static_cast<T*>(dq),
       static_cast<T*>(dk), static_cast<T*>(dv));
-  LAMINA_CUDA_CHECK(cudaGetLastError());
   // D is freed (back to the caching allocator) after the kernels on this stream: keep it
   // until they are done
   LAMINA_CUDA_CHECK(cudaStreamSynchronize(0));

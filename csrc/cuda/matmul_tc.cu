@@ -165,14 +165,13 @@ void launch_tc(const GemmParams& p, bool a_kfast, bool b_kfast) {
   const dim3 grid = tile_grid(p.batch, p.M, p.N, BM, BN);
   constexpr int threads = WARPS_M * WARPS_N * 32;
   if (a_kfast && b_kfast)
-    tc_gemm_kernel<Mma, BM, BN, WARPS_M, WARPS_N, true, true><<<grid, threads>>>(p);
+    LAMINA_LAUNCH((tc_gemm_kernel<Mma, BM, BN, WARPS_M, WARPS_N, true, true>), grid, threads, 0, p);
   else if (a_kfast)
-    tc_gemm_kernel<Mma, BM, BN, WARPS_M, WARPS_N, true, false><<<grid, threads>>>(p);
+    LAMINA_LAUNCH((tc_gemm_kernel<Mma, BM, BN, WARPS_M, WARPS_N, true, false>), grid, threads, 0, p);
   else if (b_kfast)
-    tc_gemm_kernel<Mma, BM, BN, WARPS_M, WARPS_N, false, true><<<grid, threads>>>(p);
+    LAMINA_LAUNCH((tc_gemm_kernel<Mma, BM, BN, WARPS_M, WARPS_N, false, true>), grid, threads, 0, p);
   else
-    tc_gemm_kernel<Mma, BM, BN, WARPS_M, WARPS_N, false, false><<<grid, threads>>>(p);
-  LAMINA_CUDA_CHECK(cudaGetLastError());
+    LAMINA_LAUNCH((tc_gemm_kernel<Mma, BM, BN, WARPS_M, WARPS_N, false, false>), grid, threads, 0, p);
 }
 
 }  // namespace

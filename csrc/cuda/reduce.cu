@@ -233,12 +233,10 @@ void run(int64_t O, int64_t R, int64_t I, const void* in, void* out, int64_t* id
   const dim3 grid(static_cast<unsigned>(std::min(p.tiles, kMaxTilesGrid)),
                   static_cast<unsigned>(p.splits));
   auto* y = static_cast<T*>(out);
-  reduce_kernel<K, T><<<grid, kBlock>>>(p, static_cast<const T*>(in), y, idx, scale,
+  LAMINA_LAUNCH((reduce_kernel<K, T>), grid, kBlock, 0, p, static_cast<const T*>(in), y, idx, scale,
                                         correction, part);
-  LAMINA_CUDA_CHECK(cudaGetLastError());
   if (p.splits > 1) {
-    combine_kernel<K, T><<<grid_for(p.outs), kBlock>>>(p, part, y, idx, scale, correction);
-    LAMINA_CUDA_CHECK(cudaGetLastError());
+    LAMINA_LAUNCH((combine_kernel<K, T>), grid_for(p.outs), kBlock, 0, p, part, y, idx, scale, correction);
   }
   // ws goes back to the cache here; later work on the same (default) stream is ordered after.
 }

@@ -1,5 +1,8 @@
 // CUDA runtime facts and plumbing: build info, device queries, device selection, copies.
 // Nothing here runs at import: the driver is first touched by device_count() or later calls.
+#include <cstdlib>
+#include <cstring>
+#include <stdexcept>
 #include <string>
 
 #include "../core/device_runtime.h"
@@ -12,6 +15,18 @@
 namespace lamina::cuda {
 
 bool compiled() { return true; }
+
+void check_launch(const char* kernel) {
+  static const bool sync = [] {
+    const char* e = std::getenv("LAMINA_CUDA_SYNC");
+    return e && e[0] && std::strcmp(e, "0") != 0;
+  }();
+  cudaError_t err = cudaGetLastError();
+  if (err == cudaSuccess && sync) err = cudaDeviceSynchronize();
+  if (err != cudaSuccess)
+    throw std::runtime_error(std::string("[cuda] kernel ") + kernel + ": " +
+                             cudaGetErrorName(err) + ": " + cudaGetErrorString(err));
+}
 
 #ifdef LAMINA_CUDA_SIM
 const char* backend() { return "simulator"; }
