@@ -1,6 +1,5 @@
 // Portable batch-norm kernels (batchnorm_impl.h) and the run-time switch (cpu::isa()) to the
 // AVX2 / AVX-512 copies of the same code.
-#define LAMINA_CPU_NS generic
 #include "batchnorm_impl.h"
 
 #include "isa.h"

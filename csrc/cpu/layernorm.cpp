@@ -6,6 +6,7 @@
 // thread; each chunk writes dx and accumulates dw, db into its own partial rows (in the dtype,
 // flushed into double every kFlush rows), summed over the chunks at the end.
 #include "../kernels/layernorm.h"
+#include "layernorm_impl.h"  // the generic copy of the row kernels
 
 #include <algorithm>
 #include <cmath>
@@ -18,32 +19,6 @@
 
 namespace lamina::cpu {
 
-namespace generic {
-namespace simd {  // one-lane "vectors" with the names of simd_avx2.h
-template <typename TT>
-struct Scalar {
-  using T = TT;
-  using V = TT;
-  static constexpr int L = 1;
-  static V set1(T v) { return v; }
-  static V zero() { return 0; }
-  static V loadu(const T* p) { return *p; }
-  static void storeu(T* p, V v) { *p = v; }
-  static V add(V a, V b) { return a + b; }
-  static V sub(V a, V b) { return a - b; }
-  static V mul(V a, V b) { return a * b; }
-  static V fmadd(V a, V b, V c) { return a * b + c; }
-  static V fnmadd(V a, V b, V c) { return c - a * b; }
-};
-using F = Scalar<float>;
-struct D : Scalar<double> {
-  static V lo(float f) { return f; }
-  static V hi(float) { return 0; }
-  static T hsum(V v) { return v; }
-};
-}  // namespace simd
-#include "layernorm_impl.h"
-}  // namespace generic
 
 #define LAMINA_LN_ROWS(NS)                                                                    \
   namespace NS {                                                                             \

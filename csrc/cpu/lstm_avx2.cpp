@@ -3,7 +3,7 @@
 #include <cstdint>
 
 #include "lstm_cell.h"
-#include "vec_math_avx2.h"
+#include "simd/vec_math_avx2.h"
 
 namespace lamina::cpu::lstm::avx2 {
 namespace simd = ::lamina::cpu::avx2::simd;

@@ -3,7 +3,7 @@
 #include <cstdint>
 
 #include "lstm_cell.h"
-#include "vec_math_avx512.h"
+#include "simd/vec_math_avx512.h"
 
 namespace lamina::cpu::lstm::avx512 {
 namespace simd = ::lamina::cpu::avx512::simd;

@@ -1,6 +1,5 @@
 // Portable pooling kernels (pool_impl.h) and the run-time switch (cpu::isa()) to the AVX2 /
 // AVX-512 copies of the same code.
-#define LAMINA_CPU_NS generic
 #include "pool_impl.h"
 
 #include "isa.h"

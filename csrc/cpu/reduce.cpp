@@ -1,5 +1,4 @@
 // Portable reduction kernels and the run-time switch (cpu::isa()) to the AVX2 / AVX-512 copies.
-#define LAMINA_CPU_NS generic
 #include "reduce_impl.h"
 
 #include "isa.h"

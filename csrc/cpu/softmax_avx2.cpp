@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <limits>
 
-#include "vec_math_avx2.h"
+#include "simd/vec_math_avx2.h"
 
 namespace lamina::cpu::avx2 {
 

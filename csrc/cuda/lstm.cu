@@ -10,6 +10,7 @@
 
 #include "../core/dtype.h"
 #include "../kernels/lstm.h"
+#include "../kernels/matmul.h"
 #include "cuda_utils.cuh"
 
 namespace lamina::cuda {

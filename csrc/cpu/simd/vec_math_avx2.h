@@ -2,7 +2,7 @@
 // AVX2+FMA vector math for the CPU kernels (include only from *_avx2.cpp files): the shared
 // algorithms of vec_math_impl.h over the 8-float / 4-double types of simd_avx2.h, plus the
 // __m256 / __m256d names the kernels call. vec_math_avx512.h is the same on 16 / 8 lanes.
-#include "simd_avx2.h"
+#include "avx2.h"
 
 namespace lamina::cpu::avx2::vm {
 

@@ -6,6 +6,8 @@
 // stands in for the portable one.
 #include <cstdint>
 
+#include "isa.h"
+
 #ifndef LAMINA_CPU_NS
 #error "define LAMINA_CPU_NS before including lane_sum.h"
 #endif
