@@ -18,7 +18,7 @@
 #include "../kernels/batchnorm.h"
 #include "simd/lane_sum.h"
 
-#include "simd/isa.h"
+#include "simd/target.h"
 
 namespace lamina::cpu::LAMINA_CPU_NS {
 

@@ -1,4 +1,4 @@
-// Elementwise kernel bodies, compiled once per instruction set (simd/isa.h: elementwise.cpp,
+// Elementwise kernel bodies, compiled once per instruction set (simd/target.h: elementwise.cpp,
 // elementwise_avx2.cpp, elementwise_avx512.cpp) so that each copy is compiled with its own flags and cannot be mixed up
 // by the linker. The contiguous inner loops are written for the auto-vectoriser; ops that need
 // hand-written vector math (exp, log, tanh, sigmoid, gelu, ...) go through the path's hooks:
@@ -11,7 +11,7 @@
 #include "../core/functors.h"
 #include "loops.h"
 
-#include "simd/isa.h"
+#include "simd/target.h"
 
 namespace lamina::cpu::LAMINA_CPU_NS {
 

@@ -1,5 +1,5 @@
 // The serial GEMM driver (packing + the BLIS loop nest of gemm.h), compiled once per ISA: the
-// ISA comes from the file's flags (simd/isa.h: LAMINA_CPU_NS); the including file defines a micro-kernel type UK:
+// ISA comes from the file's flags (simd/target.h: LAMINA_CPU_NS); the including file defines a micro-kernel type UK:
 //   using T; static constexpr int64_t MR, NR;
 //   static void run(int64_t kc, const T* a, const T* b, T* c, int64_t ldc, bool accumulate);
 //     a: packed (kc, MR), b: packed (kc, NR); c: (MR, NR) row stride ldc;
@@ -14,7 +14,7 @@
 // lives in the ISA's namespace, so no AVX-512 copy of a function can leak to another path.
 #include "gemm.h"
 
-#include "simd/isa.h"
+#include "simd/target.h"
 
 namespace lamina::cpu::gemm_kernels::LAMINA_CPU_NS {
 namespace {

@@ -1,5 +1,5 @@
 // The LayerNorm row kernels, written once over a vector pair simd::F (float) / simd::D
-// (double) and compiled once per ISA (simd/isa.h): layernorm.cpp (generic, one-lane scalar
+// (double) and compiled once per ISA (simd/target.h): layernorm.cpp (generic, one-lane scalar
 // "vectors"), layernorm_avx2.cpp, layernorm_avx512.cpp. cpu::isa() picks the copy.
 //
 // Sums accumulate in the row's vector type for at most 16 adds per lane, then are flushed into
@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <type_traits>
 
-#include "simd/isa.h"
+#include "simd/target.h"
 
 namespace lamina::cpu::LAMINA_CPU_NS {
 

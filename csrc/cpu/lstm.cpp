@@ -9,6 +9,7 @@
 // its hidden units and runs their cell right after its part of the GEMM, so one step is one
 // parallel_for with no barrier between GEMM and cell. The gradients are reordered back.
 #include "../kernels/lstm.h"
+#include "lstm_impl.h"  // the generic copy of the cell
 
 #include <algorithm>
 #include <cstdlib>

@@ -20,7 +20,7 @@
 #include "simd/lane_sum.h"
 #include "../kernels/pool.h"
 
-#include "simd/isa.h"
+#include "simd/target.h"
 
 namespace lamina::cpu::LAMINA_CPU_NS {
 

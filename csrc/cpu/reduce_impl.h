@@ -1,5 +1,5 @@
 // Reduction kernel bodies over the middle axis of a contiguous (O, R, I) block, included once
-// per instruction set (simd/isa.h), like elementwise_impl.h.
+// per instruction set (simd/target.h), like elementwise_impl.h.
 // Two layouts: rows (I == 1: each output reduces R contiguous values, vectorised along r) and
 // columns (I > 1: vectorised along i, r outermost). A lone long row (O * I small) is cut into
 // fixed blocks reduced in parallel and combined in block order, so results do not depend on
@@ -22,7 +22,7 @@
 #include "../core/op_kinds.h"
 #include "../core/parallel.h"
 
-#include "simd/isa.h"
+#include "simd/target.h"
 
 namespace lamina::cpu::LAMINA_CPU_NS {
 

@@ -6,7 +6,7 @@
 // stands in for the portable one.
 #include <cstdint>
 
-#include "isa.h"
+#include "target.h"
 
 #ifndef LAMINA_CPU_NS
 #error "define LAMINA_CPU_NS before including lane_sum.h"

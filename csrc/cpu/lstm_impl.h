@@ -1,8 +1,17 @@
-// The fused LSTM cell on SIMD vectors (lstm_cell.h has the formulas and the layout). Included
-// INSIDE lamina::cpu::lstm::<isa> by lstm_avx2.cpp / lstm_avx512.cpp after the aliases
-// `simd` (simd_<isa>.h types F, D) and `vm` (vec_math_<isa>.h): no includes here. Full
-// vectors of a block's units take the vector sigmoid / tanh; the tail units of a block the
-// scalar code of lstm_cell.h.
+// The fused LSTM cell compiled once per ISA (simd/target.h): lstm.cpp (generic: the scalar code
+// of lstm_cell.h), lstm_avx2.cpp, lstm_avx512.cpp (SIMD vectors). lstm_cell.h has the formulas
+// and the layout. Full vectors of a block's units take the vector sigmoid / tanh; the tail
+// units of a block the scalar code of lstm_cell.h.
+#include <cstdint>
+
+#include "lstm_cell.h"
+#include "simd/target.h"
+
+namespace lamina::cpu::lstm::LAMINA_CPU_NS {
+
+#if LAMINA_CPU_VECTOR
+namespace simd = ::lamina::cpu::LAMINA_CPU_NS::simd;
+namespace vm = ::lamina::cpu::LAMINA_CPU_NS::vm;
 
 namespace {
 
@@ -121,3 +130,19 @@ void cell_bwd(const CellBwd<float>& a, int64_t b0, int64_t b1, int64_t k0, int64
 void cell_bwd(const CellBwd<double>& a, int64_t b0, int64_t b1, int64_t k0, int64_t k1) {
   Ops<simd::D>::bwd(a, b0, b1, k0, k1);
 }
+#else
+void cell_fwd(const CellFwd<float>& a, int64_t b0, int64_t b1, int64_t k0, int64_t k1) {
+  fwd_portable(a, b0, b1, k0, k1);
+}
+void cell_fwd(const CellFwd<double>& a, int64_t b0, int64_t b1, int64_t k0, int64_t k1) {
+  fwd_portable(a, b0, b1, k0, k1);
+}
+void cell_bwd(const CellBwd<float>& a, int64_t b0, int64_t b1, int64_t k0, int64_t k1) {
+  bwd_portable(a, b0, b1, k0, k1);
+}
+void cell_bwd(const CellBwd<double>& a, int64_t b0, int64_t b1, int64_t k0, int64_t k1) {
+  bwd_portable(a, b0, b1, k0, k1);
+}
+#endif
+
+}  // namespace lamina::cpu::lstm::LAMINA_CPU_NS
