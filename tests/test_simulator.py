@@ -27,6 +27,7 @@ pytestmark = pytest.mark.skipif(shutil.which(CXX) is None,
 FLAVOURS = {"plain": [], "tsan": ["-fsanitize=thread"], "asan": ["-fsanitize=address"]}
 ENV = {
     "LAMINA_SIM_SEED": "7",
+    "LAMINA_SIM_WORKERS": "2",  # blocks 0 and 1 on different workers: the global race shows
     "TSAN_OPTIONS": "halt_on_error=0 exitcode=66",
     "ASAN_OPTIONS": "detect_leaks=0",
 }

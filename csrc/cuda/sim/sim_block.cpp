@@ -68,6 +68,7 @@ struct WorkerHolder {
     }
     std::free(w->smem);
     delete w;
+    w = nullptr;
   }
 };
 thread_local WorkerHolder tls_holder;

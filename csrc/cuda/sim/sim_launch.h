@@ -53,7 +53,9 @@ struct KernelCall {
 template <typename... P, typename... A>
 void launch(const char* name, void (*kernel)(P...), dim3 grid, dim3 block, size_t smem,
             A&&... args) {
-  static_assert(sizeof...(P) == sizeof...(A), "kernel launched with the wrong argument count");
+  static_assert(sizeof...(P) == sizeof...(A),
+                "kernel launched with the wrong argument count, or a kernel template whose "
+                "arguments <<<>>> would deduce from the call: write them all out");
   KernelCall<P...> call{kernel,
                         std::tuple<std::decay_t<P>...>(
                             launch_arg<std::decay_t<P>>(std::forward<A>(args))...)};
