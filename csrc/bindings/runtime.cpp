@@ -21,6 +21,7 @@ void init_runtime(py::module_& m) {
   });
   m.def("cpu_path", &cpu::isa_name);  // the widest kernels in use: avx512, avx2 or generic
   m.def("cuda_compiled", &cuda::compiled);
+  m.def("cuda_backend", &cuda::backend);  // "cuda", "simulator" or ""
   m.def("cuda_archs", &cuda::compiled_archs);
   m.def("cuda_runtime_version", &cuda::runtime_version);
   m.def("cuda_device_count", []() {

@@ -72,8 +72,7 @@ int64_t fwd_smem_elems(int64_t t, int64_t E, int64_t Ev) {
 
 template <typename T>
 __global__ void attn_fwd(AttnParams p, int64_t tile, T* __restrict__ out, T* __restrict__ lse) {
-  extern __shared__ unsigned char smem_raw[];
-  T* sm = reinterpret_cast<T*>(smem_raw);
+  T* sm = dynamic_smem<T>();
   const int64_t E = p.E, Ev = p.Ev, L = p.L, S = p.S;
   const int64_t nqb = (L + tile - 1) / tile;
   const int64_t b = static_cast<int64_t>(blockIdx.x) / nqb;
@@ -169,8 +168,7 @@ template <typename T>
 __global__ void attn_bwd(AttnParams p, int64_t tile, const T* __restrict__ dout,
                          const T* __restrict__ lse, const T* __restrict__ D, T* __restrict__ dq,
                          T* __restrict__ dk, T* __restrict__ dv) {
-  extern __shared__ unsigned char smem_raw[];
-  T* sm = reinterpret_cast<T*>(smem_raw);
+  T* sm = dynamic_smem<T>();
   const int64_t E = p.E, Ev = p.Ev, L = p.L, S = p.S;
   const int64_t nkb = (S + tile - 1) / tile;
   const int64_t b = static_cast<int64_t>(blockIdx.x) / nkb;

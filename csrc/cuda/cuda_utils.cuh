@@ -141,6 +141,20 @@ __device__ V block_reduce(V v, V identity, F f) {
   return v;
 }
 
+// The block's dynamic shared memory (the launch's smem bytes), 16-byte aligned, as T*.
+#ifdef LAMINA_CUDA_SIM
+template <typename T>
+__device__ __forceinline__ T* dynamic_smem() {
+  return static_cast<T*>(::lamina::sim::dynamic_smem());
+}
+#else
+template <typename T>
+__device__ __forceinline__ T* dynamic_smem() {
+  extern __shared__ __align__(16) unsigned char lamina_dynamic_smem[];
+  return reinterpret_cast<T*>(lamina_dynamic_smem);
+}
+#endif
+
 struct Max {
   template <typename V> __device__ V operator()(V a, V b) const { return b > a ? b : a; }
 };

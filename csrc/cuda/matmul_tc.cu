@@ -24,6 +24,8 @@ struct StageTf32 {
     uint32_t r;
     asm("cvt.rna.tf32.f32 %0, %1;" : "=r"(r) : "f"(x));
     return __uint_as_float(r);
+#elif defined(LAMINA_CUDA_SIM)
+    return ::lamina::sim::cvt_rna_tf32(x);
 #else
     return x;
 #endif
@@ -72,6 +74,8 @@ struct MmaTf32 {
         "{%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};\n"
         : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
         : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
+#elif defined(LAMINA_CUDA_SIM)
+    ::lamina::sim::mma_m16n8k8_tf32(c, a, b, c);  // the PTX ISA's functional model
 #else
     __trap();  // the host never launches this kernel below sm_80
 #endif

@@ -140,7 +140,7 @@ reduce_kernel(Plan p, const T* in, T* out, int64_t* idx, double scale, double co
               state_t<K, T>* part) {
   using S = state_t<K, T>;
   using A = acc_t<T>;
-  __shared__ alignas(16) unsigned char smem[kBlock * 16];
+  __shared__ __align__(16) unsigned char smem[kBlock * 16];
   const int tid = threadIdx.x;
   const int c = p.r_fast ? tid / p.rows : tid % p.cols;
   const int rl = p.r_fast ? tid % p.rows : tid / p.cols;

@@ -64,6 +64,7 @@ def build_info() -> dict:
     return {
         "version": __version__,
         "cuda_compiled": cuda_ok,
+        "cuda_backend": _C.cuda_backend() or None,  # "cuda", "simulator" (a test build), None
         "cuda_archs": _C.cuda_archs().split(";") if cuda_ok else [],
         "cuda_runtime_version": _C.cuda_runtime_version() if cuda_ok else None,
         "cpu_path": _C.cpu_path(),
