@@ -11,8 +11,8 @@
 //    dS of a (query tile, key tile) pair goes through shared memory; dQ rows are then summed
 //    over the tile's keys by one thread per query row and added to dq with atomicAdd (dq is
 //    zeroed first).
-// T = 64 threads per tile, or 32 / 16 when the head dims need more shared memory than the
-// device offers (an error beyond that). Computation in the input dtype (fp32 or fp64).
+// T = 64 threads per tile, halved (down to 1) while the head dims need more shared memory than
+// the device offers (an error beyond that). Computation in the input dtype (fp32 or fp64).
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -249,15 +249,16 @@ __global__ void attn_bwd(AttnParams p, int64_t tile, const T* __restrict__ dout,
   for (int64_t d = 0; d < Ev; ++d) dv[(b * S + j) * Ev + d] = dv_row[d];
 }
 
-// The largest tile (64, 32 or 16) whose shared memory fits the device; sets the kernel's
-// dynamic shared memory limit.
+// The largest tile (64, 32, ..., down to 1 thread) whose shared memory fits the device; sets
+// the kernel's dynamic shared memory limit. Wide heads (float64 E = 300, Ev = 520 needs 318 KB
+// at 16) take small tiles: fewer threads per block, the same arithmetic.
 template <typename K>
 int64_t pick_tile(K kernel, int64_t (*elems)(int64_t, int64_t, int64_t), int64_t E, int64_t Ev,
                   size_t elem, size_t* bytes) {
   int dev = 0, optin = 0;
   LAMINA_CUDA_CHECK(cudaGetDevice(&dev));
   LAMINA_CUDA_CHECK(cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, dev));
-  for (int64_t t = 64; t >= 16; t /= 2) {
+  for (int64_t t = 64; t >= 1; t /= 2) {
     const size_t need = static_cast<size_t>(elems(t, E, Ev)) * elem;
     if (need <= static_cast<size_t>(optin)) {
       LAMINA_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,

@@ -153,7 +153,7 @@ __global__ void __launch_bounds__(kBlock) bias_grad(ConvGeom g, const T* dy, T* 
   part[threadIdx.x] = s;
   __syncthreads();
   for (int w = kBlock / 2; w > 0; w /= 2) {
-    if (threadIdx.x < w) part[threadIdx.x] += part[threadIdx.x + w];
+    if (static_cast<int>(threadIdx.x) < w) part[threadIdx.x] += part[threadIdx.x + w];
     __syncthreads();
   }
   if (threadIdx.x == 0) db[k] = part[0];
