@@ -6,7 +6,7 @@ import numbers
 
 from .. import _C
 from ..autograd.grad_mode import _state
-from ..ops.attention import ScaledDotProductAttention
+from ..autograd.functions.attention import ScaledDotProductAttention
 
 Tensor = _C.Tensor
 

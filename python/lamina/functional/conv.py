@@ -5,7 +5,7 @@ kernel goes to the bottom / right, like torch)."""
 from __future__ import annotations
 
 from .. import _C
-from ..ops.conv import Conv2d as _Conv2d
+from ..autograd.functions.conv import Conv2d as _Conv2d
 
 Tensor = _C.Tensor
 

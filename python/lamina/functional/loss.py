@@ -10,8 +10,8 @@ import itertools
 import warnings
 
 from .. import _C
-from ..ops.loss import BCEWithLogits, CrossEntropy
-from ..tensor import where as _where
+from ..autograd.functions.elementwise import where as _where
+from ..autograd.functions.loss import BCEWithLogits, CrossEntropy
 
 Tensor = _C.Tensor
 

@@ -1,12 +1,12 @@
 """``layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5)``: normalize over the
 last ``len(normalized_shape)`` dims, y = (x - mean) / sqrt(var + eps) * weight + bias, with
-the biased variance, as torch. One fused kernel each way (ops/layernorm.py)."""
+the biased variance, as torch. One fused kernel each way (autograd/functions/layernorm.py)."""
 from __future__ import annotations
 
 import numbers
 
 from .. import _C
-from ..ops.layernorm import LayerNorm as _LayerNorm
+from ..autograd.functions.layernorm import LayerNorm as _LayerNorm
 
 Tensor = _C.Tensor
 

@@ -1,10 +1,26 @@
-"""Elementwise ops and their gradients. Broadcast gradients are summed back to each input's
-shape and cast to its dtype; Python numbers are constants."""
+"""Elementwise ops: each differentiable op's Function with its gradient, then the Tensor
+methods and ``lamina.*`` functions over them, registered here. Broadcast gradients are summed
+back to each input's shape and cast to its dtype; Python numbers are constants.
+
+The ops are listed once in csrc/core/op_kinds.h (bound by csrc/bindings/elementwise.cpp); a
+unary op of that list needs one ``@unary`` entry below, its gradient, to become a
+differentiable ``Tensor.<op>``, in-place ``Tensor.<op>_`` and ``lamina.<op>``."""
 from __future__ import annotations
 
-from .. import _C
-from ..autograd.function import Function
-from ._util import Tensor, sum_to
+import builtins
+import math
+import numbers
+
+import numpy as np
+
+from ... import _C
+from ... import dtypes as _dt
+from ..._registry import export, tensor_method
+from ..function import Function
+from ..grad_mode import _state
+from ._util import Tensor, as_tensor, no_grad_write, scalar_dtype, scalar_tensor, sum_to
+
+_number = (numbers.Number,)
 
 
 def _meta(x):
@@ -135,7 +151,6 @@ class Pow(Function):
 
 
 def _log(x):
-    import math
     return math.log(x) if x > 0 else float("nan")
 
 
@@ -215,20 +230,15 @@ class Where(Function):
 # --- unary ---------------------------------------------------------------------------------
 
 class _Unary(Function):
-    """Unary op whose gradient is ``grad_of(x, y, g)``."""
+    """A unary op of the op list whose gradient is ``grad_of(saved, g)``."""
 
     op = None
-    save = "x"  # which of input/output the gradient needs
-
-    def __init_subclass__(cls, **kw):
-        super().__init_subclass__(**kw)
-        cls.kernel = getattr(_C, cls.op) if cls.op else None
+    save = "x"  # which of input x / output y the gradient needs
 
     @classmethod
     def forward(cls, ctx, x):
-        y = getattr(_C, cls.op)(x)
+        y = cls.kernel(x)
         ctx.save_for_backward(x if cls.save == "x" else y)
-        ctx.dtype = x.dtype
         return y
 
     @classmethod
@@ -237,148 +247,137 @@ class _Unary(Function):
         return cls.grad_of(s, g)
 
 
-class Neg(_Unary):
-    op = "neg"
+def unary(op, save="x", inplace=True, names=(), cls=None):
+    """``@unary("exp", save="y") def Exp(y, g): ...`` registers the unary op ``op`` of the op
+    list: the decorated gradient (of the saved input x, or output y, and the upstream g) becomes
+    the Function class of its name (or ``cls``), and ``Tensor.<op>`` (also under ``names``),
+    ``lamina.<op>`` and, with ``inplace``, ``Tensor.<op>_`` are registered."""
+    def register(grad_of):
+        fn = type(cls or grad_of.__name__, (_Unary,), {
+            "op": op, "save": save, "kernel": getattr(_C, op),
+            "grad_of": staticmethod(grad_of), "__module__": __name__,
+            "__doc__": f"Elementwise {op} and its gradient."})
 
-    @staticmethod
-    def grad_of(x, g):
-        return _C.neg(g)
-
-
-class Exp(_Unary):
-    op, save = "exp", "y"
-
-    @staticmethod
-    def grad_of(y, g):
-        return _C.mul(g, y)
-
-
-class Log(_Unary):
-    op = "log"
-
-    @staticmethod
-    def grad_of(x, g):
-        return _C.div(g, x)
+        def method(self):
+            return fn.apply(self)
+        method.__name__ = method.__qualname__ = op
+        method.__doc__ = f"Elementwise {op}."
+        tensor_method(op, *names, export=True)(method)
+        if inplace:
+            tensor_method(op + "_")(_unary_inplace(op))
+        return fn
+    return register
 
 
-class Sqrt(_Unary):
-    op, save = "sqrt", "y"
+def _unary_inplace(op):
+    kernel = getattr(_C, op + "_")
 
-    @staticmethod
-    def grad_of(y, g):
-        return _C.div(_C.mul(g, 0.5), y)
-
-
-class Rsqrt(_Unary):
-    op, save = "rsqrt", "y"
-
-    @staticmethod
-    def grad_of(y, g):  # d x^-1/2 = -1/2 y^3
-        return _C.mul(_C.mul(g, -0.5), _C.mul(y, _C.mul(y, y)))
+    def method(self):
+        no_grad_write(op + "_", self)
+        kernel(self)
+        return self
+    method.__name__ = method.__qualname__ = op + "_"
+    return method
 
 
-class Abs(_Unary):
-    op = "abs"
-
-    @staticmethod
-    def grad_of(x, g):
-        return _C.mul(g, _C.sign(x))
+@unary("neg", names=("__neg__",))
+def Neg(x, g):
+    return _C.neg(g)
 
 
-class Relu(_Unary):
-    op = "relu"
-
-    @staticmethod
-    def grad_of(x, g):
-        return _C.relu_backward(x, g)
+@unary("exp", save="y")
+def Exp(y, g):
+    return _C.mul(g, y)
 
 
-class Sigmoid(_Unary):
-    op, save = "sigmoid", "y"
-
-    @staticmethod
-    def grad_of(y, g):
-        return _C.sigmoid_backward(y, g)
+@unary("log")
+def Log(x, g):
+    return _C.div(g, x)
 
 
-class Tanh(_Unary):
-    op, save = "tanh", "y"
+@unary("sqrt", save="y")
+def Sqrt(y, g):
+    return _C.div(_C.mul(g, 0.5), y)
 
-    @staticmethod
-    def grad_of(y, g):
-        return _C.tanh_backward(y, g)
+
+@unary("rsqrt", save="y")
+def Rsqrt(y, g):  # d x^-1/2 = -1/2 y^3
+    return _C.mul(_C.mul(g, -0.5), _C.mul(y, _C.mul(y, y)))
+
+
+@unary("abs", names=("__abs__",))
+def Abs(x, g):
+    return _C.mul(g, _C.sign(x))
+
+
+@unary("relu")
+def Relu(x, g):
+    return _C.relu_backward(x, g)
+
+
+@unary("sigmoid", save="y")
+def Sigmoid(y, g):
+    return _C.sigmoid_backward(y, g)
+
+
+@unary("tanh", save="y")
+def Tanh(y, g):
+    return _C.tanh_backward(y, g)
+
+
+@unary("reciprocal", save="y")
+def Reciprocal(y, g):
+    return _C.neg(_C.mul(g, _C.mul(y, y)))
+
+
+@unary("sin")
+def Sin(x, g):
+    return _C.mul(g, _C.cos(x))
+
+
+@unary("cos")
+def Cos(x, g):
+    return _C.neg(_C.mul(g, _C.sin(x)))
+
+
+@unary("log1p")
+def Log1p(x, g):
+    return _C.div(g, _C.add(x, 1))
+
+
+@unary("expm1", save="y")
+def Expm1(y, g):
+    return _C.mul(g, _C.add(y, 1))
+
+
+def _zero_grad(x, g):  # floor / ceil / round / sign: zero almost everywhere
+    return _C.mul(g, 0.0)
+
+
+Floor, Ceil, Round, Sign = (unary(op, cls=op.title())(_zero_grad)
+                            for op in ("floor", "ceil", "round", "sign"))
 
 
 class Gelu(_Unary):
-    op = "gelu"
+    """The exact (erf) gelu; its method takes torch's ``approximate`` argument."""
+
+    op, kernel = "gelu", _C.gelu
 
     @staticmethod
     def grad_of(x, g):
         return _C.gelu_backward(x, g)
 
 
-class Reciprocal(_Unary):
-    op, save = "reciprocal", "y"
-
-    @staticmethod
-    def grad_of(y, g):
-        return _C.neg(_C.mul(g, _C.mul(y, y)))
-
-
-class Sin(_Unary):
-    op = "sin"
-
-    @staticmethod
-    def grad_of(x, g):
-        return _C.mul(g, _C.cos(x))
+@tensor_method(export=True)
+def gelu(self, approximate="none"):
+    if approximate != "none":
+        raise ValueError("[gelu] only the exact erf form (approximate='none') is implemented")
+    return Gelu.apply(self)
 
 
-class Cos(_Unary):
-    op = "cos"
-
-    @staticmethod
-    def grad_of(x, g):
-        return _C.neg(_C.mul(g, _C.sin(x)))
-
-
-class Log1p(_Unary):
-    op = "log1p"
-
-    @staticmethod
-    def grad_of(x, g):
-        return _C.div(g, _C.add(x, 1))
-
-
-class Expm1(_Unary):
-    op, save = "expm1", "y"
-
-    @staticmethod
-    def grad_of(y, g):
-        return _C.mul(g, _C.add(y, 1))
-
-
-class _Piecewise(_Unary):
-    """floor/ceil/round/sign: zero gradient almost everywhere."""
-
-    @staticmethod
-    def grad_of(x, g):
-        return _C.mul(g, 0.0)
-
-
-class Floor(_Piecewise):
-    op = "floor"
-
-
-class Ceil(_Piecewise):
-    op = "ceil"
-
-
-class Round(_Piecewise):
-    op = "round"
-
-
-class Sign(_Piecewise):
-    op = "sign"
+@tensor_method("logical_not", "__invert__", export=True)
+def logical_not(self):  # bool result: nothing to differentiate
+    return _C.logical_not(self)
 
 
 class Clamp(Function):
@@ -397,16 +396,248 @@ class Clamp(Function):
         return _C.where(inside, g, _C.full([], 0.0, g.dtype, g.device)), None, None
 
 
-class Cast(Function):
-    """dtype and device changes; the gradient goes back to the input's dtype and device."""
+# --- Tensor methods and lamina functions ---------------------------------------------------
 
-    kernel = _C.to
+@tensor_method("add", "__add__", "__radd__", export=True)
+def add(self, other, alpha=1):
+    if alpha != 1:
+        other = mul(other, alpha) if isinstance(other, Tensor) else other * alpha
+    return Add.apply(self, other)
 
-    @staticmethod
-    def forward(ctx, x, device, dtype, copy):
-        ctx.device, ctx.dtype = x.device, x.dtype
-        return _C.to(x, device, dtype, copy)
 
-    @staticmethod
-    def backward(ctx, g):
-        return _C.to(g, ctx.device, ctx.dtype, False), None, None, None
+@tensor_method("sub", "__sub__", export=True)
+def sub(self, other, alpha=1):
+    if alpha != 1:
+        other = mul(other, alpha) if isinstance(other, Tensor) else other * alpha
+    return Sub.apply(self, other)
+
+
+@tensor_method("mul", "__mul__", "__rmul__", export=True)
+def mul(self, other):
+    return Mul.apply(self, other)
+
+
+@tensor_method("div", "__truediv__", export=True)
+def div(self, other, rounding_mode=None):
+    if rounding_mode is None:
+        return Div.apply(self, other)
+    if rounding_mode not in ("floor", "trunc"):
+        raise ValueError(f"[div] rounding_mode must be None, 'floor' or 'trunc', got {rounding_mode!r}")
+    if rounding_mode == "floor":
+        return _floordiv(self, other)
+    if _all_int(self, other):  # exact in int64: the floor, one up where the signs differ
+        b = as_tensor("div", other, self)
+        q = _C.floor_divide(self, b)
+        inexact = _C.logical_and(_C.ne(_C.fmod(self, b), 0), _C.ne(_C.lt(self, 0), _C.lt(b, 0)))
+        return _C.add(q, _C.cast(inexact, _dt.int64))
+    out = _C.div(self, other)
+    return _C.mul(_C.sign(out), _C.floor(_C.abs(out)))
+
+
+def _all_int(*xs):
+    return builtins.all(x.dtype == _dt.int64 if isinstance(x, Tensor) else
+                        isinstance(x, builtins.int) and not isinstance(x, builtins.bool) for x in xs)
+
+
+@tensor_method("pow", "__pow__", export=True)
+def pow(self, exponent):
+    return Pow.apply(self, exponent)
+
+
+@tensor_method("__rsub__")
+def _rsub(self, other):
+    return RSub.apply(self, other)
+
+
+@tensor_method("__rtruediv__")
+def _rdiv(self, other):
+    return RDiv.apply(self, other)
+
+
+@tensor_method("__rpow__")
+def _rpow(self, other):
+    return RPow.apply(self, other)
+
+
+@tensor_method("__floordiv__")
+def _floordiv(self, other):
+    return _C.floor_divide(self, as_tensor("floordiv", other, self))
+
+
+@tensor_method("__mod__")
+def _mod(self, other):  # Python's remainder: the sign of the divisor
+    return _C.remainder(self, as_tensor("remainder", other, self))
+
+
+@tensor_method("__rfloordiv__")
+def _rfloordiv(self, other):
+    return _C.floor_divide(scalar_tensor("floordiv", other, self), self)
+
+
+@tensor_method("__rmod__")
+def _rmod(self, other):
+    return _C.remainder(scalar_tensor("remainder", other, self), self)
+
+
+@tensor_method(export=True)
+def square(self):
+    return Mul.apply(self, self)
+
+
+@tensor_method(export=True)
+def clamp(self, min=None, max=None):
+    if min is None and max is None:
+        raise ValueError("[clamp] at least one of min and max must be given")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        out = self
+        if min is not None:
+            out = maximum(out, min)
+        if max is not None:
+            out = minimum(out, max)
+        return out
+    x = self
+    if not x.dtype.is_floating_point and (isinstance(min, builtins.float) or
+                                          isinstance(max, builtins.float)):
+        x = _C.cast(x, _dt.float32)  # float bounds promote an integer tensor, like torch
+    lo = -np.inf if min is None else builtins.float(min)
+    hi = np.inf if max is None else builtins.float(max)
+    return Clamp.apply(x, lo, hi)
+
+
+@tensor_method(export=True)
+def maximum(self, other):
+    return Maximum.apply(self, other)
+
+
+@tensor_method(export=True)
+def minimum(self, other):
+    return Minimum.apply(self, other)
+
+
+@export
+def where(condition, input, other):
+    """``input`` where ``condition`` holds, else ``other`` (numbers allowed for either)."""
+    ref = input if isinstance(input, Tensor) else other
+    if not isinstance(ref, Tensor):
+        ref = condition
+    if not isinstance(input, Tensor):
+        input = _C.full([], builtins.float(input), scalar_dtype(input, other), ref.device)
+    if not isinstance(other, Tensor):
+        other = _C.full([], builtins.float(other), scalar_dtype(other, input), ref.device)
+    return Where.apply(condition, input, other)
+
+
+def _compare(name, *names):
+    fn = getattr(_C, name)
+
+    def method(self, other):
+        return fn(self, other)
+    method.__name__ = method.__qualname__ = name
+    return tensor_method(name, *names, export=True)(method)
+
+
+eq = _compare("eq")
+ne = _compare("ne")
+lt = _compare("lt", "__lt__")
+le = _compare("le", "__le__")
+gt = _compare("gt", "__gt__")
+ge = _compare("ge", "__ge__")
+logical_and = _compare("logical_and", "__and__")
+logical_or = _compare("logical_or", "__or__")
+
+
+@tensor_method(export=True)
+def isnan(self):
+    return _C.ne(self, self)
+
+
+@tensor_method("__eq__")
+def _eq_dunder(self, other):
+    if not isinstance(other, (Tensor,) + _number):
+        return NotImplemented
+    return _C.eq(self, other)
+
+
+@tensor_method("__ne__")
+def _ne_dunder(self, other):
+    if not isinstance(other, (Tensor,) + _number):
+        return NotImplemented
+    return _C.ne(self, other)
+
+
+# --- in place ------------------------------------------------------------------------------
+
+def _inplace(name):
+    fn = getattr(_C, name + "_")
+
+    def method(self, other):
+        no_grad_write(name + "_", self)
+        fn(self, other)
+        return self
+    method.__name__ = method.__qualname__ = name + "_"
+    return tensor_method()(method)
+
+
+mul_ = _inplace("mul")
+div_ = _inplace("div")
+pow_ = _inplace("pow")
+
+
+@tensor_method
+def add_(self, other, alpha=1):
+    no_grad_write("add_", self)
+    if alpha != 1:
+        other = _C.mul(other, alpha) if isinstance(other, Tensor) else other * alpha
+    _C.add_(self, other)
+    return self
+
+
+@tensor_method
+def sub_(self, other, alpha=1):
+    no_grad_write("sub_", self)
+    if alpha != 1:
+        other = _C.mul(other, alpha) if isinstance(other, Tensor) else other * alpha
+    _C.sub_(self, other)
+    return self
+
+
+@tensor_method
+def addcmul_(self, t1, t2, value=1):
+    no_grad_write("addcmul_", self)
+    _C.add_(self, _C.mul(_C.mul(t1, t2), value))
+    return self
+
+
+@tensor_method
+def addcdiv_(self, t1, t2, value=1):
+    no_grad_write("addcdiv_", self)
+    _C.add_(self, _C.mul(_C.div(t1, t2), value))
+    return self
+
+
+@tensor_method
+def clamp_(self, min=None, max=None):
+    no_grad_write("clamp_", self)
+    if not self.dtype.is_floating_point and (isinstance(min, builtins.float) or
+                                             isinstance(max, builtins.float)):
+        raise TypeError(f"[clamp_] float bounds can't be applied in place to a {self.dtype} tensor")
+    _C.clamp_(self, -np.inf if min is None else builtins.float(min),
+              np.inf if max is None else builtins.float(max))
+    return self
+
+
+def _augmented(dunder, inplace, outplace):
+    """``x += y``: in place, except under autograd, where it rebinds x to a new tensor rather
+    than write into a recorded one."""
+    def method(self, other):
+        if self.requires_grad and _state.enabled:
+            return outplace(self, other)
+        return inplace(self, other)
+    method.__name__ = method.__qualname__ = dunder
+    tensor_method(dunder)(method)
+
+
+_augmented("__iadd__", add_, add)
+_augmented("__isub__", sub_, sub)
+_augmented("__imul__", mul_, mul)
+_augmented("__itruediv__", div_, div)

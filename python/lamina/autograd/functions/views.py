@@ -1,9 +1,15 @@
-"""View ops (no copies) and their gradients."""
+"""View ops (no copies) and their gradients, and the shape Tensor methods / ``lamina.*``
+functions over them: reshape, view, permute, transpose, expand, squeeze, unsqueeze, narrow,
+select, split, chunk, repeat, ..."""
 from __future__ import annotations
 
-from .. import _C
-from ..autograd.function import Function
-from ._util import sum_to, zeros
+import builtins
+
+from ... import _C
+from ..._args import size_arg
+from ..._registry import tensor_method, tensor_property
+from ..function import Function
+from ._util import sum_to, wrap_dim, zeros
 
 
 class Reshape(Function):
@@ -115,18 +121,6 @@ class Select(Function):
         return out, None, None
 
 
-class Clone(Function):
-    """clone() and contiguous(): identity gradient."""
-
-    @staticmethod
-    def forward(ctx, x, always):
-        return _C.clone(x) if always else _C.contiguous(x)
-
-    @staticmethod
-    def backward(ctx, g):
-        return g, None
-
-
 class AsStrided(Function):
     @staticmethod
     def forward(ctx, x, shape, strides, offset):
@@ -146,3 +140,156 @@ class AsStrided(Function):
         idx = _C.reshape(_C.contiguous(_C.as_strided(flat, *ctx.args)), [-1])
         out = _C.index_add(zeros([n], g), 0, idx, _C.reshape(_C.contiguous(g), [-1]))
         return _C.reshape(out, list(ctx.shape)), None, None, None
+
+
+# --- Tensor methods and lamina functions ---------------------------------------------------
+
+@tensor_method(export=True)
+def reshape(self, *shape):
+    return Reshape.apply(self, size_arg("reshape", shape), False)
+
+
+@tensor_method
+def view(self, *shape):
+    return Reshape.apply(self, size_arg("view", shape), True)
+
+
+@tensor_method
+def view_as(self, other):
+    return view(self, other.shape)
+
+
+@tensor_method
+def reshape_as(self, other):
+    return reshape(self, other.shape)
+
+
+@tensor_method(export=True)
+def flatten(self, start_dim=0, end_dim=-1):
+    if self.ndim == 0:
+        return reshape(self, 1)
+    s, e = wrap_dim(start_dim, self.ndim, "flatten"), wrap_dim(end_dim, self.ndim, "flatten")
+    if s > e:
+        raise ValueError(f"[flatten] start_dim {start_dim} comes after end_dim {end_dim}")
+    shape = list(self.shape[:s]) + [-1 if self.numel() else 0] + list(self.shape[e + 1:])
+    if not self.numel():
+        n = 1
+        for d in self.shape[s:e + 1]:
+            n *= d
+        shape[s] = n
+    return reshape(self, shape)
+
+
+@tensor_method(export=True)
+def unflatten(self, dim, sizes):
+    d = wrap_dim(dim, self.ndim, "unflatten")
+    return reshape(self, list(self.shape[:d]) + list(sizes) + list(self.shape[d + 1:]))
+
+
+@tensor_method(export=True)
+def permute(self, *dims):
+    return Permute.apply(self, size_arg("permute", dims))
+
+
+@tensor_method(export=True)
+def transpose(self, dim0, dim1):
+    return Transpose.apply(self, dim0, dim1)
+
+
+@tensor_method(export=True)
+def t(self):
+    if self.ndim > 2:
+        raise ValueError(f"[t] expects a tensor with <= 2 dims, got {self.ndim}")
+    return transpose(self, 0, 1) if self.ndim == 2 else self
+
+
+@tensor_property("T")
+def _T(self):
+    return permute(self, list(range(self.ndim))[::-1])
+
+
+@tensor_property("mT")
+def _mT(self):
+    return transpose(self, -2, -1)
+
+
+@tensor_method
+def expand(self, *sizes):
+    return Expand.apply(self, size_arg("expand", sizes))
+
+
+@tensor_method
+def expand_as(self, other):
+    return expand(self, other.shape)
+
+
+@tensor_method(export=True)
+def broadcast_to(self, shape):
+    return expand(self, shape)
+
+
+@tensor_method(export=True)
+def squeeze(self, dim=None):
+    return Squeeze.apply(self, None if dim is None else ([dim] if isinstance(dim, int) else list(dim)))
+
+
+@tensor_method(export=True)
+def unsqueeze(self, dim):
+    return Unsqueeze.apply(self, dim)
+
+
+@tensor_method(export=True)
+def narrow(self, dim, start, length):
+    return Slice.apply(self, dim, start, start + length, 1)
+
+
+@tensor_method(export=True)
+def select(self, dim, index):
+    return Select.apply(self, dim, index)
+
+
+@tensor_method(export=True)
+def unbind(self, dim=0):
+    return tuple(select(self, dim, i) for i in range(self.shape[wrap_dim(dim, self.ndim, "unbind")]))
+
+
+@tensor_method(export=True)
+def split(self, split_size_or_sections, dim=0):
+    d = wrap_dim(dim, self.ndim, "split")
+    n = self.shape[d]
+    if isinstance(split_size_or_sections, int):
+        step = split_size_or_sections
+        if step <= 0:
+            raise ValueError(f"[split] split size must be positive, got {step}")
+        sizes = [builtins.min(step, n - i) for i in range(0, n, step)] or [0]
+    else:
+        sizes = list(split_size_or_sections)
+        if builtins.sum(sizes) != n:
+            raise ValueError(f"[split] sections {sizes} do not add up to {n} along dim {dim}")
+    out, at = [], 0
+    for s in sizes:
+        out.append(Slice.apply(self, d, at, at + s, 1))
+        at += s
+    return tuple(out)
+
+
+@tensor_method(export=True)
+def chunk(self, chunks, dim=0):
+    if chunks <= 0:
+        raise ValueError(f"[chunk] chunks must be positive, got {chunks}")
+    n = self.shape[wrap_dim(dim, self.ndim, "chunk")]
+    return split(self, builtins.max(1, -(-n // chunks)), dim)
+
+
+@tensor_method(export=True)
+def repeat(self, *sizes):
+    sizes = size_arg("repeat", sizes)
+    if len(sizes) < self.ndim:
+        raise ValueError(f"[repeat] needs at least {self.ndim} sizes, got {sizes}")
+    x = self.reshape([1] * (len(sizes) - self.ndim) + list(self.shape))
+    inter, final = [], []
+    for r, s in zip(sizes, x.shape):
+        inter += [r, s]
+        final.append(r * s)
+    x = x.reshape([v for s in x.shape for v in (1, s)]).expand(inter)
+    return x.reshape(final)
