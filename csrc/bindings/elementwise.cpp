@@ -32,49 +32,42 @@ void def_unary(py::module_& m, UnaryOp op, const char* name) {
   m.def((std::string(name) + "_").c_str(), [op](const Tensor& x) { ops::unary_(op, x); }, GIL());
 }
 
+// Calls on_tensor(t) when b is a tensor (a Python bool is a 0-d bool tensor), else
+// on_number(value, is_float); either without the GIL.
+template <typename T, typename N>
+auto with_operand(const char* op, const py::object& b, const Tensor& like, const T& on_tensor,
+                  const N& on_number) {
+  if (py::isinstance<Tensor>(b)) {
+    const Tensor& t = b.cast<const Tensor&>();
+    py::gil_scoped_release rel;
+    return on_tensor(t);
+  }
+  if (py::isinstance<py::bool_>(b)) {
+    Tensor t = bool_scalar(b, like);
+    py::gil_scoped_release rel;
+    return on_tensor(t);
+  }
+  auto [v, is_float] = as_scalar(op, b);
+  py::gil_scoped_release rel;
+  return on_number(v, is_float);
+}
+
 void def_binary(py::module_& m, BinaryOp op, const char* name) {
   m.def(name, [op, name](const Tensor& a, py::object b) {
-    if (py::isinstance<Tensor>(b)) {
-      const Tensor& bt = b.cast<const Tensor&>();
-      py::gil_scoped_release rel;
-      return ops::binary(op, a, bt);
-    }
-    if (py::isinstance<py::bool_>(b)) {  // a bool scalar is a 0-d bool tensor
-      Tensor bt = bool_scalar(b, a);
-      py::gil_scoped_release rel;
-      return ops::binary(op, a, bt);
-    }
-    auto [v, is_float] = as_scalar(name, b);
-    py::gil_scoped_release rel;
-    return ops::binary_scalar(op, a, v, is_float, false);
+    return with_operand(
+        name, b, a, [&](const Tensor& t) { return ops::binary(op, a, t); },
+        [&](double v, bool f) { return ops::binary_scalar(op, a, v, f, false); });
   });
-  // scalar first: r<name>(a, s) = s <op> a
+  // the other operand first: r<name>(a, s) = s <op> a
   m.def((std::string("r") + name).c_str(), [op, name](const Tensor& a, py::object s) {
-    if (py::isinstance<py::bool_>(s)) {
-      Tensor st = bool_scalar(s, a);
-      py::gil_scoped_release rel;
-      return ops::binary(op, st, a);
-    }
-    auto [v, is_float] = as_scalar(name, s);
-    py::gil_scoped_release rel;
-    return ops::binary_scalar(op, a, v, is_float, true);
+    return with_operand(
+        name, s, a, [&](const Tensor& t) { return ops::binary(op, t, a); },
+        [&](double v, bool f) { return ops::binary_scalar(op, a, v, f, true); });
   });
   m.def((std::string(name) + "_").c_str(), [op, name](const Tensor& a, py::object b) {
-    if (py::isinstance<Tensor>(b)) {
-      const Tensor& bt = b.cast<const Tensor&>();
-      py::gil_scoped_release rel;
-      ops::binary_(op, a, bt);
-      return;
-    }
-    if (py::isinstance<py::bool_>(b)) {
-      Tensor bt = bool_scalar(b, a);
-      py::gil_scoped_release rel;
-      ops::binary_(op, a, bt);
-      return;
-    }
-    auto [v, is_float] = as_scalar(name, b);
-    py::gil_scoped_release rel;
-    ops::binary_scalar_(op, a, v, is_float);
+    with_operand(
+        name, b, a, [&](const Tensor& t) { ops::binary_(op, a, t); },
+        [&](double v, bool f) { ops::binary_scalar_(op, a, v, f); });
   });
 }
 
