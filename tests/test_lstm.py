@@ -8,7 +8,7 @@ import pytest
 
 import lamina
 import lamina.nn as nn
-from lamina.ops.rnn import LSTMCellFn, LSTMLayer
+from lamina.autograd.functions.lstm import LSTMCellFn, LSTMLayer
 from reference import FLOATS, arr, check, gradcheck, lam, to_np
 
 TOL32 = dict(rtol=2e-5, atol=2e-5)

@@ -30,7 +30,7 @@ void init_runtime(py::module_& m) {
     return py::make_tuple(n, why);
   });
   m.def("cuda_device_name", &cuda::device_name);
-  m.def("cuda_synchronize", &cuda::synchronize, py::call_guard<py::gil_scoped_release>());
+  m.def("cuda_synchronize", &cuda::synchronize, GIL());
   m.def("cuda_empty_cache", &cuda::empty_cache);
   m.def("cuda_memory_allocated", &cuda::memory_allocated);
   m.def("cuda_memory_reserved", &cuda::memory_reserved);

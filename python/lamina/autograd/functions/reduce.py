@@ -1,9 +1,18 @@
-"""Reductions and their gradients: the output gradient is broadcast back over reduced dims."""
+"""Reductions and their gradients (the output gradient is broadcast back over the reduced
+dims), and the reduction Tensor methods / ``lamina.*`` functions: sum, mean, var, std,
+logsumexp, amax, amin, max, min, argmax, argmin, all, any."""
 from __future__ import annotations
 
-from .. import _C
-from ..autograd.function import Function
-from ._util import wrap_dims
+import builtins
+import collections
+
+from ... import _C
+from ... import dtypes as _dt
+from ..._registry import tensor_method
+from ..function import Function
+from ._util import Tensor, wrap_dim, wrap_dims
+
+min_max = collections.namedtuple("min_max", ["values", "indices"])
 
 
 def _unreduce(g, in_shape, dims, keepdim):
@@ -44,7 +53,8 @@ class Mean(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return _C.div(_unreduce(g, ctx.shape, ctx.dims, ctx.keepdim), float(max(ctx.n, 1))), None, None
+        n = float(builtins.max(ctx.n, 1))
+        return _C.div(_unreduce(g, ctx.shape, ctx.dims, ctx.keepdim), n), None, None
 
 
 class Var(Function):
@@ -118,7 +128,7 @@ class MaxDim(Function):
     @staticmethod
     def forward(ctx, x, dim, keepdim, is_max):
         values, indices = _C.max_dim(x, dim, keepdim, is_max)
-        ctx.shape, ctx.dim, ctx.keepdim = x.shape, dim % max(x.ndim, 1), keepdim
+        ctx.shape, ctx.dim, ctx.keepdim = x.shape, dim % builtins.max(x.ndim, 1), keepdim
         ctx.save_for_backward(indices)
         return values, indices
 
@@ -135,3 +145,101 @@ class MaxDim(Function):
             return g, None, None, None
         out = _C.full(list(ctx.shape), 0.0, g.dtype, g.device)
         return _C.scatter_add(out, ctx.dim, ii, gi), None, None, None
+
+
+# --- Tensor methods and lamina functions ---------------------------------------------------
+
+def _dims(dim):
+    if dim is None or isinstance(dim, int):
+        return dim
+    return list(dim)
+
+
+@tensor_method(export=True)
+def sum(self, dim=None, keepdim=False, dtype=None):
+    x = self if dtype is None else self.to(dtype)
+    return Sum.apply(x, _dims(dim), keepdim)
+
+
+@tensor_method(export=True)
+def mean(self, dim=None, keepdim=False, dtype=None):
+    x = self if dtype is None else self.to(dtype)
+    return Mean.apply(x, _dims(dim), keepdim)
+
+
+@tensor_method(export=True)
+def var(self, dim=None, unbiased=None, keepdim=False, correction=None):
+    if correction is None:
+        correction = 0 if unbiased is False else 1
+    return Var.apply(self, _dims(dim), builtins.float(correction), keepdim)
+
+
+@tensor_method(export=True)
+def std(self, dim=None, unbiased=None, keepdim=False, correction=None):
+    return var(self, dim, unbiased, keepdim, correction).sqrt()
+
+
+@tensor_method(export=True)
+def logsumexp(self, dim, keepdim=False):
+    return LogSumExp.apply(self, _dims(dim), keepdim)
+
+
+@tensor_method(export=True)
+def amax(self, dim=None, keepdim=False):
+    return AMax.apply(self, _dims(dim), keepdim, True)
+
+
+@tensor_method(export=True)
+def amin(self, dim=None, keepdim=False):
+    return AMax.apply(self, _dims(dim), keepdim, False)
+
+
+@tensor_method(export=True)
+def max(self, dim=None, keepdim=False):
+    """``max()`` is the largest value; ``max(dim)`` gives (values, indices); ``max(other)`` is
+    the elementwise maximum."""
+    if isinstance(dim, Tensor):
+        return self.maximum(dim)
+    if dim is None:
+        return AMax.apply(self, None, False, True)
+    return min_max(*MaxDim.apply(self, dim, keepdim, True))
+
+
+@tensor_method(export=True)
+def min(self, dim=None, keepdim=False):
+    if isinstance(dim, Tensor):
+        return self.minimum(dim)
+    if dim is None:
+        return AMax.apply(self, None, False, False)
+    return min_max(*MaxDim.apply(self, dim, keepdim, False))
+
+
+@tensor_method(export=True)
+def argmax(self, dim=None, keepdim=False):
+    return _arg_extreme(self, dim, keepdim, True)
+
+
+@tensor_method(export=True)
+def argmin(self, dim=None, keepdim=False):
+    return _arg_extreme(self, dim, keepdim, False)
+
+
+def _arg_extreme(self, dim, keepdim, is_max):
+    op = "argmax" if is_max else "argmin"
+    if dim is None:  # over all elements (keepdim does not apply)
+        x, dim, keepdim = _C.reshape(self, [-1]), 0, False
+    else:
+        x, dim = self, wrap_dim(dim, self.ndim, op)
+    if x.ndim and x.shape[dim] == 0:
+        raise ValueError(f"[{op}] cannot reduce over a dimension of size 0 (shape {self.shape})")
+    return _C.max_dim(x, dim, keepdim, is_max)[1]
+
+
+@tensor_method(export=True)
+def all(self, dim=None, keepdim=False):
+    return _C.logical_not(_C.gt(_C.sum(_C.logical_not(self), _dims(dim), keepdim), 0))
+
+
+@tensor_method(export=True)
+def any(self, dim=None, keepdim=False):
+    return _C.gt(_C.sum(_C.cast(self, _dt.bool_), _dims(dim), keepdim), 0)

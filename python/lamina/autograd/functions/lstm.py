@@ -8,8 +8,8 @@ backward and dh = dgates W_hh, then dW_hh, dW_ih and dx as one GEMM each over al
 fused cell backward and the matmuls of the gradients (csrc/ops/lstm.cpp)."""
 from __future__ import annotations
 
-from .. import _C
-from ..autograd.function import Function
+from ... import _C
+from ..function import Function
 
 
 def _needs_grad(ctx):

@@ -6,12 +6,12 @@ Dropout is drawn inside the kernels from a counter-based Philox stream keyed by 
 backward regenerates exactly the mask forward used."""
 from __future__ import annotations
 
-from .. import _C
-from ..autograd.function import Function
+from ... import _C
+from ..function import Function
 
 
 def _forward_only(q, k, v, mask, is_causal, scale, dropout_p, seed, enable_gqa):
-    return _C.sdpa_forward(q, k, v, mask, is_causal, scale, dropout_p, seed, enable_gqa)[0]
+    return _C.attention_forward(q, k, v, mask, is_causal, scale, dropout_p, seed, enable_gqa)[0]
 
 
 class ScaledDotProductAttention(Function):
@@ -19,7 +19,7 @@ class ScaledDotProductAttention(Function):
 
     @staticmethod
     def forward(ctx, q, k, v, mask, is_causal, scale, dropout_p, seed, enable_gqa):
-        out, lse = _C.sdpa_forward(q, k, v, mask, is_causal, scale, dropout_p, seed, enable_gqa)
+        out, lse = _C.attention_forward(q, k, v, mask, is_causal, scale, dropout_p, seed, enable_gqa)
         ctx.args = (is_causal, scale, dropout_p, seed, enable_gqa)
         ctx.save_for_backward(q, k, v, mask, out, lse)
         return out
@@ -27,7 +27,7 @@ class ScaledDotProductAttention(Function):
     @staticmethod
     def backward(ctx, g):
         q, k, v, mask, out, lse = ctx.saved_tensors
-        dq, dk, dv = _C.sdpa_backward(g, q, k, v, mask, out, lse, *ctx.args)
+        dq, dk, dv = _C.attention_backward(g, q, k, v, mask, out, lse, *ctx.args)
         need = ctx.needs_input_grad
         return (dq if need[0] else None, dk if need[1] else None, dv if need[2] else None,
                 None, None, None, None, None, None)

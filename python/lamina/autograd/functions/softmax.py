@@ -1,11 +1,13 @@
 """Fused softmax and log_softmax over one dim: one kernel forward, one kernel backward.
 
 Forward saves its output ``y``; backward is ``y * (dy - sum(dy * y))`` for softmax and
-``dy - exp(y) * sum(dy)`` for log_softmax, both in one pass (csrc/cpu/softmax.cpp)."""
+``dy - exp(y) * sum(dy)`` for log_softmax, both in one pass (csrc/cpu/softmax.cpp). The
+Tensor methods / ``lamina.*`` functions softmax and log_softmax."""
 from __future__ import annotations
 
-from .. import _C
-from ..autograd.function import Function
+from ... import _C
+from ..._registry import tensor_method
+from ..function import Function
 
 
 class Softmax(Function):
@@ -48,11 +50,15 @@ def _check(x, dim, op):
     return x  # dtype (float32/float64) and dim range are checked by the kernel's op
 
 
+@tensor_method(export=True)
 def softmax(x, dim, dtype=None):
+    """exp(x - max) / sum exp(x - max) over ``dim``: one fused kernel each way."""
     x = x if dtype is None else x.to(dtype)
     return Softmax.apply(_check(x, dim, "softmax"), dim)
 
 
+@tensor_method(export=True)
 def log_softmax(x, dim, dtype=None):
+    """x - max - log sum exp(x - max) over ``dim``: one fused kernel each way."""
     x = x if dtype is None else x.to(dtype)
     return LogSoftmax.apply(_check(x, dim, "log_softmax"), dim)

@@ -2,8 +2,8 @@
 giving dx, dweight and dbias together (csrc/cpu/layernorm.cpp)."""
 from __future__ import annotations
 
-from .. import _C
-from ..autograd.function import Function
+from ... import _C
+from ..function import Function
 
 
 def _forward_only(x, weight, bias, nd, eps):

@@ -6,8 +6,8 @@ record, no indices asked for) skips the indices. Max pooling propagates NaN: a w
 NaN gives NaN, and its index points at the window's last NaN, as torch's does."""
 from __future__ import annotations
 
-from .. import _C
-from ..autograd.function import Function
+from ... import _C
+from ..function import Function
 
 
 def _max_pool_values(x, k, s, p, d, ceil_mode, return_indices):

@@ -1,5 +1,5 @@
 """``LSTM`` and ``LSTMCell`` with torch's parameter names, layouts, initialisation and call
-conventions. Each layer and direction of ``LSTM`` is one autograd node (ops/rnn.py: the time
+conventions. Each layer and direction of ``LSTM`` is one autograd node (autograd/functions/lstm.py: the time
 loop and its BPTT run in C++); ``LSTMCell`` is one node per step (two matmuls + the fused
 cell). ``proj_size > 0`` (LSTM with projections) runs a per-step composition of lamina ops:
 correct and differentiable, but not the fused path."""
@@ -12,12 +12,12 @@ import warnings
 from .. import _C
 from .. import creation as _creation
 from .. import dtypes as _dt
-from .. import tensor_shape as _s
-from .._methods import cat as _cat
-from .._methods import stack as _stack
+from ..autograd.functions import views as _v
+from ..autograd.functions.index import cat as _cat
+from ..autograd.functions.index import stack as _stack
+from ..autograd.functions.lstm import LSTMCellFn, LSTMLayer
 from ..functional.dropout import dropout as _dropout
 from ..functional.linear import linear as _linear
-from ..ops.rnn import LSTMCellFn, LSTMLayer
 from . import init
 from .module import Module
 from .parameter import Parameter
@@ -150,9 +150,9 @@ class LSTM(Module):
         w0 = self.weight_ih_l0
         _check_input(op, input, self.input_size, w0.dtype, w0.device)
         batched = input.ndim == 3
-        x = input if batched else _s.unsqueeze(input, 1)
+        x = input if batched else _v.unsqueeze(input, 1)
         if batched and self.batch_first:
-            x = _s.transpose(x, 0, 1)
+            x = _v.transpose(x, 0, 1)
         T, B = int(x.shape[0]), int(x.shape[1])
         if T == 0:
             raise ValueError(f"[{op}] expected a non-empty sequence, got input of size "
@@ -169,15 +169,15 @@ class LSTM(Module):
             _check_state(op, "h_0", h0, lead + (h_out,), input.dtype, input.device)
             _check_state(op, "c_0", c0, lead + (H,), input.dtype, input.device)
             if not batched:
-                h0, c0 = _s.unsqueeze(h0, 1), _s.unsqueeze(c0, 1)
+                h0, c0 = _v.unsqueeze(h0, 1), _v.unsqueeze(c0, 1)
         hns, cns = [], []
         for layer in range(L):
             ys = []
             for d in range(D):
                 w_ih, w_hh, b_ih, b_hh, w_hr = self._weights(layer, d)
                 k = layer * D + d
-                hk = None if h0 is None else _s.select(h0, 0, k)
-                ck = None if c0 is None else _s.select(c0, 0, k)
+                hk = None if h0 is None else _v.select(h0, 0, k)
+                ck = None if c0 is None else _v.select(c0, 0, k)
                 if w_hr is None:
                     y, hn, cn = LSTMLayer.apply(x, hk, ck, w_ih, w_hh, b_ih, b_hh, d == 1)
                 else:
@@ -191,10 +191,10 @@ class LSTM(Module):
         h_n, c_n = _stack(hns, 0), _stack(cns, 0)
         out = x
         if batched and self.batch_first:
-            out = _s.transpose(out, 0, 1)
+            out = _v.transpose(out, 0, 1)
         if not batched:
-            out = _s.squeeze(out, 1)
-            h_n, c_n = _s.squeeze(h_n, 1), _s.squeeze(c_n, 1)
+            out = _v.squeeze(out, 1)
+            h_n, c_n = _v.squeeze(h_n, 1), _v.squeeze(c_n, 1)
         return out, (h_n, c_n)
 
     def extra_repr(self):
@@ -225,8 +225,8 @@ def _proj_layer(x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, reverse):
     outs = [None] * T
     for s in range(T):
         t = T - 1 - s if reverse else s
-        gates = _s.select(gx, 0, t) + _linear(h, w_hh, b_hh)
-        i, f, g, o = _s.split(gates, H, 1)
+        gates = _v.select(gx, 0, t) + _linear(h, w_hh, b_hh)
+        i, f, g, o = _v.split(gates, H, 1)
         c = i.sigmoid() * g.tanh() + f.sigmoid() * c
         h = _linear(o.sigmoid() * c.tanh(), w_hr)
         outs[t] = h
@@ -282,7 +282,7 @@ class LSTMCell(Module):
             raise ValueError(f"[{op}] input is on {input.device} but the parameters are on "
                              f"{w.device}")
         batched = input.ndim == 2
-        x = input if batched else _s.unsqueeze(input, 0)
+        x = input if batched else _v.unsqueeze(input, 0)
         h = c = None
         if hx is not None:
             if not isinstance(hx, (tuple, list)) or len(hx) != 2:
@@ -293,11 +293,11 @@ class LSTMCell(Module):
             _check_state(op, "h", h, shape, input.dtype, input.device)
             _check_state(op, "c", c, shape, input.dtype, input.device)
             if not batched:
-                h, c = _s.unsqueeze(h, 0), _s.unsqueeze(c, 0)
+                h, c = _v.unsqueeze(h, 0), _v.unsqueeze(c, 0)
         h1, c1 = LSTMCellFn.apply(x, h, c, self.weight_ih, self.weight_hh, self.bias_ih,
                                   self.bias_hh)
         if not batched:
-            h1, c1 = _s.squeeze(h1, 0), _s.squeeze(c1, 0)
+            h1, c1 = _v.squeeze(h1, 0), _v.squeeze(c1, 0)
         return h1, c1
 
     def extra_repr(self):

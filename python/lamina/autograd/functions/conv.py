@@ -4,8 +4,8 @@ to (top, bottom, left, right); functional/conv.py parses the torch-style argumen
 computes only the gradients asked for (``ctx.needs_input_grad``)."""
 from __future__ import annotations
 
-from .. import _C
-from ..autograd.function import Function
+from ... import _C
+from ..function import Function
 
 
 class Conv2d(Function):

@@ -3,8 +3,8 @@ binary cross-entropy with logits. The other losses compose differentiable tensor
 (python/lamina/functional/loss.py)."""
 from __future__ import annotations
 
-from .. import _C
-from ..autograd.function import Function
+from ... import _C
+from ..function import Function
 from ._util import sum_to
 
 

@@ -4,8 +4,8 @@ kernel (dx, dweight and dbias from one pass of per-channel sums and one writing 
 csrc/cpu/batchnorm_impl.h."""
 from __future__ import annotations
 
-from .. import _C
-from ..autograd.function import Function
+from ... import _C
+from ..function import Function
 
 
 def _values(x, weight, bias, running_mean, running_var, training, momentum, eps):
