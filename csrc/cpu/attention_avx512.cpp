@@ -1,11 +1,2 @@
-// AVX-512 row helpers of the attention kernels (attention_rows_impl.h over simd_avx512.h).
-#include <cmath>
-#include <cstdint>
-
-#include "simd/vec_math_avx512.h"
-
-namespace lamina::cpu::avx512::attn_rows {
-namespace simd = avx512::simd;
-namespace vm = avx512::vm;
+// The attention row helpers of attention_rows_impl.h compiled for AVX512 (flags set by CMake).
 #include "attention_rows_impl.h"
-}  // namespace lamina::cpu::avx512::attn_rows

@@ -1,9 +1,7 @@
-// The attention row helpers: portable loops, and the dispatch to the AVX-512 / AVX2 copies
-// (attention_avx512.cpp, attention_avx2.cpp) by cpu::isa().
+// The attention row helpers: the generic copy of attention_rows_impl.h, and the dispatch to
+// the copy of the widest ISA allowed (LAMINA_ISA).
 #include "attention_rows.h"
-
-#include <cmath>
-#include <limits>
+#include "attention_rows_impl.h"
 
 #include "isa.h"
 
@@ -16,87 +14,8 @@ namespace avx2::attn_rows {
 #include "attention_rows_decl.h"
 }  // namespace avx2::attn_rows
 
-namespace {
-
-template <typename T>
-void scale_p(T* x, int64_t n, T s) {
-  for (int64_t i = 0; i < n; ++i) x[i] *= s;
-}
-template <typename T>
-void scale_add_p(T* x, const T* m, int64_t n, T s) {
-  for (int64_t i = 0; i < n; ++i) x[i] = x[i] * s + m[i];
-}
-template <typename T>
-T max_p(const T* x, int64_t n) {
-  T m = -std::numeric_limits<T>::infinity();
-  for (int64_t i = 0; i < n; ++i) m = x[i] > m ? x[i] : m;
-  return m;
-}
-template <typename T>
-T exp_sum_p(T* x, int64_t n, T m) {
-  T s = 0;
-  for (int64_t i = 0; i < n; ++i) s += (x[i] = std::exp(x[i] - m));
-  return s;
-}
-template <typename T>
-T exp_sum_scaled_p(T* x, int64_t n, T s, T m) {
-  T r = 0;
-  for (int64_t i = 0; i < n; ++i) r += (x[i] = std::exp(x[i] * s - m));
-  return r;
-}
-template <typename T>
-void exp_sub_scaled_p(T* x, int64_t n, T s, T m) {
-  for (int64_t i = 0; i < n; ++i) x[i] = std::exp(x[i] * s - m);
-}
-template <typename T>
-void exp_sub_p(T* x, int64_t n, T m) {
-  for (int64_t i = 0; i < n; ++i) x[i] = std::exp(x[i] - m);
-}
-template <typename T>
-void mul_p(T* x, const T* z, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) x[i] *= z[i];
-}
-template <typename T>
-void scale_acc_p(T* acc, const T* t, int64_t n, T a) {
-  for (int64_t i = 0; i < n; ++i) acc[i] = acc[i] * a + t[i];
-}
-template <typename T>
-void add_p(T* y, const T* x, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) y[i] += x[i];
-}
-template <typename T>
-T dot_p(const T* x, const T* y, int64_t n) {
-  T s = 0;
-  for (int64_t i = 0; i < n; ++i) s += x[i] * y[i];
-  return s;
-}
-template <typename T>
-void ds_p(const T* p, T* dp, int64_t n, T d, T s) {
-  for (int64_t i = 0; i < n; ++i) dp[i] = p[i] * (dp[i] - d) * s;
-}
-template <typename T>
-void dropout_ds_p(T* p, T* dp, const T* z, int64_t n, T d, T s) {
-  for (int64_t i = 0; i < n; ++i) {
-    dp[i] = p[i] * (z[i] * dp[i] - d) * s;
-    p[i] *= z[i];
-  }
-}
-
-Isa level() {
-  static const Isa v = isa();
-  return v;
-}
-
-}  // namespace
-
-#define LAMINA_ROWS_DISPATCH(RET, NAME, PARAMS, ARGS)             \
-  RET rows::NAME PARAMS {                                         \
-    switch (level()) {                                            \
-      case Isa::AVX512: return avx512::attn_rows::NAME ARGS;      \
-      case Isa::AVX2: return avx2::attn_rows::NAME ARGS;          \
-      default: return NAME##_p ARGS;                              \
-    }                                                             \
-  }
+#define LAMINA_ROWS_DISPATCH(RET, NAME, PARAMS, ARGS) \
+  RET rows::NAME PARAMS { return LAMINA_ISA(attn_rows::NAME ARGS); }
 #define LAMINA_ROWS_BOTH(RET, NAME, PARAMS, ARGS) \
   LAMINA_ROWS_DISPATCH(RET(float), NAME, PARAMS(float), ARGS) \
   LAMINA_ROWS_DISPATCH(RET(double), NAME, PARAMS(double), ARGS)

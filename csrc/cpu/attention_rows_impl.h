@@ -1,9 +1,17 @@
-// The attention row helpers (attention_rows.h) over the SIMD types of simd_avx2.h /
-// simd_avx512.h: included by attention_avx2.cpp and attention_avx512.cpp inside their ISA's
-// namespace, after vec_math_<isa>.h (vm::exp_f / exp_d). Tails run scalar with std::exp.
-// No include guard on purpose.
+// The attention row helpers (attention_rows.h), compiled once per ISA (simd/target.h):
+// attention_rows.cpp (generic: plain loops), attention_avx2.cpp and attention_avx512.cpp (SIMD
+// types with vm::exp_f / exp_d; tails run scalar with std::exp). cpu::isa() picks the copy.
+#include <cmath>
+#include <cstdint>
+#include <limits>
+
+#include "simd/target.h"
+
+namespace lamina::cpu::LAMINA_CPU_NS::attn_rows {
 
 namespace detail {
+
+#if LAMINA_CPU_VECTOR
 
 using simd::D;
 using simd::F;
@@ -179,6 +187,74 @@ void dropout_ds(T* p, T* dp, const T* z, int64_t n, T d, T s) {
   }
 }
 
+#else  // the portable loops
+
+template <class S, class T = typename S::T>
+void scale(T* x, int64_t n, T s) {
+  for (int64_t i = 0; i < n; ++i) x[i] *= s;
+}
+template <class S, class T = typename S::T>
+void scale_add(T* x, const T* m, int64_t n, T s) {
+  for (int64_t i = 0; i < n; ++i) x[i] = x[i] * s + m[i];
+}
+template <class S, class T = typename S::T>
+T max(const T* x, int64_t n) {
+  T m = -std::numeric_limits<T>::infinity();
+  for (int64_t i = 0; i < n; ++i) m = x[i] > m ? x[i] : m;
+  return m;
+}
+template <class S, class T = typename S::T>
+T exp_sum(T* x, int64_t n, T m) {
+  T s = 0;
+  for (int64_t i = 0; i < n; ++i) s += (x[i] = std::exp(x[i] - m));
+  return s;
+}
+template <class S, class T = typename S::T>
+T exp_sum_scaled(T* x, int64_t n, T s, T m) {
+  T r = 0;
+  for (int64_t i = 0; i < n; ++i) r += (x[i] = std::exp(x[i] * s - m));
+  return r;
+}
+template <class S, class T = typename S::T>
+void exp_sub_scaled(T* x, int64_t n, T s, T m) {
+  for (int64_t i = 0; i < n; ++i) x[i] = std::exp(x[i] * s - m);
+}
+template <class S, class T = typename S::T>
+void exp_sub(T* x, int64_t n, T m) {
+  for (int64_t i = 0; i < n; ++i) x[i] = std::exp(x[i] - m);
+}
+template <class S, class T = typename S::T>
+void mul(T* x, const T* z, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) x[i] *= z[i];
+}
+template <class S, class T = typename S::T>
+void scale_acc(T* acc, const T* t, int64_t n, T a) {
+  for (int64_t i = 0; i < n; ++i) acc[i] = acc[i] * a + t[i];
+}
+template <class S, class T = typename S::T>
+void add(T* y, const T* x, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) y[i] += x[i];
+}
+template <class S, class T = typename S::T>
+T dot(const T* x, const T* y, int64_t n) {
+  T s = 0;
+  for (int64_t i = 0; i < n; ++i) s += x[i] * y[i];
+  return s;
+}
+template <class S, class T = typename S::T>
+void ds(const T* p, T* dp, int64_t n, T d, T s) {
+  for (int64_t i = 0; i < n; ++i) dp[i] = p[i] * (dp[i] - d) * s;
+}
+template <class S, class T = typename S::T>
+void dropout_ds(T* p, T* dp, const T* z, int64_t n, T d, T s) {
+  for (int64_t i = 0; i < n; ++i) {
+    dp[i] = p[i] * (z[i] * dp[i] - d) * s;
+    p[i] *= z[i];
+  }
+}
+
+#endif
+
 }  // namespace detail
 
 #define LAMINA_ATTN_ROWS(S, T)                                                                \
@@ -201,3 +277,5 @@ void dropout_ds(T* p, T* dp, const T* z, int64_t n, T d, T s) {
 LAMINA_ATTN_ROWS(simd::F, float)
 LAMINA_ATTN_ROWS(simd::D, double)
 #undef LAMINA_ATTN_ROWS
+
+}  // namespace lamina::cpu::LAMINA_CPU_NS::attn_rows

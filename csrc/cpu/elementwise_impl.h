@@ -107,7 +107,7 @@ static void where_t(const Geometry& g, T* out, const bool* c, const T* a, const 
   });
 }
 
-#define LAMINA_UNARY_CASE(NAME) \
+#define LAMINA_UNARY_CASE(NAME, ...) \
   case UnaryOp::NAME: unary_t<UnaryOp::NAME, scalar_t>(g, o, x, p0, p1); break;
 
 void unary(UnaryOp op, DType dt, const Geometry& g, void* out, const void* in, double p0,
@@ -116,39 +116,26 @@ void unary(UnaryOp op, DType dt, const Geometry& g, void* out, const void* in, d
     auto* o = static_cast<scalar_t*>(out);
     auto* x = static_cast<const scalar_t*>(in);
     switch (op) {
-      LAMINA_UNARY_CASE(Neg) LAMINA_UNARY_CASE(Exp) LAMINA_UNARY_CASE(Log)
-      LAMINA_UNARY_CASE(Sqrt) LAMINA_UNARY_CASE(Rsqrt) LAMINA_UNARY_CASE(Abs)
-      LAMINA_UNARY_CASE(Relu) LAMINA_UNARY_CASE(Sigmoid) LAMINA_UNARY_CASE(Tanh)
-      LAMINA_UNARY_CASE(Gelu) LAMINA_UNARY_CASE(Sign) LAMINA_UNARY_CASE(Clamp)
-      LAMINA_UNARY_CASE(Reciprocal) LAMINA_UNARY_CASE(Sin) LAMINA_UNARY_CASE(Cos)
-      LAMINA_UNARY_CASE(Log1p) LAMINA_UNARY_CASE(Expm1) LAMINA_UNARY_CASE(LogicalNot)
-      LAMINA_UNARY_CASE(Floor) LAMINA_UNARY_CASE(Ceil) LAMINA_UNARY_CASE(Round)
+      LAMINA_UNARY_OPS(LAMINA_UNARY_CASE)
       default: throw std::runtime_error("[unary] unknown op");
     }
   });
 }
 #undef LAMINA_UNARY_CASE
 
-#define LAMINA_BINARY_CASE(NAME, R)                                                      \
-  case BinaryOp::NAME:                                                                   \
-    binary_t<BinaryOp::NAME, scalar_t, R>(g, static_cast<R*>(out), x, y);                \
-    break;
+#define LAMINA_BINARY_CASE(NAME, name, KIND)                          \
+  case BinaryOp::NAME: {                                               \
+    using R = binary_result_t<BinaryKind::KIND, scalar_t>;             \
+    binary_t<BinaryOp::NAME, scalar_t, R>(g, static_cast<R*>(out), x, y); \
+    break;                                                             \
+  }
 
 void binary(BinaryOp op, DType dt, const Geometry& g, void* out, const void* a, const void* b) {
   LAMINA_DISPATCH_ALL(dt, "binary", [&] {
     auto* x = static_cast<const scalar_t*>(a);
     auto* y = static_cast<const scalar_t*>(b);
     switch (op) {
-      LAMINA_BINARY_CASE(Add, scalar_t) LAMINA_BINARY_CASE(Sub, scalar_t)
-      LAMINA_BINARY_CASE(Mul, scalar_t) LAMINA_BINARY_CASE(Div, scalar_t)
-      LAMINA_BINARY_CASE(Pow, scalar_t) LAMINA_BINARY_CASE(Maximum, scalar_t)
-      LAMINA_BINARY_CASE(Minimum, scalar_t) LAMINA_BINARY_CASE(ReluGrad, scalar_t)
-      LAMINA_BINARY_CASE(SigmoidGrad, scalar_t) LAMINA_BINARY_CASE(TanhGrad, scalar_t)
-      LAMINA_BINARY_CASE(GeluGrad, scalar_t) LAMINA_BINARY_CASE(Fmod, scalar_t)
-      LAMINA_BINARY_CASE(Atan2, scalar_t)
-      LAMINA_BINARY_CASE(Eq, bool) LAMINA_BINARY_CASE(Ne, bool) LAMINA_BINARY_CASE(Lt, bool)
-      LAMINA_BINARY_CASE(Le, bool) LAMINA_BINARY_CASE(Gt, bool) LAMINA_BINARY_CASE(Ge, bool)
-      LAMINA_BINARY_CASE(LogicalAnd, bool) LAMINA_BINARY_CASE(LogicalOr, bool)
+      LAMINA_BINARY_OPS(LAMINA_BINARY_CASE)
       default: throw std::runtime_error("[binary] unknown op");
     }
   });
