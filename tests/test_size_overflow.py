@@ -1,6 +1,7 @@
-"""Size and stride arithmetic that would overflow int64: a wrapped extent passes the bounds check
-and a later copy reads out of bounds, so each case must raise "[op] ..." (or, where the value is
-never used, give the right answer). Also LAMINA_EXACT_ALLOC, the switch tools/sanitize.sh sets."""
+"""Size and stride arithmetic that would overflow int64 (issue #16): a wrapped extent passes the
+bounds check and a later copy reads out of bounds, so each case raises "[op] ..." (or, where the
+value is never used, gives the right answer). Under tools/sanitize.sh UBSan also sees any
+overflow left. Also LAMINA_EXACT_ALLOC, the switch tools/sanitize.sh sets."""
 from __future__ import annotations
 
 import os
@@ -11,6 +12,7 @@ import numpy as np
 import pytest
 
 import lamina
+import lamina.nn.functional as F
 from lamina import _C
 
 BIG = 2**62
@@ -70,6 +72,31 @@ def test_arange_too_many_elements_raises():
         lamina.arange(0, 1e19)
     with pytest.raises(ValueError, match=r"^\[arange\]"):
         lamina.arange(-1e308, 1e308, 1e-300)
+
+
+def test_conv2d_huge_dilation_or_padding_raises():
+    x, w = lamina.ones(1, 1, 5, 5), lamina.ones(1, 1, 5, 5)
+    # dilation * (kernel - 1) = 4 * 2**62 wrapped to 0: a 5x5 output of wrong sums
+    with pytest.raises(ValueError, match=r"^\[conv2d\]"):
+        F.conv2d(x, w, dilation=BIG)
+    with pytest.raises(ValueError, match=r"^\[conv2d\]"):
+        F.conv2d(x, w, padding=BIG)  # H + 2 * padding
+    with pytest.raises(ValueError, match=r"^\[conv2d\]"):
+        F.conv2d(lamina.ones(1, 0, 5, 5), lamina.ones(0, 4, 1, 1), groups=BIG)
+
+
+def test_pool_huge_sizes_raise():
+    x = lamina.ones(1, 1, 5, 5)
+    with pytest.raises(ValueError, match=r"^\[max_pool2d\]"):
+        F.max_pool2d(x, BIG, dilation=4)  # (kernel - 1) * dilation
+    with pytest.raises(ValueError, match=r"^\[avg_pool2d\]"):
+        F.avg_pool2d(x, 2**63 - 1, padding=BIG - 1)  # H + 2 * padding
+
+
+def test_cat_total_size_overflow_raises():
+    e = lamina.ones(1).expand(BIG)  # stride 0: no memory behind the size
+    with pytest.raises(ValueError, match=r"^\[cat\]"):
+        lamina.cat([e, e, e, e])  # 2**64 wrapped to an empty tensor
 
 
 _EXACT_SCRIPT = """
