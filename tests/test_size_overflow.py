@@ -74,6 +74,18 @@ def test_arange_too_many_elements_raises():
         lamina.arange(-1e308, 1e308, 1e-300)
 
 
+def test_contiguous_strides_overflow_raises():
+    # numel 0 whatever the other sizes, but the first stride would be 2**80 (torch refuses too)
+    with pytest.raises(ValueError, match=r"^\[empty\]"):
+        lamina.empty(0, 2**40, 2**40)
+    with pytest.raises(ValueError, match=r"^\[reshape\]"):
+        lamina.empty(0).reshape(0, 2**40, 2**40)
+    with pytest.raises(ValueError, match=r"^\[view\]"):
+        lamina.empty(0).view(0, 2**40, 2**40)
+    assert lamina.empty(2**40, 2**40, 0).stride() == (2**40, 1, 1)  # the last product is unused
+    assert lamina.empty(0).reshape(0, 2**31, 2**31).stride() == (2**62, 2**31, 1)
+
+
 def test_conv2d_huge_dilation_or_padding_raises():
     x, w = lamina.ones(1, 1, 5, 5), lamina.ones(1, 1, 5, 5)
     # dilation * (kernel - 1) = 4 * 2**62 wrapped to 0: a 5x5 output of wrong sums

@@ -61,21 +61,26 @@ cmake -S "$ROOT" -B "$BUILD/cmake" -G Ninja -DLAMINA_CUDA=OFF \
   -DCMAKE_CXX_COMPILER="$CXX" \
   -DCMAKE_CXX_FLAGS="-fno-omit-frame-pointer $SAN_CXX" \
   -DCMAKE_MODULE_LINKER_FLAGS="$SAN" \
-  -Dpybind11_DIR="$("$PY" -m pybind11 --cmakedir)" -DPython_EXECUTABLE="$(command -v "$PY")" \
+  -Dpybind11_DIR="$("$PY" -m pybind11 --cmakedir)" -DPython_EXECUTABLE="$("$PY" -c "import sys; print(sys.executable)")" \
   >"$BUILD/cmake.log" 2>&1 || { cat "$BUILD/cmake.log"; echo "sanitize: configure failed" >&2; exit 1; }
 cmake --build "$BUILD/cmake" || { echo "sanitize: build failed" >&2; exit 1; }
 echo "== sanitize: built in $((SECONDS - t0)) s"
 
-# 2. A package to import: a copy of python/lamina with the sanitized module, on PYTHONPATH.
-PKG="$BUILD/pkg"
-rm -rf "$PKG" && mkdir -p "$PKG"
-cp -r "$ROOT/python/lamina" "$PKG/lamina"
-find "$PKG" -name __pycache__ -prune -exec rm -rf {} +
+# 2. A package to import: a copy of python/lamina with the sanitized module in a virtual
+#    environment of its own (seeing the system's packages), not on PYTHONPATH: tests start
+#    sys.executable with a PYTHONPATH of their own.
+VENV="$BUILD/venv"
+[ -x "$VENV/bin/python" ] || "$PY" -m venv --system-site-packages "$VENV" ||
+  { echo "sanitize: cannot create $VENV" >&2; exit 1; }
+VPY="$VENV/bin/python"
+PKG="$("$VPY" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
+rm -rf "$PKG/lamina" && cp -r "$ROOT/python/lamina" "$PKG/lamina"
+find "$PKG/lamina" -name __pycache__ -prune -exec rm -rf {} +
 cp "$BUILD"/cmake/_C*.so "$PKG/lamina/"
 # With both runtimes loaded, libubsan's start-up call that applies UBSAN_OPTIONS' log_path binds
 # to libasan's exported setter, so UBSan's own reports would go to stderr, which pytest's capture
-# and the tests' subprocess.run(capture_output=True) swallow. Every python started with this
-# PYTHONPATH sets libubsan's path on libubsan itself.
+# and the tests' subprocess.run(capture_output=True) swallow. Every python of the environment
+# sets libubsan's path on libubsan itself.
 cat >"$PKG/sitecustomize.py" <<'PYEOF'
 import ctypes
 import os
@@ -95,7 +100,7 @@ done
 LOGS="$BUILD/logs"
 run_env() {  # run_env LOGDIR CMD...: the sanitized environment
   local logdir="$1"; shift
-  env PYTHONPATH="$PKG${PYTHONPATH:+:$PYTHONPATH}" PYTHONDONTWRITEBYTECODE=1 \
+  env PYTHONDONTWRITEBYTECODE=1 \
     LD_PRELOAD="$LIBASAN:$LIBUBSAN${LD_PRELOAD:+:$LD_PRELOAD}" \
     ASAN_OPTIONS="detect_leaks=0:allocator_may_return_null=1:abort_on_error=0:halt_on_error=1:log_path=$logdir/asan" \
     UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$logdir/ubsan" \
@@ -108,7 +113,7 @@ reports() { find "$1" -type f -size +0c 2>/dev/null | sort; }
 
 status=0
 mkdir -p "$LOGS/smoke" && rm -f "$LOGS/smoke"/*
-if ! run_env "$LOGS/smoke" "$PY" -c "import lamina, lamina._C as C; print('sanitized lamina from', lamina.__file__)" ||
+if ! run_env "$LOGS/smoke" "$VPY" -c "import lamina, lamina._C as C; print('sanitized lamina from', lamina.__file__)" ||
    [ -n "$(reports "$LOGS/smoke")" ]; then
   for f in $(reports "$LOGS/smoke"); do echo "---- $f"; cat "$f"; done
   echo "sanitize: the sanitized module does not import cleanly" >&2
@@ -126,7 +131,7 @@ for p in "${PATH_LIST[@]}"; do
   t0=$SECONDS
   if [ "$p" = native ]; then pathenv=(-u LAMINA_CPU_PATH); else pathenv=(LAMINA_CPU_PATH="$p"); fi
   out="$LOGS/pytest-$p.out"  # beside the logs, not among them
-  run_env "$logdir" env "${pathenv[@]}" "$PY" -m pytest -q -p no:cacheprovider "${PYTEST_ARGS[@]}" 2>&1 |
+  run_env "$logdir" env "${pathenv[@]}" "$VPY" -m pytest -q -p no:cacheprovider "${PYTEST_ARGS[@]}" 2>&1 |
     tee "$out"
   rc=${PIPESTATUS[0]}
   found=$(reports "$logdir")

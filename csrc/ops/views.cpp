@@ -40,8 +40,9 @@ Shape infer_shape(const char* op, Shape shape, int64_t numel, const Shape& from)
 }
 
 // Strides that let `shape` view memory laid out as (old, old_st), or nothing (torch's rule).
-std::optional<Shape> view_strides(const Shape& old, const Shape& old_st, const Shape& shape) {
-  if (shape_numel(old) == 0 || old.empty()) return contiguous_strides(shape);
+std::optional<Shape> view_strides(const char* op, const Shape& old, const Shape& old_st,
+                                  const Shape& shape) {
+  if (shape_numel(old) == 0 || old.empty()) return contiguous_strides(shape, op);
   Shape st(shape.size());
   int64_t view_d = static_cast<int64_t>(shape.size()) - 1;
   int64_t chunk = old_st.back(), tensor_numel = 1, view_numel = 1;
@@ -69,7 +70,7 @@ std::optional<Shape> view_strides(const Shape& old, const Shape& old_st, const S
 
 Tensor view(const Tensor& t, Shape shape) {
   shape = infer_shape("view", std::move(shape), t.numel(), t.shape());
-  auto st = view_strides(t.shape(), t.strides(), shape);
+  auto st = view_strides("view", t.shape(), t.strides(), shape);
   LAMINA_CHECK(st.has_value(), ValueError, "[view] shape ", shape_str(shape),
                " is not compatible with the strides of a ", shape_str(t.shape()),
                " tensor; use reshape (which copies)");
@@ -78,10 +79,10 @@ Tensor view(const Tensor& t, Shape shape) {
 
 Tensor reshape(const Tensor& t, Shape shape) {
   shape = infer_shape("reshape", std::move(shape), t.numel(), t.shape());
-  if (auto st = view_strides(t.shape(), t.strides(), shape))
+  if (auto st = view_strides("reshape", t.shape(), t.strides(), shape))
     return t.view_as(std::move(shape), std::move(*st), t.offset());
   Tensor c = contiguous(t);
-  return c.view_as(shape, contiguous_strides(shape), c.offset());
+  return c.view_as(shape, contiguous_strides(shape, "reshape"), c.offset());
 }
 
 Tensor permute(const Tensor& t, const std::vector<int64_t>& dims) {
