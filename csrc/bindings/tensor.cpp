@@ -57,7 +57,9 @@ py::tuple to_tuple(const Shape& s) {
 
 std::vector<py::ssize_t> byte_strides(const Tensor& t) {
   std::vector<py::ssize_t> st(t.dim());
-  for (int64_t i = 0; i < t.dim(); ++i) st[i] = t.strides()[i] * t.itemsize();
+  // in bytes; only a size-1 dim or an empty view (strides never used) can overflow: 0 there
+  for (int64_t i = 0; i < t.dim(); ++i)
+    if (__builtin_mul_overflow(t.strides()[i], t.itemsize(), &st[i])) st[i] = 0;
   return st;
 }
 

@@ -46,3 +46,22 @@ std::string str_cat(const Args&... args) {
   do {                                                      \
     if (!(COND)) throw ERR(::lamina::str_cat(__VA_ARGS__));     \
   } while (0)
+
+namespace lamina {
+
+// Checked int64 arithmetic for sizes, strides and offsets: a wrapped product would pass the
+// bounds checks after it. Throws ValueError "[op] <what>: a * b overflows int64".
+inline int64_t checked_mul(const char* op, const char* what, int64_t a, int64_t b) {
+  int64_t r;
+  LAMINA_CHECK(!__builtin_mul_overflow(a, b, &r), ValueError, "[", op, "] ", what, ": ", a,
+               " * ", b, " overflows int64");
+  return r;
+}
+inline int64_t checked_add(const char* op, const char* what, int64_t a, int64_t b) {
+  int64_t r;
+  LAMINA_CHECK(!__builtin_add_overflow(a, b, &r), ValueError, "[", op, "] ", what, ": ", a,
+               " + ", b, " overflows int64");
+  return r;
+}
+
+}  // namespace lamina

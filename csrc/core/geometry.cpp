@@ -52,8 +52,10 @@ Geometry make_geometry(const char* op, const Shape& shape,
   for (int d = 0; d < n; ++d) {
     if (m > 0) {
       bool merge = true;
-      for (int k = 0; k < g.nops; ++k)
-        if (st[k][m - 1] != st[k][d] * sh[d]) merge = false;
+      for (int k = 0; k < g.nops; ++k) {
+        int64_t next;  // an empty view may carry strides whose product overflows
+        if (__builtin_mul_overflow(st[k][d], sh[d], &next) || st[k][m - 1] != next) merge = false;
+      }
       if (merge) {
         sh[m - 1] *= sh[d];
         for (int k = 0; k < g.nops; ++k) st[k][m - 1] = st[k][d];

@@ -23,12 +23,16 @@ int64_t checked_numel(const char* op, const Shape& shape) {
 
 int64_t shape_numel(const Shape& shape) { return checked_numel("numel", shape); }
 
-Shape contiguous_strides(const Shape& shape) {
+Shape contiguous_strides(const Shape& shape, const char* op) {
   Shape st(shape.size());
   int64_t acc = 1;
   for (int64_t i = static_cast<int64_t>(shape.size()) - 1; i >= 0; --i) {
     st[i] = acc;
-    acc *= shape[i] > 1 ? shape[i] : 1;
+    // an empty shape's numel is 0 whatever its other sizes: (0, 2**40, 2**40) has a stride
+    // of 2**80 (torch refuses it too)
+    LAMINA_CHECK(i == 0 || !__builtin_mul_overflow(acc, shape[i] > 1 ? shape[i] : 1, &acc),
+                 ValueError, "[", op, "] shape ", shape_str(shape),
+                 ": a contiguous stride overflows int64");
   }
   return st;
 }

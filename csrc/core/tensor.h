@@ -60,7 +60,7 @@ class Tensor {
   DType dtype_ = DType::Float32;
 };
 
-Shape contiguous_strides(const Shape& shape);
+Shape contiguous_strides(const Shape& shape, const char* op = "empty");  // ValueError past int64
 int64_t shape_numel(const Shape& shape);  // ValueError past 2**63 - 1 elements
 int64_t checked_numel(const char* op, const Shape& shape);  // same, naming op
 

@@ -15,6 +15,7 @@
 #include <new>
 #include <thread>
 
+#include "../core/allocator.h"
 #include "../core/check.h"
 #include "../core/parallel.h"
 #include "isa.h"
@@ -191,7 +192,9 @@ PackedB::PackedB(DType dt, int64_t K, int64_t N, const void* B, int64_t sbk, int
   const Kernel kern = pick(dt);
   const size_t elem = size_t(itemsize(dt));
   nr_ = kern.b.nr;
-  buf_ = std::aligned_alloc(64, (packed_b_bytes(kern, K, N, elem) + 63) / 64 * 64 + 64);
+  const size_t bytes = packed_b_bytes(kern, K, N, elem);
+  buf_ = exact_alloc() ? host_alloc_aligned(64, bytes ? bytes : 1)  // allocator.h
+                       : std::aligned_alloc(64, (bytes + 63) / 64 * 64 + 64);
   if (!buf_) throw std::bad_alloc();
   if (K == 0 || N == 0) return;
   const Problem p{0, N, K, nullptr, 0, 0, B, sbk, sbn, nullptr, 0};

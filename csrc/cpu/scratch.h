@@ -5,7 +5,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <new>
+
+#include "../core/allocator.h"
 
 namespace lamina::cpu {
 
@@ -16,9 +19,19 @@ class Scratch {
   Scratch& operator=(const Scratch&) = delete;
   ~Scratch() { std::free(p_); }
 
-  // At least `bytes` bytes; the contents are kept only while the size does not grow.
+  // At least `bytes` bytes; the contents are kept only while the size does not grow. Under
+  // LAMINA_EXACT_ALLOC (core/allocator.h) exactly `bytes`: any other size moves the buffer,
+  // keeping the contents up to the smaller size, so ASan sees the end of each request.
   void* get(size_t bytes) {
-    if (n_ < bytes) {
+    if (exact_alloc()) {
+      if (p_ && n_ == bytes) return p_;
+      void* q = host_alloc_aligned(64, bytes ? bytes : 1);
+      if (!q) throw std::bad_alloc();
+      if (p_) std::memcpy(q, p_, n_ < bytes ? n_ : bytes);
+      std::free(p_);
+      p_ = q;
+      n_ = bytes;
+    } else if (n_ < bytes) {
       std::free(p_);
       n_ = (bytes + 4095) / 4096 * 4096;
       p_ = std::aligned_alloc(64, n_);

@@ -47,8 +47,9 @@ ConvGeom geometry(const char* op, const Shape& xs, const Shape& ws,
                ") must be divisible by groups (", groups, ")");
   LAMINA_CHECK(K % groups == 0, ValueError, "[", op, "] out_channels (", K,
                ") must be divisible by groups (", groups, ")");
-  LAMINA_CHECK(ws[1] * groups == C, ValueError, "[", op, "] weight of shape ", shape_str(ws),
-               " expects ", ws[1] * groups, " input channels (groups=", groups,
+  LAMINA_CHECK(ws[1] == C / groups, ValueError, "[", op, "] weight of shape ", shape_str(ws),
+               " expects ", checked_mul(op, "in_channels", ws[1], groups),
+               " input channels (groups=", groups,
                "), but the input of shape ", shape_str(xs), " has ", C);
   LAMINA_CHECK(K > 0 && ws[2] > 0 && ws[3] > 0, ValueError, "[", op,
                "] weight must have non-zero out_channels and kernel size, got ", shape_str(ws));
@@ -67,12 +68,16 @@ ConvGeom geometry(const char* op, const Shape& xs, const Shape& ws,
   g.dh = dilation[0];
   g.dw = dilation[1];
   g.groups = groups;
-  const int64_t eh = g.H + padding[0] + padding[1] - g.dh * (g.R - 1);
-  const int64_t ew = g.W + padding[2] + padding[3] - g.dw * (g.S - 1);
+  // checked: a wrapped dilation * (kernel - 1) would pass and the kernels index with it
+  const int64_t hp = checked_add(op, "padded height", checked_add(op, "padded height", g.H,
+                                                                  padding[0]), padding[1]);
+  const int64_t wp = checked_add(op, "padded width", checked_add(op, "padded width", g.W,
+                                                                 padding[2]), padding[3]);
+  const int64_t eh = hp - checked_mul(op, "dilation * (kernel - 1)", g.dh, g.R - 1);
+  const int64_t ew = wp - checked_mul(op, "dilation * (kernel - 1)", g.dw, g.S - 1);
   LAMINA_CHECK(eh >= 1 && ew >= 1, ValueError, "[", op, "] kernel size (", g.R, ", ", g.S,
-               ") with dilation ", shape_str(dilation),
-               " is larger than the padded input (", g.H + padding[0] + padding[1], ", ",
-               g.W + padding[2] + padding[3], ")");
+               ") with dilation ", shape_str(dilation), " is larger than the padded input (",
+               hp, ", ", wp, ")");
   g.OH = (eh - 1) / g.sh + 1;
   g.OW = (ew - 1) / g.sw + 1;
   return g;

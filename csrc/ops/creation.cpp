@@ -1,4 +1,5 @@
 // Creation ops and the global random generator (seed + counter offset, shared by all devices).
+#include <algorithm>
 #include <cmath>
 #include <mutex>
 
@@ -26,8 +27,12 @@ Tensor arange(double start, double end, double step, DType dt, Device dev) {
   LAMINA_CHECK((end - start) * step >= 0 || start == end, ValueError, "[arange] range [", start,
                ", ", end, ") cannot be walked with step ", step);
   LAMINA_CHECK(dt != DType::Bool, TypeError, "[arange] bool dtype is not supported");
-  int64_t n = static_cast<int64_t>(std::ceil((end - start) / step));
-  if (n < 0) n = 0;
+  // the count in double first: casting one past 2**63 is undefined (x86 gives -2**63, which
+  // read as "empty" would be a silent wrong answer)
+  const double count = std::max(0.0, std::ceil((end - start) / step));
+  LAMINA_CHECK(count < 9.2e18, ValueError, "[arange] range [", start, ", ", end, ") with step ",
+               step, " has more than 2**63 - 1 elements");
+  const int64_t n = static_cast<int64_t>(count);
   Tensor out = Tensor::empty({n}, dt, dev);
   if (n > 0) LAMINA_KERNEL(dev, arange, dt, n, out.raw(), start, step);
   return out;

@@ -156,7 +156,7 @@ Tensor cat(const std::vector<Tensor>& ts, int64_t dim) {
                    "[cat] sizes must match except in dim ", dim, ", got ", shape_str(ref.shape()),
                    " and ", shape_str(t.shape()));
     dt = promote(dt, t.dtype());
-    total += t.shape()[dim];
+    total = checked_add("cat", "total size", total, t.shape()[dim]);  // expanded views are huge
   }
   Shape oshape = ref.shape();
   oshape[dim] = total;

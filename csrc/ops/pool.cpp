@@ -34,8 +34,13 @@ int64_t floor_div(int64_t a, int64_t b) {
 
 // torch's pooling_output_shape: with ceil_mode the last window must start inside the input
 // or the left padding.
-int64_t out_size(int64_t in, int64_t k, int64_t s, int64_t p, int64_t d, bool ceil) {
-  int64_t o = floor_div(in + 2 * p - d * (k - 1) - 1 + (ceil ? s - 1 : 0), s) + 1;
+// Checked: huge kernel sizes, dilations or paddings must not wrap into a plausible size.
+int64_t out_size(const char* op, int64_t in, int64_t k, int64_t s, int64_t p, int64_t d,
+                 bool ceil) {
+  const int64_t padded = checked_add(op, "padded size", in, checked_mul(op, "2 * padding", 2, p));
+  const int64_t span = checked_mul(op, "dilation * (kernel - 1)", d, k - 1);
+  const int64_t last = padded - span - 1;  // both terms non-negative: no wrap
+  int64_t o = floor_div(ceil ? checked_add(op, "size", last, s - 1) : last, s) + 1;
   if (ceil && (o - 1) * s >= in + p) --o;
   return o;
 }
@@ -58,7 +63,8 @@ Pool2d geometry(const char* op, const Shape& xs, DType dt, const std::vector<int
                  p[1], ", padH = ", p[0], ", kW = ", k[1], ", kH = ", k[0]);
   }
   for (int i = 0; i < 2; ++i) {
-    const int64_t eff = (k[i] - 1) * d[i] + 1;
+    const int64_t eff = checked_add(
+        op, "effective kernel size", checked_mul(op, "dilation * (kernel - 1)", k[i] - 1, d[i]), 1);
     LAMINA_CHECK(p[i] <= eff / 2, ValueError, "[", op,
                  "] pad should be at most half of effective kernel size, but got pad=", p[i],
                  ", kernel_size=", k[i], " and dilation=", d[i]);
@@ -69,8 +75,8 @@ Pool2d geometry(const char* op, const Shape& xs, DType dt, const std::vector<int
   g.P = xs[0] * (nd == 4 ? xs[1] : 1);
   g.kH = k[0], g.kW = k[1], g.sH = s[0], g.sW = s[1], g.pH = p[0], g.pW = p[1];
   g.dH = d[0], g.dW = d[1];
-  g.OH = out_size(g.H, g.kH, g.sH, g.pH, g.dH, ceil);
-  g.OW = out_size(g.W, g.kW, g.sW, g.pW, g.dW, ceil);
+  g.OH = out_size(op, g.H, g.kH, g.sH, g.pH, g.dH, ceil);
+  g.OW = out_size(op, g.W, g.kW, g.sW, g.pW, g.dW, ceil);
   LAMINA_CHECK(g.OH >= 1 && g.OW >= 1, ValueError, "[", op, "] given input size ",
                shape_str(xs), ", the calculated output size (", g.OH, ", ", g.OW,
                ") is too small");

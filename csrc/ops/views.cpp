@@ -40,8 +40,9 @@ Shape infer_shape(const char* op, Shape shape, int64_t numel, const Shape& from)
 }
 
 // Strides that let `shape` view memory laid out as (old, old_st), or nothing (torch's rule).
-std::optional<Shape> view_strides(const Shape& old, const Shape& old_st, const Shape& shape) {
-  if (shape_numel(old) == 0 || old.empty()) return contiguous_strides(shape);
+std::optional<Shape> view_strides(const char* op, const Shape& old, const Shape& old_st,
+                                  const Shape& shape) {
+  if (shape_numel(old) == 0 || old.empty()) return contiguous_strides(shape, op);
   Shape st(shape.size());
   int64_t view_d = static_cast<int64_t>(shape.size()) - 1;
   int64_t chunk = old_st.back(), tensor_numel = 1, view_numel = 1;
@@ -69,7 +70,7 @@ std::optional<Shape> view_strides(const Shape& old, const Shape& old_st, const S
 
 Tensor view(const Tensor& t, Shape shape) {
   shape = infer_shape("view", std::move(shape), t.numel(), t.shape());
-  auto st = view_strides(t.shape(), t.strides(), shape);
+  auto st = view_strides("view", t.shape(), t.strides(), shape);
   LAMINA_CHECK(st.has_value(), ValueError, "[view] shape ", shape_str(shape),
                " is not compatible with the strides of a ", shape_str(t.shape()),
                " tensor; use reshape (which copies)");
@@ -78,10 +79,10 @@ Tensor view(const Tensor& t, Shape shape) {
 
 Tensor reshape(const Tensor& t, Shape shape) {
   shape = infer_shape("reshape", std::move(shape), t.numel(), t.shape());
-  if (auto st = view_strides(t.shape(), t.strides(), shape))
+  if (auto st = view_strides("reshape", t.shape(), t.strides(), shape))
     return t.view_as(std::move(shape), std::move(*st), t.offset());
   Tensor c = contiguous(t);
-  return c.view_as(shape, contiguous_strides(shape), c.offset());
+  return c.view_as(shape, contiguous_strides(shape, "reshape"), c.offset());
 }
 
 Tensor permute(const Tensor& t, const std::vector<int64_t>& dims) {
@@ -159,7 +160,10 @@ Tensor unsqueeze(const Tensor& t, int64_t dim) {
                " is out of range for a tensor with ", t.dim(), " dims");
   if (dim < 0) dim += n;
   Shape shape = t.shape(), st = t.strides();
-  int64_t s = dim < t.dim() ? st[dim] * shape[dim] : 1;
+  // torch's stride for the new size-1 dim; any stride serves where that product overflows (an
+  // empty view's huge strides)
+  int64_t s = 1;
+  if (dim < t.dim() && __builtin_mul_overflow(st[dim], shape[dim], &s)) s = 1;
   shape.insert(shape.begin() + dim, 1);
   st.insert(st.begin() + dim, s);
   return t.view_as(std::move(shape), std::move(st), t.offset());
@@ -177,11 +181,17 @@ Tensor slice(const Tensor& t, int64_t dim, std::optional<int64_t> start,
   };
   int64_t b = start ? clampi(*start) : 0;
   int64_t e = stop ? clampi(*stop) : n;
-  int64_t len = e > b ? (e - b + step - 1) / step : 0;
+  int64_t len = e > b ? (e - b - 1) / step + 1 : 0;  // not e - b + step - 1: step may be huge
   Shape shape = t.shape(), st = t.strides();
   shape[dim] = len;
-  st[dim] = t.strides()[dim] * step;
-  return t.view_as(std::move(shape), std::move(st), t.offset() + b * t.strides()[dim]);
+  // stride * step like torch, but a step past the end (x[::2**62]: one element, whose stride is
+  // never used) counts as n, so the stride stays within the storage's byte range; only an empty
+  // view's huge strides can still overflow, and they keep theirs
+  if (__builtin_mul_overflow(t.strides()[dim], std::min(step, std::max<int64_t>(n, 1)), &st[dim]))
+    st[dim] = t.strides()[dim];
+  int64_t off = checked_add("slice", "offset", t.offset(),
+                            checked_mul("slice", "offset", b, t.strides()[dim]));
+  return t.view_as(std::move(shape), std::move(st), off);
 }
 
 Tensor select(const Tensor& t, int64_t dim, int64_t index) {
@@ -201,15 +211,21 @@ Tensor select(const Tensor& t, int64_t dim, int64_t index) {
 Tensor as_strided(const Tensor& t, const Shape& shape, const Shape& strides, int64_t offset) {
   LAMINA_CHECK(shape.size() == strides.size(), ValueError, "[as_strided] shape ",
                shape_str(shape), " and strides ", shape_str(strides), " differ in length");
+  LAMINA_CHECK(offset >= 0, ValueError, "[as_strided] negative offset ", offset);
+  // hi: the last element, offset + sum((size - 1) * stride), in checked arithmetic (a wrapped
+  // sum would pass the bounds check); checked even for empty views, whose strides later ops
+  // still multiply
   int64_t hi = offset;
   for (size_t i = 0; i < shape.size(); ++i) {
     LAMINA_CHECK(shape[i] >= 0 && strides[i] >= 0, ValueError,
                  "[as_strided] negative size or stride in ", shape_str(shape), " / ",
                  shape_str(strides));
-    if (shape[i] > 0) hi += (shape[i] - 1) * strides[i];
+    if (shape[i] > 0)
+      hi = checked_add("as_strided", "view extent", hi,
+                       checked_mul("as_strided", "view extent", shape[i] - 1, strides[i]));
   }
   int64_t cap = t.storage()->nbytes / t.itemsize();
-  LAMINA_CHECK(offset >= 0 && (shape_numel(shape) == 0 || hi < cap), ValueError,
+  LAMINA_CHECK(checked_numel("as_strided", shape) == 0 || hi < cap, ValueError,
                "[as_strided] view of shape ", shape_str(shape), " and strides ",
                shape_str(strides), " at offset ", offset, " exceeds the storage of ", cap,
                " elements");
