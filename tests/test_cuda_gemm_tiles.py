@@ -19,7 +19,7 @@ import lamina
 from reference import arr, lam, to_np
 
 F32 = lamina.float32
-pytestmark = pytest.mark.skipif(
+needs_cuda = pytest.mark.skipif(
     not lamina.cuda.is_available(),
     reason=f"CUDA unavailable: {lamina.cuda.unavailable_reason()}")
 
@@ -82,6 +82,7 @@ def test_tf32_round_model():
     assert np.all((np.asarray(got, np.float32).view(np.uint32) & 0x1FFF) == 0)
 
 
+@needs_cuda
 @pytest.mark.parametrize("la,lb", LAYOUTS, ids=[f"{a}-{b}" for a, b in LAYOUTS])
 def test_cuda_sgemm_128_tiles_several_k_tiles(la, lb, rng, tf32):
     tf32(False)
@@ -94,6 +95,7 @@ def test_cuda_sgemm_128_tiles_several_k_tiles(la, lb, rng, tf32):
     assert np.all(err <= bound), f"max err {err.max()}, at {np.unravel_index(err.argmax(), err.shape)}"
 
 
+@needs_cuda
 @pytest.mark.parametrize("la,lb", LAYOUTS, ids=[f"{a}-{b}" for a, b in LAYOUTS])
 def test_cuda_tf32_gemm_128_tiles_several_k_tiles(la, lb, rng, tf32):
     tf32(True)
@@ -111,6 +113,7 @@ def test_cuda_tf32_gemm_128_tiles_several_k_tiles(la, lb, rng, tf32):
     assert full.max() > 1e-5 * np.abs(a @ b).max(), "allow_tf32 had no effect"
 
 
+@needs_cuda
 @pytest.mark.parametrize("allow", [False, True], ids=["fp32", "tf32"])
 def test_cuda_gemm_128_tiles_batched(allow, rng, tf32):
     tf32(allow)
@@ -137,6 +140,7 @@ _TRACE = textwrap.dedent("""
 """)
 
 
+@needs_cuda
 @pytest.mark.skipif(lamina.cuda.is_available() and
                     lamina.build_info().get("cuda_backend") != "simulator",
                     reason="launch tracing is the simulator's (LAMINA_SIM_TRACE)")
