@@ -1,7 +1,26 @@
 // Caching device allocator. Freed blocks go back to a per-device free list keyed by their
 // rounded size and are handed out again without cudaMalloc/cudaFree (which synchronise).
-// All work runs on the legacy default stream, so a block reused by a later kernel is ordered
-// after every earlier use. LAMINA_CUDA_NO_CACHE=1 turns caching off (for compute-sanitizer).
+// LAMINA_CUDA_NO_CACHE=1 turns caching off (for compute-sanitizer).
+//
+// Streams: the rule, not events. Every lamina kernel, copy and memset runs on the legacy
+// default stream (LAMINA_LAUNCH names no stream), so a block handed out again is used by work
+// queued after every earlier lamina use of it: reuse needs no synchronisation. The rule for
+// memory shared with another library (DLPack, __cuda_array_interface__):
+//   - work of a consumer on another stream that reads or writes lamina memory must be finished
+//     (that stream synchronised, or an event on it waited for) before the consumer drops its
+//     last reference: once lamina's reference count reaches zero the block may be reused at
+//     once by the next lamina kernel;
+//   - the same in reverse for memory lamina imports (from_dlpack): lamina's work on it is on
+//     the legacy stream, so a producer that frees or reuses it on a non-blocking stream must
+//     synchronise with the legacy stream first (lamina.cuda.synchronize()).
+// Why no event per free (record on free, wait before reuse, as torch's record_stream): an
+// event recorded on the legacy stream at free time guards nothing more than the stream order
+// above already does (the legacy stream also waits for blocking streams); what it cannot see
+// is a consumer's non-blocking stream, and lamina does not know that stream: DLPack's
+// `stream` argument names the stream the consumer reads on first, not every stream it will
+// use, and the handle may be destroyed by the time the block is freed (recording an event on
+// a destroyed stream is undefined). So the consumer, which knows its streams, synchronises;
+// lamina.cuda's module docstring states the same rule for users.
 #include <cstdlib>
 #include <cstring>
 #include <map>

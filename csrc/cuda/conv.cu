@@ -8,7 +8,10 @@
 //                    (a gather per input pixel: no atomics, no zero-inserted dY)
 //   backward-weight: dW[co, (ci, r, s)] = dY[co, (n, p)] @ Col^T[(n, p), (ci, r, s)], the long
 //                    reduction split over grid z chunks added with atomicAdd into a zeroed dW
-//   bias:            one block per channel, a block reduction over N * OH * OW.
+//   bias:            one block per channel (grid-stride), a block reduction over N * OH * OW.
+// Grid z walks the (group, chunk) units; grid y (N tiles) and z stop at 65535 and the blocks
+// loop over the rest, so any number of groups works (a depthwise conv over 100k channels has
+// 100k groups).
 #include <climits>
 
 #include "../kernels/conv.h"
@@ -87,8 +90,10 @@ __device__ __forceinline__ void store_c(const ConvGeom& g, T* out, const T* bias
   }
 }
 
-// The group's product (M, Nn) = A (M, Kr) @ B (Kr, Nn); grid (M tiles, N tiles, groups x
-// reduction chunks of kchunk).
+// The group's product (M, Nn) = A (M, Kr) @ B (Kr, Nn); grid (M tiles, N tiles, units) where
+// unit u = (group u / nchunks, reduction chunk u % nchunks of kchunk); blocks loop over the N
+// tiles and units beyond gridDim.y, gridDim.z (both at most 65535). Block-uniform loops, so the
+// barriers inside are reached by every thread.
 template <typename T, int MODE>
 __global__ void __launch_bounds__(kThreads)
     conv_gemm(ConvGeom g, const T* a, const T* b, const T* bias, T* out, int64_t M, int64_t Nn,
@@ -96,67 +101,74 @@ __global__ void __launch_bounds__(kThreads)
   __shared__ T As[kBK][kBM + 1];
   __shared__ T Bs[kBK][kBN + 1];
   const int tid = threadIdx.x, tx = tid % 16, ty = tid / 16;
-  const int64_t gi = blockIdx.z / nchunks, chunk = blockIdx.z % nchunks;
-  const int64_t k_begin = chunk * kchunk;
-  const int64_t k_end = k_begin + kchunk < Kr ? k_begin + kchunk : Kr;
   const int64_t ntm = (M + kBM - 1) / kBM, ntn = (Nn + kBN - 1) / kBN;
-  for (int64_t tn = blockIdx.y; tn < ntn; tn += gridDim.y) {
-    for (int64_t tm = blockIdx.x; tm < ntm; tm += gridDim.x) {
-      const int64_t m0 = tm * kBM, n0 = tn * kBN;
-      T acc[4][4];
+  const int64_t units = g.groups * nchunks;
+  for (int64_t u = blockIdx.z; u < units; u += gridDim.z) {
+    const int64_t gi = u / nchunks, chunk = u % nchunks;
+    const int64_t k_begin = chunk * kchunk;
+    const int64_t k_end = k_begin + kchunk < Kr ? k_begin + kchunk : Kr;
+    for (int64_t tn = blockIdx.y; tn < ntn; tn += gridDim.y) {
+      for (int64_t tm = blockIdx.x; tm < ntm; tm += gridDim.x) {
+        const int64_t m0 = tm * kBM, n0 = tn * kBN;
+        T acc[4][4];
 #pragma unroll
-      for (int i = 0; i < 4; ++i)
+        for (int i = 0; i < 4; ++i)
 #pragma unroll
-        for (int j = 0; j < 4; ++j) acc[i][j] = T(0);
-      for (int64_t k0 = k_begin; k0 < k_end; k0 += kBK) {
-        // A: k fastest (contiguous rows of W); B: j fastest (contiguous output / input pixels)
+          for (int j = 0; j < 4; ++j) acc[i][j] = T(0);
+        for (int64_t k0 = k_begin; k0 < k_end; k0 += kBK) {
+          // A: k fastest (contiguous rows of W); B: j fastest (contiguous output / input pixels)
 #pragma unroll
-        for (int l = 0; l < kBM * kBK / kThreads; ++l) {
-          const int e = tid + l * kThreads, mm = e / kBK, kk = e % kBK;
-          const int64_t m = m0 + mm, k = k0 + kk;
-          As[kk][mm] = (m < M && k < k_end) ? load_a<T, MODE>(g, a, gi, m, k) : T(0);
+          for (int l = 0; l < kBM * kBK / kThreads; ++l) {
+            const int e = tid + l * kThreads, mm = e / kBK, kk = e % kBK;
+            const int64_t m = m0 + mm, k = k0 + kk;
+            As[kk][mm] = (m < M && k < k_end) ? load_a<T, MODE>(g, a, gi, m, k) : T(0);
+          }
+#pragma unroll
+          for (int l = 0; l < kBK * kBN / kThreads; ++l) {
+            const int e = tid + l * kThreads, nn = e % kBN, kk = e / kBN;
+            const int64_t k = k0 + kk, j = n0 + nn;
+            Bs[kk][nn] = (k < k_end && j < Nn) ? load_b<T, MODE>(g, b, gi, k, j) : T(0);
+          }
+          __syncthreads();
+          gemm_detail::simple_tile_fma(As, Bs, ty, tx, acc);
+          __syncthreads();
         }
 #pragma unroll
-        for (int l = 0; l < kBK * kBN / kThreads; ++l) {
-          const int e = tid + l * kThreads, nn = e % kBN, kk = e / kBN;
-          const int64_t k = k0 + kk, j = n0 + nn;
-          Bs[kk][nn] = (k < k_end && j < Nn) ? load_b<T, MODE>(g, b, gi, k, j) : T(0);
-        }
-        __syncthreads();
-        gemm_detail::simple_tile_fma(As, Bs, ty, tx, acc);
-        __syncthreads();
-      }
+        for (int i = 0; i < 4; ++i) {
+          const int64_t m = m0 + ty + 16 * i;
+          if (m >= M) continue;
 #pragma unroll
-      for (int i = 0; i < 4; ++i) {
-        const int64_t m = m0 + ty + 16 * i;
-        if (m >= M) continue;
-#pragma unroll
-        for (int j = 0; j < 4; ++j) {
-          const int64_t jj = n0 + tx + 16 * j;
-          if (jj < Nn) store_c<T, MODE>(g, out, bias, gi, m, jj, acc[i][j]);
+          for (int j = 0; j < 4; ++j) {
+            const int64_t jj = n0 + tx + 16 * j;
+            if (jj < Nn) store_c<T, MODE>(g, out, bias, gi, m, jj, acc[i][j]);
+          }
         }
       }
     }
   }
 }
 
-// db[k] = sum over n, p of dy[n, k, p]: one block per channel.
+// db[k] = sum over n, p of dy[n, k, p]: block b handles channels b, b + gridDim.x, ...
+// (after the last barrier of a channel only thread 0 reads part[0], which only thread 0
+// writes next: no barrier needed between channels).
 template <typename T>
 __global__ void __launch_bounds__(kBlock) bias_grad(ConvGeom g, const T* dy, T* db) {
   __shared__ T part[kBlock];
-  const int64_t k = blockIdx.x, P = g.OH * g.OW, total = g.N * P;
-  T s = T(0);
-  for (int64_t i = threadIdx.x; i < total; i += blockDim.x) {
-    const int64_t n = i / P, p = i % P;
-    s += dy[(n * g.K + k) * P + p];
-  }
-  part[threadIdx.x] = s;
-  __syncthreads();
-  for (int w = kBlock / 2; w > 0; w /= 2) {
-    if (static_cast<int>(threadIdx.x) < w) part[threadIdx.x] += part[threadIdx.x + w];
+  const int64_t P = g.OH * g.OW, total = g.N * P;
+  for (int64_t k = blockIdx.x; k < g.K; k += gridDim.x) {
+    T s = T(0);
+    for (int64_t i = threadIdx.x; i < total; i += blockDim.x) {
+      const int64_t n = i / P, p = i % P;
+      s += dy[(n * g.K + k) * P + p];
+    }
+    part[threadIdx.x] = s;
     __syncthreads();
+    for (int w = kBlock / 2; w > 0; w /= 2) {
+      if (static_cast<int>(threadIdx.x) < w) part[threadIdx.x] += part[threadIdx.x + w];
+      __syncthreads();
+    }
+    if (threadIdx.x == 0) db[k] = part[0];
   }
-  if (threadIdx.x == 0) db[k] = part[0];
 }
 
 template <typename T, int MODE>
@@ -165,15 +177,17 @@ void launch(const ConvGeom& g, const T* a, const T* b, const T* bias, T* out, in
   if (M <= 0 || Nn <= 0) return;
   int64_t kchunk = Kr > 0 ? Kr : 1, nchunks = 1;
   if (MODE == kBackWeight && Kr > kSplitChunk) {
-    nchunks = (Kr + kSplitChunk - 1) / kSplitChunk;
-    kchunk = kSplitChunk;
-    nchunks = std::min<int64_t>(nchunks, 65535 / std::max<int64_t>(g.groups, 1));
+    // split the reduction only while the (group, chunk) units fit one grid z (more chunks
+    // would add atomics, not parallelism); at least one chunk however many groups there are
+    const int64_t room = std::max<int64_t>(1, 65535 / std::max<int64_t>(g.groups, 1));
+    nchunks = std::min<int64_t>((Kr + kSplitChunk - 1) / kSplitChunk, room);
     kchunk = (Kr + nchunks - 1) / nchunks;
   }
   const int64_t ntm = (M + kBM - 1) / kBM, ntn = (Nn + kBN - 1) / kBN;
+  const int64_t units = g.groups * nchunks;  // the kernel loops over units beyond 65535
   const dim3 grid(static_cast<unsigned>(std::min<int64_t>(ntm, INT_MAX)),
                   static_cast<unsigned>(std::min<int64_t>(ntn, 65535)),
-                  static_cast<unsigned>(g.groups * nchunks));
+                  static_cast<unsigned>(std::min<int64_t>(units, 65535)));
   LAMINA_LAUNCH((conv_gemm<T, MODE>), grid, kThreads, 0, g, a, b, bias, out, M, Nn, Kr, kchunk, nchunks);
 }
 
@@ -216,7 +230,8 @@ void conv2d_backward_weight(DType dt, const ConvGeom& g, const void* x, const vo
 void conv2d_backward_bias(DType dt, const ConvGeom& g, const void* dy, void* db) {
   LAMINA_DISPATCH_FLOAT(dt, "conv2d_backward", [&] {
     if (g.K <= 0) return;
-    LAMINA_LAUNCH(bias_grad<scalar_t>, static_cast<unsigned>(g.K), kBlock, 0,
+    LAMINA_LAUNCH(bias_grad<scalar_t>, static_cast<unsigned>(std::min<int64_t>(g.K, kMaxBlocks)),
+                  kBlock, 0,
         g, static_cast<const scalar_t*>(dy), static_cast<scalar_t*>(db));
   });
 }
