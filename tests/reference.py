@@ -12,6 +12,11 @@ import numpy as np
 import lamina
 from lamina.testing import gradcheck as _gradcheck
 
+try:  # the torch reference of check_op and of the module tests, when installed
+    import torch
+except ImportError:
+    torch = None
+
 SIZES = (1, 7, 33, 127, 257)
 FLOATS = (lamina.float32, lamina.float64)
 TOL = {lamina.float32: dict(rtol=1e-5, atol=1e-5), lamina.float64: dict(rtol=1e-10, atol=1e-10)}
