@@ -16,6 +16,8 @@ try:  # the torch reference of check_op and of the module tests, when installed
     import torch
 except ImportError:
     torch = None
+else:
+    torch.set_num_threads(1)  # small ops: a thread pool on 2 shared cores only costs time
 
 SIZES = (1, 7, 33, 127, 257)
 FLOATS = (lamina.float32, lamina.float64)

@@ -251,8 +251,6 @@ def test_floordiv_and_mod_are_exact(device):
             fn()
 
 
-
-
 def test_add_sub_alpha(device, rng):
     for op, ref in [(lambda a, b: a.add(b, alpha=2.5), lambda a, b: a + 2.5 * b),
                     (lambda a, b: a.sub(b, alpha=-3), lambda a, b: a + 3 * b),
@@ -353,7 +351,6 @@ def test_where(device, rng):
     check(lamina.where(tc, 1, 0), np.where(c, 1, 0), I64)
     check(lamina.where(tc, lam(a, I64, device), lam(b, device=device)),
           np.where(c, a.astype(np.int64), rounded(b, F32)), F32)
-
 
 
 def test_nan_propagation(device):

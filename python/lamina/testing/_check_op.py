@@ -105,7 +105,8 @@ def check_op(op, inputs, ref=None, torch_ref=None, *, rng, device="cpu", kwargs=
     dtypes: the floating dtypes floating inputs take (lamina.int64 allowed, forward only).
     tol / grad_tol: {dtype: (rtol, atol)} over the defaults (float32 1e-5, 1e-5; float64
         1e-10, 1e-10; integer and bool outputs exact); grad_tol defaults to tol.
-    grad: False checks the forward only. Otherwise, when an input is differentiable:
+    grad: False checks the forward only. Otherwise, when an input is differentiable and an
+        output floating:
         backward of sum(w * out) over the floating outputs (fixed random w) in every dtype;
         float64 gradcheck (finite differences, element by element for inputs of at most
         ``fd_numel`` elements, along random directions above; ``fd_tol`` = (rtol, atol));
@@ -167,8 +168,8 @@ def check_op(op, inputs, ref=None, torch_ref=None, *, rng, device="cpu", kwargs=
                                                          kwargs, do_grad and floating, weights,
                                                          rng, outs)
                     _compare(outs, torch_runs[dt.name][0], dt, follows, tol, at("output vs torch"))
-                if not (do_grad and floating):
-                    continue
+                if not (do_grad and floating and any(o.dtype.is_floating_point for o in outs)):
+                    continue  # forward only, or nothing to differentiate (argmax, comparisons)
                 _draw_weights(weights, rng, outs)
                 sel, g = _backward(outs, weights, leaves, at("backward"))
                 gt = _tol(grad_tol, dt)
