@@ -104,7 +104,7 @@ def check_op(op, inputs, ref=None, torch_ref=None, *, rng, device="cpu", kwargs=
     kwargs: keyword arguments for op, ref and torch_ref alike.
     dtypes: the floating dtypes floating inputs take (lamina.int64 allowed, forward only).
     tol / grad_tol: {dtype: (rtol, atol)} over the defaults (float32 1e-5, 1e-5; float64
-        1e-10, 1e-10; integer and bool outputs exact); grad_tol defaults to tol.
+        1e-10, 1e-10; integer and bool outputs exact); grad_tol (None: tol) for gradients.
     grad: False checks the forward only. Otherwise, when an input is differentiable and an
         output floating:
         backward of sum(w * out) over the floating outputs (fixed random w) in every dtype;
@@ -122,7 +122,7 @@ def check_op(op, inputs, ref=None, torch_ref=None, *, rng, device="cpu", kwargs=
     kwargs = dict(kwargs or {})
     devices = [device] if isinstance(device, str) else list(device)
     tol = {getattr(k, "name", k): v for k, v in (tol or {}).items()}
-    grad_tol = {getattr(k, "name", k): v for k, v in (grad_tol or {}).items()} or tol
+    grad_tol = tol if grad_tol is None else {getattr(k, "name", k): v for k, v in grad_tol.items()}
     floats = [d for d in dtypes if d.is_floating_point]
     narrow = np.float32 if _dt.float32 in floats else None
     specs = [a if isinstance(a, Input) else
