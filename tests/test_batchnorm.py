@@ -17,8 +17,7 @@ F32, F64 = lamina.float32, lamina.float64
 SHAPES = [(7, 3), (33, 5), (2, 3, 7), (4, 2, 40), (3, 4, 5, 7), (2, 3, 9, 11), (1, 2, 1, 2)]
 
 
-def tol(dtype):
-    return dict(rtol=1e-5, atol=2e-5) if dtype == F32 else dict(rtol=1e-9, atol=1e-10)
+TOL = {F32: (1e-5, 2e-5), F64: (1e-9, 1e-10)}
 
 
 def axes(x):
@@ -72,12 +71,12 @@ def test_batch_norm(rng, device, shape, affine):
         affine_in = [Input((C,), 0.5, 1.5), (C,)] if affine else [None, None]
         check_op(_batch_norm, [Input(shape, -1, 11)] + running + affine_in
                  + [training, momentum, eps], np_batch_norm, _tbatch_norm, rng=rng,
-                 device=device, tol={F32: (1e-5, 2e-5), F64: (1e-9, 1e-10)},
+                 device=device, tol=TOL,
                  name=f"batch_norm {shape} training={training} stats={stats} affine={affine}")
     # eval with a weight and no bias
     check_op(_batch_norm, [shape, Input((C,), grad=False), Input((C,), 0.5, 2, grad=False),
                            (C,), None, False, 0.1, 1e-5], np_batch_norm, _tbatch_norm,
-             rng=rng, device=device, tol={F32: (1e-5, 2e-5), F64: (1e-9, 1e-10)})
+             rng=rng, device=device, tol=TOL)
 
 
 def test_large_offset_is_stable(rng, device):
