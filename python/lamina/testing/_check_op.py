@@ -7,6 +7,7 @@ import numpy as np
 
 from .. import _C
 from .. import dtypes as _dt
+from ..autograd import run_backward
 from ..creation import tensor as _tensor
 from ._close import _as_numpy, assert_close
 from ._gradcheck import gradcheck
@@ -113,7 +114,8 @@ def check_op(op, inputs, ref=None, torch_ref=None, *, rng, device="cpu", kwargs=
         every dtype's gradients against float64's and torch's; non-contiguous inputs'
         gradients against contiguous ones'.
     noncontig: also run every dtype on non-contiguous views of the same values (see
-        ``_noncontig``) and compare outputs and gradients.
+        ``_noncontig``), with non-contiguous output gradients, and compare outputs and
+        gradients.
     name: for messages (default: op's __name__).
 
     Outputs are compared in shape, dtype (floating outputs have the dtype under test) and
@@ -171,7 +173,7 @@ def check_op(op, inputs, ref=None, torch_ref=None, *, rng, device="cpu", kwargs=
                 if not (do_grad and floating and any(o.dtype.is_floating_point for o in outs)):
                     continue  # forward only, or nothing to differentiate (argmax, comparisons)
                 _draw_weights(weights, rng, outs)
-                sel, g = _backward(outs, weights, leaves, at("backward"))
+                sel, g = _backward(outs, weights, leaves, layout != "contiguous", at("backward"))
                 gt = _tol(grad_tol, dt)
                 if layout != "contiguous":
                     for k, (a, b) in enumerate(zip(g, grads[dt.name])):
@@ -223,16 +225,20 @@ def _draw_weights(weights, rng, outs):
                        else None for o in outs)
 
 
-def _backward(outs, weights, leaves, where):
+def _backward(outs, weights, leaves, strided, where):
+    """Backward of sum(w * out): the outputs' gradients are the weights, seeded as
+    non-contiguous views when ``strided``."""
     sel = [k for k, o in enumerate(outs) if o.dtype.is_floating_point and o.requires_grad]
     if not sel:
         raise AssertionError(f"{where}: no output requires grad")
-    total = None
-    for k in sel:
-        term = (outs[k] * _tensor(weights[k], dtype=outs[k].dtype, device=outs[k].device)).sum()
-        total = term if total is None else total + term
-    total.backward()
+    seeds = [(_noncontig if strided and weights[k].size > 1 else _plain)(
+        weights[k], outs[k].dtype, outs[k].device) for k in sel]
+    run_backward([outs[k] for k in sel], seeds)
     return sel, [np.zeros(t.shape) if t.grad is None else _as_numpy(t.grad) for t in leaves]
+
+
+def _plain(x, dtype, device):
+    return _tensor(x, dtype=dtype, device=device)
 
 
 def _gradcheck(op, kwargs, specs, values, dev, sel, fd_numel, fd_tol, at):
