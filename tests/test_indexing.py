@@ -118,7 +118,8 @@ def test_index_select(device, rng):
                  lambda t, i: torch.index_select(t, dim, _wrap(i, n)), rng=rng, device=device,
                  dtypes=(F32, F64, I64), name=f"index_select dim={dim}")
     check_op(lambda t, i: t.index_select(1, i), [x[0], np.array([4, 0, -1, 4])],
-             lambda a, i: np.take(a, i, axis=1), lambda t, i: t.index_select(1, _wrap(i, t.shape[1])),
+             lambda a, i: np.take(a, i, axis=1),
+             lambda t, i: t.index_select(1, _wrap(i, t.shape[1])),
              rng=rng, device=device, dtypes=(F32, F64, I64))
     check_op(lambda t, i: t.index_select(0, i), [x, np.zeros(0, np.int64)],
              lambda a, i: np.take(a, i, axis=0), lambda t, i: t.index_select(0, i), rng=rng,

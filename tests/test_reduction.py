@@ -8,7 +8,7 @@ import pytest
 import lamina
 import reference as R
 from lamina.testing import Input, check_op
-from reference import FLOATS, arr, check, gradcheck, lam, layouts, rounded, to_np
+from reference import arr, check, lam, rounded
 
 F32, F64, I64, B = lamina.float32, lamina.float64, lamina.int64, lamina.bool
 

@@ -57,7 +57,8 @@ def test_passes_with_torch(device, rng):
     torch = _torch()
     check_op(lamina.tanh, [(33,)], np.tanh, torch.tanh, rng=rng, device=device)
     # integer targets, a constant, a fixed-dtype mask, tuple outputs
-    check_op(lambda x, t, k: (x.gather(1, t) * k, x.max(1)), [(4, 6), rng.integers(0, 6, (4, 2)), 2.5],
+    check_op(lambda x, t, k: (x.gather(1, t) * k, x.max(1)),
+             [(4, 6), rng.integers(0, 6, (4, 2)), 2.5],
              lambda x, t, k: (np.take_along_axis(x, t, 1) * k, (x.max(1), x.argmax(1))),
              lambda x, t, k: (x.gather(1, t) * k, tuple(x.max(1))), rng=rng, device=device)
 
