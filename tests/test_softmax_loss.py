@@ -189,7 +189,8 @@ def test_cross_entropy_index_targets(reduction, device, rng):
             t = _index_target(rng, N, C, opts.get("ignore"))
             w = _weight(rng, C, opts.get("weight"))
             check_op(F.cross_entropy, [Input((N, C), -6, 6), t, w], ce_loss, _tf("cross_entropy"),
-                     rng=rng, device=device, tol=TOL, kwargs=dict(reduction=reduction, label_smoothing=eps),
+                     rng=rng, device=device, tol=TOL,
+                     kwargs=dict(reduction=reduction, label_smoothing=eps),
                      name=f"cross_entropy N={N} C={C} {opts} {reduction}")
 
 
