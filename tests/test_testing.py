@@ -114,9 +114,7 @@ def test_raises_on_a_gradient_wrong_past_fd_numel(device, rng, bad_exp):
 
 def test_raises_on_a_noncontiguous_only_bug(device, rng):
     def reads_storage_as_contiguous(x):  # ignores the view's strides
-        shape = list(x.shape)
-        strides = [int(np.prod(shape[i + 1:])) for i in range(len(shape))]
-        return lamina.exp(_C.as_strided(x, shape, strides, 0))
+        return lamina.exp(_as_contiguous_storage(x))
 
     check_op(reads_storage_as_contiguous, [(4, 5)], np.exp, rng=rng, device=device,
              noncontig=False, grad=False)
@@ -168,3 +166,36 @@ def test_gradcheck_directions_and_elements(rng):
 def test_assert_close_reports_worst():
     with pytest.raises(AssertionError, match=r"1 of 3 elements differ"):
         assert_close(np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0, 3.1]))
+
+
+def _as_contiguous_storage(t):
+    """The first numel elements of t's storage, read as if t were contiguous (a stride bug)."""
+    shape = list(t.shape)
+    return _C.as_strided(t, shape, [int(np.prod(shape[i + 1:])) for i in range(len(shape))], 0)
+
+
+class _Scale(Function):
+    """2 x, with a backward that may ignore the strides of the output gradient."""
+
+    seen, buggy = [], False
+
+    @staticmethod
+    def forward(ctx, x):
+        return x * 2.0
+
+    @staticmethod
+    def backward(ctx, dy):
+        _Scale.seen.append(dy.is_contiguous())
+        return (_as_contiguous_storage(dy) if _Scale.buggy else dy) * 2.0
+
+
+def test_noncontiguous_output_gradients(device, rng):
+    _Scale.seen, _Scale.buggy = [], False
+    check_op(_Scale.apply, [(4, 5)], lambda x: 2 * x, rng=rng, device=device)
+    assert set(_Scale.seen) == {True, False}  # the non-contiguous pass seeds strided views
+    _Scale.buggy = True
+    try:
+        with pytest.raises(AssertionError, match="non-contiguous: grad of input 0 vs contiguous"):
+            check_op(_Scale.apply, [(4, 5)], lambda x: 2 * x, rng=rng, device=device)
+    finally:
+        _Scale.buggy = False
