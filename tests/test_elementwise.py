@@ -153,7 +153,7 @@ def test_binary(name, device, rng):
     fn, ref, ra, rb, _ = BINARY[name]
     for sa, sb in [((n,), (n,)) for n in SIZES] + BROADCASTS:
         check_op(fn, [Input(sa, *ra), Input(sb, *rb)], ref, fn, rng=rng, device=device,
-                 grad=name in DIFFERENTIABLE, name=f"{name} {sa} {sb}")
+                 grad=name in DIFFERENTIABLE, fd_numel=24, name=f"{name} {sa} {sb}")
         if name in TIES and sa == sb:
             a, b = arr(rng, sa, *ra), arr(rng, sb, *rb)
             b = np.where(rng.random(a.shape) < 0.3, a, b)  # ties: forward only

@@ -85,7 +85,7 @@ def _where(name, dev, dt, layout, what):
 
 def check_op(op, inputs, ref=None, torch_ref=None, *, rng, device="cpu", kwargs=None,
              dtypes=(_dt.float32, _dt.float64), tol=None, grad_tol=None, grad=True,
-             noncontig=True, fd_numel=100, fd_tol=(1e-4, 1e-5), name=None):
+             noncontig=True, fd_numel=20, fd_tol=(1e-4, 1e-5), name=None):
     """Check ``op`` forward and backward; raise AssertionError naming what differs.
 
     op: callable on lamina tensors, ``op(*inputs, **kwargs)``; returns a tensor or a (nested)

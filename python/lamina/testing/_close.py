@@ -10,7 +10,8 @@ Tensor = _C.Tensor
 
 def _as_numpy(x):
     if isinstance(x, Tensor):
-        return x.detach().cpu().numpy()
+        x = x.detach()
+        return (x if x.device.type == "cpu" else x.cpu()).numpy()
     return np.asarray(x)
 
 
