@@ -112,7 +112,8 @@ def check_op(op, inputs, ref=None, torch_ref=None, *, rng, device="cpu", kwargs=
         float64 gradcheck (finite differences, element by element for inputs of at most
         ``fd_numel`` elements, along random directions above; ``fd_tol`` = (rtol, atol));
         every dtype's gradients against float64's and torch's; non-contiguous inputs'
-        gradients against contiguous ones'.
+        gradients against contiguous ones'. (Without float64 in dtypes and without torch,
+        gradients are only checked across layouts.)
     noncontig: also run every dtype on non-contiguous views of the same values (see
         ``_noncontig``), with non-contiguous output gradients, and compare outputs and
         gradients.
