@@ -14,6 +14,9 @@ from lamina.testing import Input, check_op
 from reference import arr, check, lam, to_np, torch
 
 TOL = {lamina.float32: (2e-5, 2e-5)}
+# float32 gradients through the recurrence: errors near 2e-6 of the largest element (all CPU
+# paths), so small elements need an atol of that order
+GRAD_TOL = {lamina.float32: (2e-5, 1e-4)}
 
 
 def _sig(x):
@@ -91,7 +94,7 @@ def call_with(m, params, *args):
         m._parameters.update(saved)
 
 
-def check_module(rng, device, m, tm, x_shape, state_shapes, ref, tol=TOL, **kw):
+def check_module(rng, device, m, tm, x_shape, state_shapes, ref, **kw):
     """check_op of module m (torch's twin tm) as a function of its input, initial state (when
     state_shapes) and every parameter (uniform in [-0.8, 0.8))."""
     names = [n for n, _ in m.named_parameters()]
@@ -115,7 +118,7 @@ def check_module(rng, device, m, tm, x_shape, state_shapes, ref, tol=TOL, **kw):
         return ref(x, state, ps)
 
     check_op(op, [x_shape] + list(state_shapes) + params, nref, tm and tref, rng=rng,
-             device=device, tol=tol, **kw)
+             device=device, tol=TOL, grad_tol=GRAD_TOL, **kw)
 
 
 def _lstm_ref(num_layers, bidirectional, batch_first=False, proj=0):
@@ -293,7 +296,8 @@ def test_lstm_cell_steps(device, rng):
              [(T, B, I)] + [Input(tuple(p.shape), -0.8, 0.8) for p in m.parameters()],
              lambda xs, *ps: ref(xs, None, dict(zip(names, ps))),
              tm and (lambda xs, *ps: steps(lambda x, *s: torch.func.functional_call(
-                 tm, dict(zip(names, ps)), (x,) + s))(xs)), rng=rng, device=device, tol=TOL)
+                 tm, dict(zip(names, ps)), (x,) + s))(xs)), rng=rng, device=device, tol=TOL,
+             grad_tol=GRAD_TOL)
 
 
 def _layer_ref(reverse):
@@ -317,11 +321,12 @@ def test_lstm_layer_function(device, rng, reverse, T, B, I, H):
          Input((4 * H,), -0.5, 0.5)]
     every = 10 ** 6 if T * B * I <= 20 else 20  # the small ones element by element
     check_op(lambda *a: LSTMLayer.apply(*a, reverse), [(T, B, I), (B, H), (B, H)] + w,
-             _layer_ref(reverse), rng=rng, device=device, tol=TOL, fd_numel=every)
+             _layer_ref(reverse), rng=rng, device=device, tol=TOL, grad_tol=GRAD_TOL,
+             fd_numel=every)
     check_op(lambda x, a, b: LSTMLayer.apply(x, None, None, a, b, None, None, reverse),
              [(T, B, I)] + w[:2], lambda x, a, b: _layer_ref(reverse)(x, None, None, a, b, None,
                                                                       None),
-             rng=rng, device=device, tol=TOL, fd_numel=every)
+             rng=rng, device=device, tol=TOL, grad_tol=GRAD_TOL, fd_numel=every)
 
 
 @pytest.mark.parametrize("with_state", [True, False])
@@ -337,11 +342,11 @@ def test_lstm_cell_function(device, rng, with_state):
 
     if with_state:
         check_op(LSTMCellFn.apply, [(B, I), (B, H), (B, H)] + w, ref, rng=rng, device=device,
-                 tol=TOL, fd_numel=10 ** 6)
+                 tol=TOL, grad_tol=GRAD_TOL, fd_numel=10 ** 6)
     else:
         check_op(lambda x, a, b: LSTMCellFn.apply(x, None, None, a, b, None, None),
                  [(B, I)] + w[:2], lambda x, a, b: ref(x, None, None, a, b, None, None),
-                 rng=rng, device=device, tol=TOL, fd_numel=10 ** 6)
+                 rng=rng, device=device, tol=TOL, grad_tol=GRAD_TOL, fd_numel=10 ** 6)
 
 
 # --- errors ------------------------------------------------------------------------------------
