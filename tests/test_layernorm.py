@@ -56,12 +56,16 @@ def _tln(ns, eps):
 @pytest.mark.parametrize("shape,nd", SHAPES + [((3, 5), 1), ((2, 3, 4), 2), ((1, 7), 1)])
 def test_layer_norm(device, rng, shape, nd):
     ns = shape[len(shape) - nd:]
-    # one-element rows: dx is exactly 0; torch's float32 gives up to 3e-5 there (lamina 1e-6)
-    tref = _tln if np.prod(ns) > 1 else lambda ns, eps: None
+    tref, grad_tol = _tln, TOL
+    if np.prod(ns) == 1:
+        # one-element rows: dx is exactly 0, computed as a difference of terms rstd * dy with
+        # rstd = 1 / sqrt(eps) = 316: float32 leaves about rstd * |dy| * 2^-23 (up to 1.5e-4;
+        # torch's the same); the atol of 2e-5 used before failed for 3 of 8 seeds
+        tref, grad_tol = (lambda ns, eps: None), {F32: (1e-4, 2e-4)}
     for w, b, eps in [(ns, ns, 1e-5), (None, None, 1e-5), (ns, ns, 1e-3)]:
         check_op(_ln(ns, eps), [Input(shape, -4.5, 7.5), w, b],
                  lambda x, w, b: ln_ref(x, nd, w, b, eps), tref(ns, eps), rng=rng, device=device,
-                 tol=TOL, fd_numel=24,
+                 tol=TOL, grad_tol=grad_tol, fd_numel=24,
                  name=f"layer_norm {shape} {ns} affine={w is not None} eps={eps}")
 
 

@@ -11,7 +11,7 @@ import lamina
 import lamina.nn as nn
 import lamina.nn.functional as F
 from lamina.testing import check_op
-from reference import FLOATS, arr, check, lam, rounded, to_np, torch
+from reference import FLOATS, arr, check, distinct, lam, rounded, to_np, torch
 
 F32, F64 = lamina.float32, lamina.float64
 EXACT = dict(tol={F32: (0.0, 0.0), F64: (0.0, 0.0)}, grad_tol={})  # forward exact
@@ -111,12 +111,6 @@ def np_adaptive_pools(x, size):
                 -1)[..., 0]
     out = (avg, mx, first)
     return out if x.ndim == 4 else tuple(o[0] for o in out)
-
-
-def distinct(rng, shape):
-    """Values without ties (a shuffled grid), so max pooling is differentiable."""
-    n = int(np.prod(shape))
-    return (rng.permutation(n).astype(np.float64) / n * 4 - 2).reshape(shape) + 0.0001
 
 
 # (N, C, H, W, kernel, stride, padding, dilation, ceil_mode)

@@ -337,8 +337,10 @@ def test_loss_modules_match_torch(name, kw, kind, rng):
             lkw[key], tkw[key] = lam(v, F32), torch.tensor(v)
     lm, tm = getattr(nn, name)(**lkw), getattr(torch.nn, name)(**tkw)
     assert sorted(lm.state_dict()) == sorted(tm.state_dict())
+    # gradients: torch's own float32 error reaches 4e-7 |w| for upstream weights w (lamina's
+    # 1.2e-7 |w|, both against float64), so atol 1e-6 where unit weights had 1e-7
     check_op(lm, [Input(shape, -4, 4), tgt], None, tm, rng=rng, dtypes=(F32,),
-             tol={F32: (1e-5, 1e-6)}, grad_tol={F32: (1e-5, 1e-7)}, name=f"{name} {kw}")
+             tol={F32: (1e-5, 1e-6)}, grad_tol={F32: (1e-5, 1e-6)}, name=f"{name} {kw}")
 
 
 def _x(*shape):
