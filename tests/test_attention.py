@@ -260,12 +260,12 @@ def seeded_call(seed, *args, **kw):
 @pytest.mark.parametrize("causal", [False, True])
 def test_dropout_matches_explicit(rng, device, dtype, causal):
     """In-kernel Philox dropout: forward and gradients equal an explicit computation with the
-    same keep mask (read back with _C.sdpa_dropout_mask)."""
+    same keep mask (read back with _C.attention_dropout_mask)."""
     p = 0.3
     q, k, v = inputs(rng, dtype, (2, 3, 37, 8), (2, 3, 45, 8), (2, 3, 45, 5))
     ts = [lam(x, dtype, device, requires_grad=True) for x in (q, k, v)]
     kseed, out = seeded_call(7, *ts, dropout_p=p, is_causal=causal)
-    keep = to_np(_C.sdpa_dropout_mask(*[lam(x, dtype) for x in (q, k, v)], p, kseed, False))
+    keep = to_np(_C.attention_dropout_mask(*[lam(x, dtype) for x in (q, k, v)], p, kseed, False))
     assert keep.shape == (2, 3, 37, 45)
     assert abs(keep.mean() - (1 - p)) < 0.03
     dout = rounded(arr(rng, out.shape), dtype)

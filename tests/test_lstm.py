@@ -9,7 +9,7 @@ import pytest
 
 import lamina
 import lamina.nn as nn
-from lamina.ops.rnn import LSTMCellFn, LSTMLayer
+from lamina.autograd.functions.lstm import LSTMCellFn, LSTMLayer
 from lamina.testing import Input, check_op
 from reference import arr, check, lam, to_np, torch
 

@@ -1,10 +1,5 @@
-// Bindings of conv2d and its backward kernels. Thin: None becomes an undefined tensor; the GIL
-// is released around every ops:: call.
-#include <pybind11/pybind11.h>
-#include <pybind11/stl.h>
-
-#include <optional>
-
+// Bindings of conv2d and its backward kernels (ops/conv.cpp). None becomes an undefined
+// tensor; the GIL is released around every ops:: call.
 #include "../ops/ops.h"
 #include "bindings.h"
 
@@ -13,13 +8,12 @@ namespace py = pybind11;
 namespace lamina::bindings {
 
 void init_conv(py::module_& m) {
-  using GIL = py::call_guard<py::gil_scoped_release>;
   m.def(
       "conv2d",
-      [](const Tensor& x, const Tensor& w, const std::optional<Tensor>& b,
+      [](const Tensor& x, const Tensor& w, const MaybeTensor& b,
          const std::vector<int64_t>& stride, const std::vector<int64_t>& padding,
          const std::vector<int64_t>& dilation, int64_t groups) {
-        return ops::conv2d(x, w, b ? *b : Tensor(), stride, padding, dilation, groups);
+        return ops::conv2d(x, w, or_undefined(b), stride, padding, dilation, groups);
       },
       GIL(), py::arg("x"), py::arg("w"), py::arg("b"), py::arg("stride"), py::arg("padding"),
       py::arg("dilation"), py::arg("groups"));

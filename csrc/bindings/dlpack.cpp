@@ -7,7 +7,7 @@
 
 #include "../core/dlpack.h"
 #include "../core/tensor.h"
-#include "../cuda/cuda.h"
+#include "../core/device_runtime.h"
 #include "bindings.h"
 
 namespace py = pybind11;

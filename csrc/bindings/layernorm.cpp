@@ -1,10 +1,5 @@
-// Bindings of the fused layer norm. Thin: None becomes an undefined tensor (and back); the GIL
-// is released around every ops:: call.
-#include <pybind11/pybind11.h>
-#include <pybind11/stl.h>
-
-#include <optional>
-
+// Bindings of the fused layer norm (ops/layernorm.cpp). None becomes an undefined tensor (and
+// back); the GIL is released around every ops:: call.
 #include "../ops/ops.h"
 #include "bindings.h"
 
@@ -12,25 +7,13 @@ namespace py = pybind11;
 
 namespace lamina::bindings {
 
-namespace {
-
-using MaybeTensor = std::optional<Tensor>;
-
-Tensor or_undefined(const MaybeTensor& t) { return t ? *t : Tensor(); }
-py::object or_none(const Tensor& t) { return t.defined() ? py::cast(t) : py::none(); }
-
-}  // namespace
-
 void init_layernorm(py::module_& m) {
   // -> (y, mean (M,), rstd (M,)) over the last normalized_ndim dims
   m.def("layer_norm", [](const Tensor& x, const MaybeTensor& w, const MaybeTensor& b,
                          int64_t normalized_ndim, double eps) {
-    std::vector<Tensor> r;
-    {
-      py::gil_scoped_release rel;
-      r = ops::layer_norm(x, or_undefined(w), or_undefined(b), normalized_ndim, eps);
-    }
-    return py::make_tuple(r[0], r[1], r[2]);
+    return released([&] {
+      return ops::layer_norm(x, or_undefined(w), or_undefined(b), normalized_ndim, eps);
+    });
   }, py::arg("x"), py::arg("weight"), py::arg("bias"), py::arg("normalized_ndim"),
      py::arg("eps"));
   // -> (dx or None, dweight or None, dbias or None)
@@ -38,13 +21,10 @@ void init_layernorm(py::module_& m) {
                                   const Tensor& rstd, const MaybeTensor& w,
                                   int64_t normalized_ndim, bool need_dx, bool need_dw,
                                   bool need_db) {
-    std::vector<Tensor> r;
-    {
-      py::gil_scoped_release rel;
-      r = ops::layer_norm_backward(dy, x, mean, rstd, or_undefined(w), normalized_ndim, need_dx,
-                                   need_dw, need_db);
-    }
-    return py::make_tuple(or_none(r[0]), or_none(r[1]), or_none(r[2]));
+    return released([&] {
+      return ops::layer_norm_backward(dy, x, mean, rstd, or_undefined(w), normalized_ndim,
+                                      need_dx, need_dw, need_db);
+    });
   }, py::arg("dy"), py::arg("x"), py::arg("mean"), py::arg("rstd"), py::arg("weight"),
      py::arg("normalized_ndim"), py::arg("need_dx"), py::arg("need_dw"), py::arg("need_db"));
 }

@@ -1,3 +1,4 @@
+// The extension module lamina._C: exception translation, then every binding file's init.
 #include <pybind11/pybind11.h>
 
 #include "../core/check.h"
@@ -18,14 +19,25 @@ PYBIND11_MODULE(_C, m) {
       PyErr_SetString(PyExc_IndexError, e.what());
     }
   });
-  lamina::bindings::init_tensor(m);
-  lamina::bindings::init_ops(m);
-  lamina::bindings::init_dlpack(m);
-  lamina::bindings::init_runtime(m);
-  lamina::bindings::init_nn(m);
-  lamina::bindings::init_conv(m);
-  lamina::bindings::init_attention(m);
-  lamina::bindings::init_layernorm(m);
-  lamina::bindings::init_pool(m);
-  lamina::bindings::init_rnn(m);
+  namespace b = lamina::bindings;
+  b::init_tensor(m);
+  b::init_dlpack(m);
+  b::init_runtime(m);
+  // one per op family, in the order of ops/ops.h
+  b::init_views(m);
+  b::init_copy(m);
+  b::init_creation(m);
+  b::init_elementwise(m);
+  b::init_reduce(m);
+  b::init_matmul(m);
+  b::init_index(m);
+  b::init_softmax(m);
+  b::init_loss(m);
+  b::init_optim(m);
+  b::init_conv(m);
+  b::init_attention(m);
+  b::init_layernorm(m);
+  b::init_pool(m);
+  b::init_batchnorm(m);
+  b::init_lstm(m);
 }

@@ -1,10 +1,5 @@
-// Bindings of pooling and batch norm. Thin wrappers: None becomes an undefined tensor (and
-// back); the GIL is released around every ops:: call.
-#include <pybind11/pybind11.h>
-#include <pybind11/stl.h>
-
-#include <optional>
-
+// Bindings of pooling (ops/pool.cpp). Absent indices come back as None; the GIL is released
+// around every ops:: call.
 #include "../ops/ops.h"
 #include "bindings.h"
 
@@ -14,25 +9,7 @@ namespace lamina::bindings {
 
 namespace {
 
-using GIL = py::call_guard<py::gil_scoped_release>;
-using MaybeTensor = std::optional<Tensor>;
 using Ints = std::vector<int64_t>;
-
-Tensor or_undefined(const MaybeTensor& t) { return t ? *t : Tensor(); }
-py::object or_none(const Tensor& t) { return t.defined() ? py::cast(t) : py::none(); }
-
-// Runs f (returning tensors) without the GIL, then builds a tuple with None for undefined.
-template <typename F>
-py::tuple released(const F& f) {
-  std::vector<Tensor> r;
-  {
-    py::gil_scoped_release rel;
-    r = f();
-  }
-  py::tuple out(r.size());
-  for (size_t i = 0; i < r.size(); ++i) out[i] = or_none(r[i]);
-  return out;
-}
 
 }  // namespace
 
@@ -70,28 +47,6 @@ void init_pool(py::module_& m) {
         [](const Tensor& dy, const Tensor& indices, const Ints& shape) {
     return ops::max_pool2d_backward("adaptive_max_pool2d_backward", dy, indices, shape);
   }, GIL(), py::arg("dy"), py::arg("indices"), py::arg("input_shape"));
-
-  // -> (y, mean, invstd)
-  m.def("batch_norm", [](const Tensor& x, const MaybeTensor& weight, const MaybeTensor& bias,
-                         const MaybeTensor& running_mean, const MaybeTensor& running_var,
-                         bool training, double momentum, double eps) {
-    return released([&] {
-      return ops::batch_norm(x, or_undefined(weight), or_undefined(bias),
-                             or_undefined(running_mean), or_undefined(running_var), training,
-                             momentum, eps);
-    });
-  }, py::arg("x"), py::arg("weight"), py::arg("bias"), py::arg("running_mean"),
-     py::arg("running_var"), py::arg("training"), py::arg("momentum"), py::arg("eps"));
-  // -> (dx or None, dweight or None, dbias or None)
-  m.def("batch_norm_backward", [](const Tensor& x, const Tensor& dy, const MaybeTensor& weight,
-                                  const Tensor& mean, const Tensor& invstd, bool training,
-                                  bool need_dx, bool need_dweight, bool need_dbias) {
-    return released([&] {
-      return ops::batch_norm_backward(x, dy, or_undefined(weight), mean, invstd, training,
-                                      need_dx, need_dweight, need_dbias);
-    });
-  }, py::arg("x"), py::arg("dy"), py::arg("weight"), py::arg("mean"), py::arg("invstd"),
-     py::arg("training"), py::arg("need_dx"), py::arg("need_dweight"), py::arg("need_dbias"));
 }
 
 }  // namespace lamina::bindings

@@ -3,8 +3,10 @@
 #include <pybind11/stl.h>
 
 #include "../core/parallel.h"
-#include "../cpu/cpu_path.h"
-#include "../cuda/cuda.h"
+#include "../cpu/isa.h"
+#include "../core/check.h"
+#include "../core/device_runtime.h"
+#include "../kernels/matmul.h"
 #include "bindings.h"
 
 namespace py = pybind11;
@@ -19,6 +21,7 @@ void init_runtime(py::module_& m) {
   });
   m.def("cpu_path", &cpu::isa_name);  // the widest kernels in use: avx512, avx2 or generic
   m.def("cuda_compiled", &cuda::compiled);
+  m.def("cuda_backend", &cuda::backend);  // "cuda", "simulator" or ""
   m.def("cuda_archs", &cuda::compiled_archs);
   m.def("cuda_runtime_version", &cuda::runtime_version);
   m.def("cuda_device_count", []() {
@@ -27,7 +30,7 @@ void init_runtime(py::module_& m) {
     return py::make_tuple(n, why);
   });
   m.def("cuda_device_name", &cuda::device_name);
-  m.def("cuda_synchronize", &cuda::synchronize, py::call_guard<py::gil_scoped_release>());
+  m.def("cuda_synchronize", &cuda::synchronize, GIL());
   m.def("cuda_empty_cache", &cuda::empty_cache);
   m.def("cuda_memory_allocated", &cuda::memory_allocated);
   m.def("cuda_memory_reserved", &cuda::memory_reserved);

@@ -1,6 +1,6 @@
 #include "tensor.h"
 
-#include "../cuda/cuda.h"
+#include "device_runtime.h"
 #include "allocator.h"
 
 namespace lamina {

@@ -8,7 +8,7 @@
 //    walks the query blocks (from the diagonal on under is_causal). dQ: a task holding a whole
 //    batch entry (all its key blocks, when there are enough entries for the threads) adds into
 //    dQ directly; otherwise each thread adds into a private dQ, summed at the end.
-#include "attention.h"
+#include "../kernels/attention.h"
 
 #include <algorithm>
 #include <atomic>
@@ -21,8 +21,9 @@
 
 #include "../core/parallel.h"
 #include "attention_rows.h"
-#include "cpu_path.h"
+#include "isa.h"
 #include "gemm.h"
+#include "matmul.h"
 #include "scratch.h"
 
 namespace lamina::cpu {
@@ -35,15 +36,7 @@ using gemm_kernels::Region;
 
 template <typename T>
 Kernel pick_kernel() {
-  namespace gk = gemm_kernels;
-  const Isa p = isa();
-  if constexpr (sizeof(T) == 4) {
-    if (p == Isa::AVX512) return gk::avx512::f32();
-    return p == Isa::AVX2 ? gk::avx2::f32() : gk::generic::f32();
-  } else {
-    if (p == Isa::AVX512) return gk::avx512::f64();
-    return p == Isa::AVX2 ? gk::avx2::f64() : gk::generic::f64();
-  }
+  return gemm_kernel(sizeof(T) == 4 ? DType::Float32 : DType::Float64);
 }
 
 thread_local Scratch t_scratch;

@@ -2,7 +2,7 @@
 #include <cmath>
 #include <cstdint>
 
-#include "vec_math_avx2.h"
+#include "simd/vec_math_avx2.h"
 
 namespace lamina::cpu::avx2::attn_rows {
 namespace simd = avx2::simd;

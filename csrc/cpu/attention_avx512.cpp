@@ -2,7 +2,7 @@
 #include <cmath>
 #include <cstdint>
 
-#include "vec_math_avx512.h"
+#include "simd/vec_math_avx512.h"
 
 namespace lamina::cpu::avx512::attn_rows {
 namespace simd = avx512::simd;

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <limits>
 
-#include "cpu_path.h"
+#include "isa.h"
 
 namespace lamina::cpu {
 

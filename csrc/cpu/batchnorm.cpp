@@ -1,52 +1,34 @@
 // Portable batch-norm kernels (batchnorm_impl.h) and the run-time switch (cpu::isa()) to the
 // AVX2 / AVX-512 copies of the same code.
-#define LAMINA_CPU_NS generic
 #include "batchnorm_impl.h"
 
-#include "cpu_path.h"
+#include "isa.h"
 
 namespace lamina::cpu {
 
-#define LAMINA_BN_DECLS                                                                      \
-  void batch_norm_train(DType, int64_t, int64_t, int64_t, const void*, const void*,          \
-                        const void*, double, double, void*, void*, void*, void*, void*);     \
-  void batch_norm_eval(DType, int64_t, int64_t, int64_t, const void*, const void*,           \
-                       const void*, const void*, const void*, double, void*, void*, void*);  \
-  void batch_norm_backward(DType, int64_t, int64_t, int64_t, const void*, const void*,       \
-                           const void*, const void*, const void*, bool, void*, void*, void*);
-namespace avx2 { LAMINA_BN_DECLS }
-namespace avx512 { LAMINA_BN_DECLS }
-#undef LAMINA_BN_DECLS
-
-#define LAMINA_BN_SWITCH(FN, ...)                          \
-  switch (isa()) {                                         \
-    case Isa::AVX512: return avx512::FN(__VA_ARGS__);      \
-    case Isa::AVX2: return avx2::FN(__VA_ARGS__);          \
-    default: return generic::FN(__VA_ARGS__);              \
-  }
+namespace avx2 { LAMINA_BATCHNORM_KERNELS(LAMINA_KERNEL_DECL) }
+namespace avx512 { LAMINA_BATCHNORM_KERNELS(LAMINA_KERNEL_DECL) }
 
 void batch_norm_train(DType dt, int64_t N, int64_t C, int64_t S, const void* x,
                       const void* weight, const void* bias, double eps, double momentum,
                       void* running_mean, void* running_var, void* y, void* mean, void* invstd) {
-  LAMINA_BN_SWITCH(batch_norm_train, dt, N, C, S, x, weight, bias, eps, momentum, running_mean,
-                   running_var, y, mean, invstd);
+  LAMINA_ISA(batch_norm_train(dt, N, C, S, x, weight, bias, eps, momentum, running_mean,
+             running_var, y, mean, invstd));
 }
 
 void batch_norm_eval(DType dt, int64_t N, int64_t C, int64_t S, const void* x,
                      const void* weight, const void* bias, const void* running_mean,
                      const void* running_var, double eps, void* y, void* mean, void* invstd) {
-  LAMINA_BN_SWITCH(batch_norm_eval, dt, N, C, S, x, weight, bias, running_mean, running_var,
-                   eps, y, mean, invstd);
+  LAMINA_ISA(batch_norm_eval(dt, N, C, S, x, weight, bias, running_mean, running_var,
+             eps, y, mean, invstd));
 }
 
 void batch_norm_backward(DType dt, int64_t N, int64_t C, int64_t S, const void* x,
                          const void* dy, const void* weight, const void* mean,
                          const void* invstd, bool training, void* dx, void* dweight,
                          void* dbias) {
-  LAMINA_BN_SWITCH(batch_norm_backward, dt, N, C, S, x, dy, weight, mean, invstd, training, dx,
-                   dweight, dbias);
+  LAMINA_ISA(batch_norm_backward(dt, N, C, S, x, dy, weight, mean, invstd, training, dx,
+             dweight, dbias));
 }
-
-#undef LAMINA_BN_SWITCH
 
 }  // namespace lamina::cpu

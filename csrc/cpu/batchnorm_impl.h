@@ -15,12 +15,10 @@
 
 #include "../core/dtype.h"
 #include "../core/parallel.h"
-#include "batchnorm.h"
-#include "lane_sum.h"
+#include "../kernels/batchnorm.h"
+#include "simd/lane_sum.h"
 
-#ifndef LAMINA_CPU_NS
-#error "define LAMINA_CPU_NS before including batchnorm_impl.h"
-#endif
+#include "simd/target.h"
 
 namespace lamina::cpu::LAMINA_CPU_NS {
 

@@ -30,7 +30,7 @@
 // Depthwise convs (one input channel per group, < 8 outputs each) take direct plane loops
 // instead (conv_depthwise.cpp): the GEMM would have 1..7 useful columns of 32.
 // Threads claim blocks one at a time (both cores stay busy when one of them starts late).
-#include "conv.h"
+#include "../kernels/conv.h"
 
 #include <algorithm>
 #include <atomic>

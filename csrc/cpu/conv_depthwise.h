@@ -3,7 +3,7 @@
 // plane loops: the implicit GEMM of conv.cpp would run its 12 x 32 micro-kernel with one or two
 // useful columns. Called by conv.cpp when use_depthwise(g); contiguous NCHW operands.
 #include "../core/dtype.h"
-#include "conv_geom.h"
+#include "../kernels/conv.h"
 
 namespace lamina::cpu::conv_detail {
 

@@ -1,24 +1,23 @@
-// Elementwise kernel bodies, included once per instruction-set path with LAMINA_CPU_NS set
-// (generic, avx2) so that each copy is compiled with its own flags and cannot be mixed up
+// Elementwise kernel bodies, compiled once per instruction set (simd/target.h: elementwise.cpp,
+// elementwise_avx2.cpp, elementwise_avx512.cpp) so that each copy is compiled with its own flags and cannot be mixed up
 // by the linker. The contiguous inner loops are written for the auto-vectoriser; ops that need
 // hand-written vector math (exp, log, tanh, sigmoid, gelu, ...) go through the path's hooks:
 //   kVecUnary<OP, T>, vec_unary<OP, T>(out, so, in, si, n)      out (n) = op(in (n))
 //   kVecBinary<OP, T>, vec_binary<OP, T>(out, so, a, sa, b, sb, n) out (n) = op(a (n), b (n))
-// (s* are element strides, 0 broadcasts) which a path defines before including this file (and
-// sets LAMINA_CPU_VEC_HOOKS); without them every op takes the scalar functor of
-// core/functors.h. A vector op gives an element the same result whatever its layout.
+// (s* are element strides, 0 broadcasts), from elementwise_vec.h on the vector paths; on the
+// portable one every op takes the scalar functor of core/functors.h. A vector op gives an element the same result whatever its layout.
 #include <type_traits>
 
 #include "../core/functors.h"
 #include "loops.h"
 
-#ifndef LAMINA_CPU_NS
-#error "define LAMINA_CPU_NS before including elementwise_impl.h"
-#endif
+#include "simd/target.h"
 
 namespace lamina::cpu::LAMINA_CPU_NS {
 
-#ifndef LAMINA_CPU_VEC_HOOKS
+#if LAMINA_CPU_VECTOR
+#include "elementwise_vec.h"
+#else
 template <UnaryOp OP, typename T> constexpr bool kVecUnary = false;
 template <BinaryOp OP, typename T> constexpr bool kVecBinary = false;
 template <UnaryOp OP, typename T>

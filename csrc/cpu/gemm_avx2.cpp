@@ -4,7 +4,6 @@
 
 #include <utility>
 
-#define LAMINA_GEMM_NS avx2
 #include "gemm_impl.h"
 
 namespace lamina::cpu::gemm_kernels::avx2 {

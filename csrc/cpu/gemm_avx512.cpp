@@ -9,7 +9,6 @@
 
 #include <utility>
 
-#define LAMINA_GEMM_NS avx512
 #include "gemm_impl.h"
 
 namespace lamina::cpu::gemm_kernels::avx512 {

@@ -1,6 +1,5 @@
 // Portable GEMM micro-kernels (plain C++ the compiler vectorises with the baseline ISA): the
 // generic path (no AVX2, or LAMINA_CPU_PATH=generic) and int64 everywhere.
-#define LAMINA_GEMM_NS generic
 #include "gemm_impl.h"
 
 namespace lamina::cpu::gemm_kernels::generic {

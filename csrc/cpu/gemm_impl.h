@@ -1,5 +1,5 @@
 // The serial GEMM driver (packing + the BLIS loop nest of gemm.h), compiled once per ISA: the
-// including file defines LAMINA_GEMM_NS (generic, avx2, avx512) and a micro-kernel type UK:
+// ISA comes from the file's flags (simd/target.h: LAMINA_CPU_NS); the including file defines a micro-kernel type UK:
 //   using T; static constexpr int64_t MR, NR;
 //   static void run(int64_t kc, const T* a, const T* b, T* c, int64_t ldc, bool accumulate);
 //     a: packed (kc, MR), b: packed (kc, NR); c: (MR, NR) row stride ldc;
@@ -14,11 +14,9 @@
 // lives in the ISA's namespace, so no AVX-512 copy of a function can leak to another path.
 #include "gemm.h"
 
-#ifndef LAMINA_GEMM_NS
-#error "define LAMINA_GEMM_NS before including gemm_impl.h"
-#endif
+#include "simd/target.h"
 
-namespace lamina::cpu::gemm_kernels::LAMINA_GEMM_NS {
+namespace lamina::cpu::gemm_kernels::LAMINA_CPU_NS {
 namespace {
 
 inline int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
@@ -174,4 +172,4 @@ Kernel make_kernel(double serial_flops) {
 }
 
 }  // namespace
-}  // namespace lamina::cpu::gemm_kernels::LAMINA_GEMM_NS
+}  // namespace lamina::cpu::gemm_kernels::LAMINA_CPU_NS

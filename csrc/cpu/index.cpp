@@ -1,4 +1,4 @@
-#include "index.h"
+#include "../kernels/index.h"
 
 #include "../core/parallel.h"
 #include "loops.h"

@@ -5,7 +5,8 @@
 // the row is in L1 by then) and one to write y. Backward: the rows split into one chunk per
 // thread; each chunk writes dx and accumulates dw, db into its own partial rows (in the dtype,
 // flushed into double every kFlush rows), summed over the chunks at the end.
-#include "layernorm.h"
+#include "../kernels/layernorm.h"
+#include "layernorm_impl.h"  // the generic copy of the row kernels
 
 #include <algorithm>
 #include <cmath>
@@ -14,38 +15,12 @@
 #include <vector>
 
 #include "../core/parallel.h"
-#include "cpu_path.h"
+#include "isa.h"
 
 namespace lamina::cpu {
 
-namespace generic {
-namespace simd {  // one-lane "vectors" with the names of simd_avx2.h
-template <typename TT>
-struct Scalar {
-  using T = TT;
-  using V = TT;
-  static constexpr int L = 1;
-  static V set1(T v) { return v; }
-  static V zero() { return 0; }
-  static V loadu(const T* p) { return *p; }
-  static void storeu(T* p, V v) { *p = v; }
-  static V add(V a, V b) { return a + b; }
-  static V sub(V a, V b) { return a - b; }
-  static V mul(V a, V b) { return a * b; }
-  static V fmadd(V a, V b, V c) { return a * b + c; }
-  static V fnmadd(V a, V b, V c) { return c - a * b; }
-};
-using F = Scalar<float>;
-struct D : Scalar<double> {
-  static V lo(float f) { return f; }
-  static V hi(float) { return 0; }
-  static T hsum(V v) { return v; }
-};
-}  // namespace simd
-#include "layernorm_impl.h"
-}  // namespace generic
 
-#define LAMINA_DECLARE_PATH(NS)                                                              \
+#define LAMINA_LN_ROWS(NS)                                                                    \
   namespace NS {                                                                             \
   void ln_forward_row(int64_t, const float*, const float*, const float*, double, float*,     \
                       float*, float*);                                                       \
@@ -56,9 +31,9 @@ struct D : Scalar<double> {
   void ln_backward_row(int64_t, const double*, const double*, double, double, const double*, \
                        double*, double*, double*);                                           \
   }
-LAMINA_DECLARE_PATH(avx2)
-LAMINA_DECLARE_PATH(avx512)
-#undef LAMINA_DECLARE_PATH
+LAMINA_LN_ROWS(avx2)
+LAMINA_LN_ROWS(avx512)
+#undef LAMINA_LN_ROWS
 
 namespace {
 
@@ -69,22 +44,15 @@ using FwdRow = void (*)(int64_t, const T*, const T*, const T*, double, T*, T*, T
 template <typename T>
 using BwdRow = void (*)(int64_t, const T*, const T*, T, T, const T*, T*, T*, T*);
 
+// The row kernels of the widest ISA allowed.
 template <typename T>
-FwdRow<T> forward_row() {
-  switch (isa()) {
-    case Isa::AVX512: return static_cast<FwdRow<T>>(avx512::ln_forward_row);
-    case Isa::AVX2: return static_cast<FwdRow<T>>(avx2::ln_forward_row);
-    default: return static_cast<FwdRow<T>>(generic::ln_forward_row);
-  }
+void forward_row(int64_t n, const T* x, const T* w, const T* b, double eps, T* y, T* m, T* r) {
+  LAMINA_ISA(ln_forward_row(n, x, w, b, eps, y, m, r));
 }
-
 template <typename T>
-BwdRow<T> backward_row() {
-  switch (isa()) {
-    case Isa::AVX512: return static_cast<BwdRow<T>>(avx512::ln_backward_row);
-    case Isa::AVX2: return static_cast<BwdRow<T>>(avx2::ln_backward_row);
-    default: return static_cast<BwdRow<T>>(generic::ln_backward_row);
-  }
+void backward_row(int64_t n, const T* dy, const T* x, T m, T r, const T* w, T* dx, T* dw,
+                  T* db) {
+  LAMINA_ISA(ln_backward_row(n, dy, x, m, r, w, dx, dw, db));
 }
 
 int64_t row_grain(int64_t N) { return std::max<int64_t>(1, 16384 / std::max<int64_t>(N, 1)); }
@@ -92,7 +60,7 @@ int64_t row_grain(int64_t N) { return std::max<int64_t>(1, 16384 / std::max<int6
 template <typename T>
 void forward_t(int64_t M, int64_t N, const T* x, const T* w, const T* b, double eps, T* y,
                T* mean, T* rstd) {
-  const FwdRow<T> row = forward_row<T>();
+  const FwdRow<T> row = forward_row<T>;
   parallel_for(0, M, row_grain(N), [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) row(N, x + r * N, w, b, eps, y + r * N, mean + r, rstd + r);
   });
@@ -101,7 +69,7 @@ void forward_t(int64_t M, int64_t N, const T* x, const T* w, const T* b, double 
 template <typename T>
 void backward_t(int64_t M, int64_t N, const T* dy, const T* x, const T* mean, const T* rstd,
                 const T* w, T* dx, T* dw, T* db) {
-  const BwdRow<T> row = backward_row<T>();
+  const BwdRow<T> row = backward_row<T>;
   if (!dw && !db) {
     parallel_for(0, M, row_grain(N), [&](int64_t r0, int64_t r1) {
       for (int64_t r = r0; r < r1; ++r)

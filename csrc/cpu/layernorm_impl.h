@@ -1,10 +1,17 @@
-// The LayerNorm row kernels, written once over a vector pair simd::F (float) / simd::D (double)
-// with the names of simd_avx2.h. Included INSIDE the path's namespace (layernorm_avx2.cpp,
-// layernorm_avx512.cpp, and layernorm.cpp's `generic` with one-lane scalar types), after
-// <algorithm>, <cmath>, <cstdint> and <type_traits>; no includes here.
+// The LayerNorm row kernels, written once over a vector pair simd::F (float) / simd::D
+// (double) and compiled once per ISA (simd/target.h): layernorm.cpp (generic, one-lane scalar
+// "vectors"), layernorm_avx2.cpp, layernorm_avx512.cpp. cpu::isa() picks the copy.
 //
 // Sums accumulate in the row's vector type for at most 16 adds per lane, then are flushed into
 // double lanes: at least as accurate as a float pairwise sum, at the float add rate.
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <type_traits>
+
+#include "simd/target.h"
+
+namespace lamina::cpu::LAMINA_CPU_NS {
 
 template <typename T>
 using LnVec = std::conditional_t<std::is_same_v<T, float>, simd::F, simd::D>;
@@ -213,3 +220,5 @@ void ln_backward_row(int64_t n, const double* dy, const double* x, double m, dou
                      const double* w, double* dx, double* dwp, double* dbp) {
   ln_backward_row_t(n, dy, x, m, r, w, dx, dwp, dbp);
 }
+
+}  // namespace lamina::cpu::LAMINA_CPU_NS

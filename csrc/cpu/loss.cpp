@@ -1,7 +1,7 @@
 // Fused cross-entropy: per row, the max and sum of exp(x - max) give lse in double (stable for
 // logits of any size: x - max is exact before exp), the loss terms accumulate in double, and the
 // backward recomputes p = exp(x - lse) from the saved float64 lse.
-#include "loss.h"
+#include "../kernels/loss.h"
 
 #include <algorithm>
 #include <cmath>

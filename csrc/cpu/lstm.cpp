@@ -8,7 +8,8 @@
 // width; lstm_cell.h has the layout): a thread owning some blocks computes all four gates of
 // its hidden units and runs their cell right after its part of the GEMM, so one step is one
 // parallel_for with no barrier between GEMM and cell. The gradients are reordered back.
-#include "lstm.h"
+#include "../kernels/lstm.h"
+#include "lstm_impl.h"  // the generic copy of the cell
 
 #include <algorithm>
 #include <cstdlib>
@@ -18,7 +19,7 @@
 
 #include "../core/dtype.h"
 #include "../core/parallel.h"
-#include "cpu_path.h"
+#include "isa.h"
 #include "lstm_cell.h"
 #include "matmul.h"
 #include "scratch.h"
@@ -29,27 +30,11 @@ namespace {
 
 using lstm::CellBwd;
 using lstm::CellFwd;
+using lstm::cell_bwd;
+using lstm::cell_fwd;
 
 // Below this many flops of recurrent GEMM per step, one thread runs the whole step.
 constexpr double kSerialStepFlops = 0.6e6;
-
-template <typename T>
-void cell_fwd(const CellFwd<T>& a, int64_t b0, int64_t b1, int64_t k0, int64_t k1) {
-  switch (isa()) {
-    case Isa::AVX512: return lstm::avx512::cell_fwd(a, b0, b1, k0, k1);
-    case Isa::AVX2: return lstm::avx2::cell_fwd(a, b0, b1, k0, k1);
-    default: return lstm::fwd_portable(a, b0, b1, k0, k1);
-  }
-}
-
-template <typename T>
-void cell_bwd(const CellBwd<T>& a, int64_t b0, int64_t b1, int64_t k0, int64_t k1) {
-  switch (isa()) {
-    case Isa::AVX512: return lstm::avx512::cell_bwd(a, b0, b1, k0, k1);
-    case Isa::AVX2: return lstm::avx2::cell_bwd(a, b0, b1, k0, k1);
-    default: return lstm::bwd_portable(a, b0, b1, k0, k1);
-  }
-}
 
 thread_local Scratch t_gates;  // gx without grad, or the gate gradients of the backward
 

@@ -1,6 +1,6 @@
 #pragma once
-// The fused LSTM cell of the CPU kernels (lstm.cpp), shared by the portable path and the SIMD
-// files (lstm_avx2.cpp, lstm_avx512.cpp, which include lstm_cell_simd.h).
+// The fused LSTM cell of the CPU kernels (lstm.cpp): its formulas, the scalar code, and the
+// per-ISA copies of lstm_impl.h picked by cpu::isa().
 //
 // Gate layout of a row of pre-activations / activations / gate gradients (4H values): blocks
 // of nb hidden units; hidden unit j of block k = j / nb (nbk = min(nb, H - k nb) units in it)
@@ -16,6 +16,8 @@
 //           d pre_o = dh tanh(c) o (1 - o); dc_prev = dc f (may alias dc_next)
 #include <cmath>
 #include <cstdint>
+
+#include "isa.h"
 
 namespace lamina::cpu::lstm {
 
@@ -153,8 +155,19 @@ void bwd_portable(const CellBwd<T>& a, int64_t b0, int64_t b1, int64_t k0, int64
   void cell_bwd(const CellBwd<float>& a, int64_t b0, int64_t b1, int64_t k0, int64_t k1); \
   void cell_bwd(const CellBwd<double>& a, int64_t b0, int64_t b1, int64_t k0, int64_t k1); \
   }
+LAMINA_LSTM_CELL_DECL(generic)
 LAMINA_LSTM_CELL_DECL(avx2)
 LAMINA_LSTM_CELL_DECL(avx512)
 #undef LAMINA_LSTM_CELL_DECL
+
+// The cell of the widest ISA allowed (cpu/isa.h).
+template <typename T>
+void cell_fwd(const CellFwd<T>& a, int64_t b0, int64_t b1, int64_t k0, int64_t k1) {
+  LAMINA_ISA(cell_fwd(a, b0, b1, k0, k1));
+}
+template <typename T>
+void cell_bwd(const CellBwd<T>& a, int64_t b0, int64_t b1, int64_t k0, int64_t k1) {
+  LAMINA_ISA(cell_bwd(a, b0, b1, k0, k1));
+}
 
 }  // namespace lamina::cpu::lstm

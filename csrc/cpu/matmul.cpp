@@ -17,7 +17,7 @@
 
 #include "../core/check.h"
 #include "../core/parallel.h"
-#include "cpu_path.h"
+#include "isa.h"
 #include "gemm.h"
 #include "scratch.h"
 

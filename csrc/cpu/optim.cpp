@@ -1,6 +1,6 @@
 // Fused optimizer updates on the host: one parallel pass over the parameter and its state,
 // the per-element math shared with the CUDA twins (core/optim_math.h).
-#include "optim.h"
+#include "../kernels/optim.h"
 
 #include "../core/optim_math.h"
 #include "../core/parallel.h"

@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <limits>
 
-#include "simd_avx512.h"
+#include "simd/avx512.h"
 
 namespace lamina::cpu::avx512 {
 
@@ -177,5 +177,4 @@ inline bool avg_row_s2_backward(float* p, int64_t rows, int64_t W, int64_t kW, i
 }  // namespace lamina::cpu::avx512
 
 #define LAMINA_POOL_VEC_HOOKS
-#define LAMINA_CPU_NS avx512
 #include "pool_impl.h"

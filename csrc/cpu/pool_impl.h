@@ -17,12 +17,10 @@
 
 #include "../core/dtype.h"
 #include "../core/parallel.h"
-#include "lane_sum.h"
-#include "pool.h"
+#include "simd/lane_sum.h"
+#include "../kernels/pool.h"
 
-#ifndef LAMINA_CPU_NS
-#error "define LAMINA_CPU_NS before including pool_impl.h"
-#endif
+#include "simd/target.h"
 
 namespace lamina::cpu::LAMINA_CPU_NS {
 

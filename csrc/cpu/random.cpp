@@ -1,4 +1,4 @@
-#include "random.h"
+#include "../kernels/random.h"
 
 #include <cmath>
 

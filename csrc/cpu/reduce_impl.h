@@ -1,11 +1,11 @@
 // Reduction kernel bodies over the middle axis of a contiguous (O, R, I) block, included once
-// per instruction-set path with LAMINA_CPU_NS set (generic, avx2), like elementwise_impl.h.
+// per instruction set (simd/target.h), like elementwise_impl.h.
 // Two layouts: rows (I == 1: each output reduces R contiguous values, vectorised along r) and
 // columns (I > 1: vectorised along i, r outermost). A lone long row (O * I small) is cut into
 // fixed blocks reduced in parallel and combined in block order, so results do not depend on
 // the thread count. The inner loops are written for the auto-vectoriser (fixed-width lane
-// arrays); a path may replace the hottest ones with hand-written vector code through hooks it
-// defines before including this file (setting LAMINA_CPU_VEC_HOOKS):
+// arrays); the vector paths replace the hottest ones with hand-written vector code through the
+// hooks of reduce_vec.h:
 //   vec_sum_row(x, n, &s) -> bool             s = sum of x (n) contiguous; false: not handled
 //   vec_extreme_row<IS_MAX>(x, n, &v, &nan)   v = max/min of x (n), nan = any NaN; same
 //   vec_find(x, n, v, &j) -> bool             j = first index with x[j] == v (v is there)
@@ -22,13 +22,13 @@
 #include "../core/op_kinds.h"
 #include "../core/parallel.h"
 
-#ifndef LAMINA_CPU_NS
-#error "define LAMINA_CPU_NS before including reduce_impl.h"
-#endif
+#include "simd/target.h"
 
 namespace lamina::cpu::LAMINA_CPU_NS {
 
-#ifndef LAMINA_CPU_VEC_HOOKS
+#if LAMINA_CPU_VECTOR
+#include "reduce_vec.h"
+#else
 template <typename T, typename A>
 inline bool vec_sum_row(const T*, int64_t, A*) { return false; }
 template <bool IS_MAX, typename T>

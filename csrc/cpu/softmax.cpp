@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "../core/parallel.h"
-#include "cpu_path.h"
+#include "isa.h"
 
 namespace lamina::cpu {
 
@@ -28,7 +28,7 @@ namespace {
 constexpr int64_t kCols = 256;  // columns per task when I > 1
 
 bool use_avx2() {
-  static const bool v = path() == Path::AVX2;
+  static const bool v = isa() != Isa::Generic;
   return v;
 }
 

@@ -1,24 +1,14 @@
 #pragma once
-// Fused softmax / log_softmax CPU kernels over the middle axis of a contiguous (O, R, I) block
-// (ops/softmax.cpp moves the softmax dim there). Twins in cuda/softmax.cu.
+// CPU-internal helpers of the softmax kernels (contract: kernels/softmax.h), shared with
+// cpu/loss.cpp.
 #include <cstdint>
 
 #include "../core/dtype.h"
+#include "../kernels/softmax.h"
 
 namespace lamina::cpu {
 
-// x (O, R, I) contiguous; y (O, R, I) contiguous.
-//   softmax:     y = exp(x - m) / sum_r exp(x - m),  m = max_r x
-//   log_softmax: y = x - m - log sum_r exp(x - m)
-void softmax_forward(DType dt, int64_t O, int64_t R, int64_t I, const void* x, void* y, bool log);
-
-// y, dy, dx (O, R, I) contiguous; y is the forward output.
-//   softmax:     dx = y * (dy - sum_r dy * y)
-//   log_softmax: dx = dy - exp(y) * sum_r dy
-void softmax_backward(DType dt, int64_t O, int64_t R, int64_t I, const void* y, const void* dy,
-                      void* dx, bool log);
-
-// Row helpers shared with loss.cpp, AVX2 (softmax_avx2.cpp) when cpu::path() allows:
+// Row helpers shared with loss.cpp, AVX2 (softmax_avx2.cpp) unless cpu::isa() is Generic:
 //   row_max: max of x (n,);  exp_shift_sum: y = exp(x - m) (y may be null), returns the sum
 //   in double;  scaled_exp: y = a * exp((x - l) - lo)  (l + lo: a max or lse split in two)
 float row_max(const float* x, int64_t n);

@@ -1,11 +1,11 @@
 // AVX2+FMA row helpers of the softmax and cross-entropy kernels (compiled with -mavx2 -mfma,
-// called only when cpu::path() says AVX2; the portable twins are in softmax.cpp). exp is
+// called unless cpu::isa() is Generic; the portable twins are in softmax.cpp). exp is
 // vec_math_avx2.h's 1-ulp exp_ps / exp_pd; sums accumulate in double.
 #include <cmath>
 #include <cstdint>
 #include <limits>
 
-#include "vec_math_avx2.h"
+#include "simd/vec_math_avx2.h"
 
 namespace lamina::cpu::avx2 {
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "cuda.h"
+#include "../core/device_runtime.h"
 #include "cuda_utils.cuh"
 
 namespace lamina::cuda {

@@ -11,16 +11,15 @@
 //    dS of a (query tile, key tile) pair goes through shared memory; dQ rows are then summed
 //    over the tile's keys by one thread per query row and added to dq with atomicAdd (dq is
 //    zeroed first).
-// T = 64 threads per tile, or 32 / 16 when the head dims need more shared memory than the
-// device offers (an error beyond that). Computation in the input dtype (fp32 or fp64).
+// T = 64 threads per tile, halved (down to 1) while the head dims need more shared memory than
+// the device offers (an error beyond that). Computation in the input dtype (fp32 or fp64).
 #include <cmath>
 #include <limits>
 #include <stdexcept>
 #include <string>
 
 #include "../core/check.h"
-#include "../cpu/attention.h"
-#include "cuda.h"
+#include "../kernels/attention.h"
 #include "cuda_utils.cuh"
 
 namespace lamina::cuda {
@@ -73,8 +72,7 @@ int64_t fwd_smem_elems(int64_t t, int64_t E, int64_t Ev) {
 
 template <typename T>
 __global__ void attn_fwd(AttnParams p, int64_t tile, T* __restrict__ out, T* __restrict__ lse) {
-  extern __shared__ unsigned char smem_raw[];
-  T* sm = reinterpret_cast<T*>(smem_raw);
+  T* sm = dynamic_smem<T>();
   const int64_t E = p.E, Ev = p.Ev, L = p.L, S = p.S;
   const int64_t nqb = (L + tile - 1) / tile;
   const int64_t b = static_cast<int64_t>(blockIdx.x) / nqb;
@@ -170,8 +168,7 @@ template <typename T>
 __global__ void attn_bwd(AttnParams p, int64_t tile, const T* __restrict__ dout,
                          const T* __restrict__ lse, const T* __restrict__ D, T* __restrict__ dq,
                          T* __restrict__ dk, T* __restrict__ dv) {
-  extern __shared__ unsigned char smem_raw[];
-  T* sm = reinterpret_cast<T*>(smem_raw);
+  T* sm = dynamic_smem<T>();
   const int64_t E = p.E, Ev = p.Ev, L = p.L, S = p.S;
   const int64_t nkb = (S + tile - 1) / tile;
   const int64_t b = static_cast<int64_t>(blockIdx.x) / nkb;
@@ -252,15 +249,16 @@ __global__ void attn_bwd(AttnParams p, int64_t tile, const T* __restrict__ dout,
   for (int64_t d = 0; d < Ev; ++d) dv[(b * S + j) * Ev + d] = dv_row[d];
 }
 
-// The largest tile (64, 32 or 16) whose shared memory fits the device; sets the kernel's
-// dynamic shared memory limit.
+// The largest tile (64, 32, ..., down to 1 thread) whose shared memory fits the device; sets
+// the kernel's dynamic shared memory limit. Wide heads (float64 E = 300, Ev = 520 needs 318 KB
+// at 16) take small tiles: fewer threads per block, the same arithmetic.
 template <typename K>
 int64_t pick_tile(K kernel, int64_t (*elems)(int64_t, int64_t, int64_t), int64_t E, int64_t Ev,
                   size_t elem, size_t* bytes) {
   int dev = 0, optin = 0;
   LAMINA_CUDA_CHECK(cudaGetDevice(&dev));
   LAMINA_CUDA_CHECK(cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, dev));
-  for (int64_t t = 64; t >= 16; t /= 2) {
+  for (int64_t t = 64; t >= 1; t /= 2) {
     const size_t need = static_cast<size_t>(elems(t, E, Ev)) * elem;
     if (need <= static_cast<size_t>(optin)) {
       LAMINA_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
@@ -281,9 +279,8 @@ void forward_t(const AttnParams& p, void* out, void* lse) {
   const int64_t blocks = p.nb * ((p.L + tile - 1) / tile);
   LAMINA_CHECK(blocks < (int64_t(1) << 31), ValueError,
                "[scaled_dot_product_attention] too many query blocks for one CUDA launch");
-  attn_fwd<T><<<static_cast<unsigned>(blocks), static_cast<unsigned>(tile), bytes>>>(
+  LAMINA_LAUNCH(attn_fwd<T>, static_cast<unsigned>(blocks), static_cast<unsigned>(tile), bytes,
       p, tile, static_cast<T*>(out), static_cast<T*>(lse));
-  LAMINA_CUDA_CHECK(cudaGetLastError());
 }
 
 template <typename T>
@@ -295,19 +292,17 @@ void backward_t(const AttnParams& p, const void* dout, const void* out, const vo
   LAMINA_CUDA_CHECK(cudaGetDevice(&dev));
   dbuf = allocate(static_cast<int64_t>(rows * sizeof(T)), dev);
   T* D = static_cast<T*>(dbuf.get());
-  attn_rowdot<T><<<grid_for(rows), kBlock>>>(rows, p.Ev, static_cast<const T*>(dout),
+  LAMINA_LAUNCH(attn_rowdot<T>, grid_for(rows), kBlock, 0, rows, p.Ev, static_cast<const T*>(dout),
                                              static_cast<const T*>(out), D);
-  LAMINA_CUDA_CHECK(cudaGetLastError());
   LAMINA_CUDA_CHECK(cudaMemsetAsync(dq, 0, static_cast<size_t>(rows * p.E) * sizeof(T)));
   size_t bytes = 0;
   const int64_t tile = pick_tile(attn_bwd<T>, bwd_smem_elems, p.E, p.Ev, sizeof(T), &bytes);
   const int64_t blocks = p.nb * ((p.S + tile - 1) / tile);
   LAMINA_CHECK(blocks < (int64_t(1) << 31), ValueError,
                "[scaled_dot_product_attention] too many key blocks for one CUDA launch");
-  attn_bwd<T><<<static_cast<unsigned>(blocks), static_cast<unsigned>(tile), bytes>>>(
+  LAMINA_LAUNCH(attn_bwd<T>, static_cast<unsigned>(blocks), static_cast<unsigned>(tile), bytes,
       p, tile, static_cast<const T*>(dout), static_cast<const T*>(lse), D, static_cast<T*>(dq),
       static_cast<T*>(dk), static_cast<T*>(dv));
-  LAMINA_CUDA_CHECK(cudaGetLastError());
   // D is freed (back to the caching allocator) after the kernels on this stream: keep it
   // until they are done
   LAMINA_CUDA_CHECK(cudaStreamSynchronize(0));

@@ -6,7 +6,7 @@
 // forward: one thread per element.
 #include <cmath>
 
-#include "cuda.h"
+#include "../kernels/batchnorm.h"
 #include "cuda_utils.cuh"
 
 namespace lamina::cuda {
@@ -119,12 +119,11 @@ void batch_norm_train(DType dt, int64_t N, int64_t C, int64_t S, const void* x,
                       void* running_mean, void* running_var, void* y, void* mean, void* invstd) {
   LAMINA_DISPATCH_FLOAT(dt, "batch_norm", [&] {
     using T = scalar_t;
-    train_kernel<T><<<channel_grid(C), kBnBlock>>>(
+    LAMINA_LAUNCH(train_kernel<T>, channel_grid(C), kBnBlock, 0,
         N, C, S, static_cast<const T*>(x), static_cast<const T*>(weight),
         static_cast<const T*>(bias), eps, momentum, static_cast<T*>(running_mean),
         static_cast<T*>(running_var), static_cast<T*>(y), static_cast<T*>(mean),
         static_cast<T*>(invstd));
-    LAMINA_CUDA_CHECK(cudaGetLastError());
   });
 }
 
@@ -134,17 +133,15 @@ void batch_norm_eval(DType dt, int64_t N, int64_t C, int64_t S, const void* x,
   LAMINA_DISPATCH_FLOAT(dt, "batch_norm", [&] {
     using T = scalar_t;
     const int64_t n = N * C * S;
-    eval_stats_kernel<T><<<grid_for(C), kBlock>>>(C, static_cast<const T*>(running_mean),
+    LAMINA_LAUNCH(eval_stats_kernel<T>, grid_for(C), kBlock, 0, C, static_cast<const T*>(running_mean),
                                                    static_cast<const T*>(running_var), eps,
                                                    static_cast<T*>(mean),
                                                    static_cast<T*>(invstd));
-    LAMINA_CUDA_CHECK(cudaGetLastError());
     if (n == 0) return;
-    eval_kernel<T><<<grid_for(n), kBlock>>>(
+    LAMINA_LAUNCH(eval_kernel<T>, grid_for(n), kBlock, 0,
         n, C, S, static_cast<const T*>(x), static_cast<const T*>(weight),
         static_cast<const T*>(bias), static_cast<const T*>(running_mean),
         static_cast<const T*>(running_var), eps, static_cast<T*>(y));
-    LAMINA_CUDA_CHECK(cudaGetLastError());
   });
 }
 
@@ -154,12 +151,11 @@ void batch_norm_backward(DType dt, int64_t N, int64_t C, int64_t S, const void* 
                          void* dbias) {
   LAMINA_DISPATCH_FLOAT(dt, "batch_norm_backward", [&] {
     using T = scalar_t;
-    backward_kernel<T><<<channel_grid(C), kBnBlock>>>(
+    LAMINA_LAUNCH(backward_kernel<T>, channel_grid(C), kBnBlock, 0,
         N, C, S, static_cast<const T*>(x), static_cast<const T*>(dy),
         static_cast<const T*>(weight), static_cast<const T*>(mean),
         static_cast<const T*>(invstd), training, static_cast<T*>(dx), static_cast<T*>(dweight),
         static_cast<T*>(dbias));
-    LAMINA_CUDA_CHECK(cudaGetLastError());
   });
 }
 

@@ -11,7 +11,7 @@
 //   bias:            one block per channel, a block reduction over N * OH * OW.
 #include <climits>
 
-#include "cuda.h"
+#include "../kernels/conv.h"
 #include "cuda_utils.cuh"
 #include "gemm_tiles.cuh"
 
@@ -153,7 +153,7 @@ __global__ void __launch_bounds__(kBlock) bias_grad(ConvGeom g, const T* dy, T* 
   part[threadIdx.x] = s;
   __syncthreads();
   for (int w = kBlock / 2; w > 0; w /= 2) {
-    if (threadIdx.x < w) part[threadIdx.x] += part[threadIdx.x + w];
+    if (static_cast<int>(threadIdx.x) < w) part[threadIdx.x] += part[threadIdx.x + w];
     __syncthreads();
   }
   if (threadIdx.x == 0) db[k] = part[0];
@@ -174,8 +174,7 @@ void launch(const ConvGeom& g, const T* a, const T* b, const T* bias, T* out, in
   const dim3 grid(static_cast<unsigned>(std::min<int64_t>(ntm, INT_MAX)),
                   static_cast<unsigned>(std::min<int64_t>(ntn, 65535)),
                   static_cast<unsigned>(g.groups * nchunks));
-  conv_gemm<T, MODE><<<grid, kThreads>>>(g, a, b, bias, out, M, Nn, Kr, kchunk, nchunks);
-  LAMINA_CUDA_CHECK(cudaGetLastError());
+  LAMINA_LAUNCH((conv_gemm<T, MODE>), grid, kThreads, 0, g, a, b, bias, out, M, Nn, Kr, kchunk, nchunks);
 }
 
 }  // namespace
@@ -217,9 +216,8 @@ void conv2d_backward_weight(DType dt, const ConvGeom& g, const void* x, const vo
 void conv2d_backward_bias(DType dt, const ConvGeom& g, const void* dy, void* db) {
   LAMINA_DISPATCH_FLOAT(dt, "conv2d_backward", [&] {
     if (g.K <= 0) return;
-    bias_grad<scalar_t><<<static_cast<unsigned>(g.K), kBlock>>>(
+    LAMINA_LAUNCH(bias_grad<scalar_t>, static_cast<unsigned>(g.K), kBlock, 0,
         g, static_cast<const scalar_t*>(dy), static_cast<scalar_t*>(db));
-    LAMINA_CUDA_CHECK(cudaGetLastError());
   });
 }
 

@@ -8,7 +8,9 @@
 #include <cstring>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
+#include "../core/device_runtime.h"
 #include "../core/geometry.h"
 
 namespace lamina::cuda {
@@ -31,6 +33,27 @@ namespace lamina::cuda {
   } while (0)
 
 namespace lamina::cuda {
+
+// After every launch: the launch error, and with LAMINA_CUDA_SYNC=1 also the kernel's own
+// (a synchronise per launch, so a fault is reported at the kernel that caused it).
+void check_launch(const char* kernel);
+
+// The one launch path: LAMINA_LAUNCH(kernel, grid, block, smem_bytes, args...) on the legacy
+// stream. A kernel whose template arguments hold commas goes in parentheses. The simulator
+// build (LAMINA_CUDA_SIM) runs the same kernel on the CPU (cuda/sim/).
+template <class... P, class... A>
+void launch(const char* name, void (*kernel)(P...), dim3 grid, dim3 block, size_t smem,
+            A&&... args) {
+#ifdef LAMINA_CUDA_SIM
+  ::lamina::sim::launch(name, kernel, grid, block, smem, P(std::forward<A>(args))...);
+#else
+  kernel<<<grid, block, smem>>>(P(std::forward<A>(args))...);
+#endif
+  check_launch(name);
+}
+
+#define LAMINA_LAUNCH(KERNEL, GRID, BLOCK, SMEM, ...) \
+  ::lamina::cuda::launch(#KERNEL, KERNEL, GRID, BLOCK, SMEM, __VA_ARGS__)
 
 constexpr int kBlock = 256;               // threads per block of the 1-D kernels
 constexpr int64_t kMaxBlocks = 1 << 16;   // grid-stride loops cover the rest
@@ -99,9 +122,8 @@ template <int N, typename F>
 void launch_geometry(Geometry g, const F& f) {
   if (g.numel <= 0) return;
   const unsigned grid = grid_for(g.numel);
-  if (linearize(g)) elementwise_kernel<N, true><<<grid, kBlock>>>(g, f);
-  else elementwise_kernel<N, false><<<grid, kBlock>>>(g, f);
-  LAMINA_CUDA_CHECK(cudaGetLastError());
+  if (linearize(g)) LAMINA_LAUNCH((elementwise_kernel<N, true, F>), grid, kBlock, 0, g, f);
+  else LAMINA_LAUNCH((elementwise_kernel<N, false, F>), grid, kBlock, 0, g, f);
 }
 
 // Reduce v over the block with f (warp shuffles, then one warp over the per-warp results);
@@ -118,6 +140,20 @@ __device__ V block_reduce(V v, V identity, F f) {
   for (int o = 16; o > 0; o >>= 1) v = f(v, __shfl_xor_sync(0xffffffffu, v, o));
   return v;
 }
+
+// The block's dynamic shared memory (the launch's smem bytes), 16-byte aligned, as T*.
+#ifdef LAMINA_CUDA_SIM
+template <typename T>
+__device__ __forceinline__ T* dynamic_smem() {
+  return static_cast<T*>(::lamina::sim::dynamic_smem());
+}
+#else
+template <typename T>
+__device__ __forceinline__ T* dynamic_smem() {
+  extern __shared__ __align__(16) unsigned char lamina_dynamic_smem[];
+  return reinterpret_cast<T*>(lamina_dynamic_smem);
+}
+#endif
 
 struct Max {
   template <typename V> __device__ V operator()(V a, V b) const { return b > a ? b : a; }

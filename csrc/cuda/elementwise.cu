@@ -3,7 +3,7 @@
 #include <stdexcept>
 
 #include "../core/functors.h"
-#include "cuda.h"
+#include "../kernels/elementwise.h"
 #include "cuda_utils.cuh"
 
 namespace lamina::cuda {
@@ -146,8 +146,7 @@ void where(DType dt, const Geometry& g, void* out, const bool* cond, const void*
 void arange(DType dt, int64_t n, void* out, double start, double step) {
   LAMINA_DISPATCH_NUMERIC(dt, "arange", [&] {
     if (n <= 0) return;
-    arange_kernel<scalar_t><<<grid_for(n), kBlock>>>(n, static_cast<scalar_t*>(out), start, step);
-    LAMINA_CUDA_CHECK(cudaGetLastError());
+    LAMINA_LAUNCH(arange_kernel<scalar_t>, grid_for(n), kBlock, 0, n, static_cast<scalar_t*>(out), start, step);
   });
 }
 

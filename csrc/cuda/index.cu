@@ -1,7 +1,7 @@
 // Indexing CUDA kernels: twins of cpu/index.cpp. Indices are int64 and already range-checked
 // by ops/index.cpp. The accumulating kernels use atomics, since indices may repeat: with
 // floats the order of the additions (and so the last bits) is not fixed.
-#include "cuda.h"
+#include "../kernels/index.h"
 #include "cuda_utils.cuh"
 
 namespace lamina::cuda {
@@ -68,9 +68,8 @@ void index_select(DType dt, int64_t O, int64_t S, int64_t I, int64_t n, const vo
   const int64_t total = O * n * I;
   LAMINA_DISPATCH_ALL(dt, "index_select", [&] {
     if (total <= 0) return;
-    index_select_kernel<scalar_t><<<grid_for(total), kBlock>>>(
+    LAMINA_LAUNCH(index_select_kernel<scalar_t>, grid_for(total), kBlock, 0,
         total, S, I, n, static_cast<const scalar_t*>(in), index, static_cast<scalar_t*>(out));
-    LAMINA_CUDA_CHECK(cudaGetLastError());
   });
 }
 
@@ -79,9 +78,8 @@ void index_add(DType dt, int64_t O, int64_t S, int64_t I, int64_t n, void* out,
   const int64_t total = O * n * I;
   LAMINA_DISPATCH_NUMERIC(dt, "index_add", [&] {
     if (total <= 0) return;
-    index_add_kernel<scalar_t><<<grid_for(total), kBlock>>>(
+    LAMINA_LAUNCH(index_add_kernel<scalar_t>, grid_for(total), kBlock, 0,
         total, S, I, n, static_cast<scalar_t*>(out), index, static_cast<const scalar_t*>(src));
-    LAMINA_CUDA_CHECK(cudaGetLastError());
   });
 }
 

@@ -8,7 +8,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "cuda.h"
+#include "../kernels/layernorm.h"
 #include "cuda_utils.cuh"
 
 namespace lamina::cuda {
@@ -152,10 +152,9 @@ void layer_norm_forward(DType dt, int64_t M, int64_t N, const void* x, const voi
   if (M <= 0 || N <= 0) return;
   LAMINA_DISPATCH_FLOAT(dt, "layer_norm", [&] {
     using T = scalar_t;
-    forward_kernel<T><<<row_blocks(M), 32 * kWarps>>>(
+    LAMINA_LAUNCH(forward_kernel<T>, row_blocks(M), 32 * kWarps, 0,
         M, N, static_cast<const T*>(x), static_cast<const T*>(w), static_cast<const T*>(b), eps,
         static_cast<T*>(y), static_cast<T*>(mean), static_cast<T*>(rstd));
-    LAMINA_CUDA_CHECK(cudaGetLastError());
   });
 }
 
@@ -170,10 +169,9 @@ void layer_norm_backward(DType dt, int64_t M, int64_t N, const void* dy, const v
     const T* mp = static_cast<const T*>(mean);
     const T* rp = static_cast<const T*>(rstd);
     if (dx && M > 0) {
-      backward_dx_kernel<T><<<row_blocks(M), 32 * kWarps>>>(M, N, dyp, xp, mp, rp,
+      LAMINA_LAUNCH(backward_dx_kernel<T>, row_blocks(M), 32 * kWarps, 0, M, N, dyp, xp, mp, rp,
                                                             static_cast<const T*>(w),
                                                             static_cast<T*>(dx));
-      LAMINA_CUDA_CHECK(cudaGetLastError());
     }
     if (!dw && !db) return;
     // chunks of at least kChunkRows rows, at most 65535 of them (gridDim.y)
@@ -188,13 +186,11 @@ void layer_norm_backward(DType dt, int64_t M, int64_t N, const void* dy, const v
     double* pb = db ? static_cast<double*>(scratch.get()) + half : nullptr;
     if (M > 0) {
       const dim3 grid(static_cast<unsigned>((N + 31) / 32), static_cast<unsigned>(chunks));
-      backward_params_partial<T><<<grid, 32 * kColRows>>>(M, N, rows, dyp, xp, mp, rp, pw,
+      LAMINA_LAUNCH(backward_params_partial<T>, grid, 32 * kColRows, 0, M, N, rows, dyp, xp, mp, rp, pw,
                                                           pb);
-      LAMINA_CUDA_CHECK(cudaGetLastError());
     }
-    backward_params_final<T><<<grid_for(N), kBlock>>>(N, M > 0 ? chunks : 0, pw, pb,
+    LAMINA_LAUNCH(backward_params_final<T>, grid_for(N), kBlock, 0, N, M > 0 ? chunks : 0, pw, pb,
                                                       static_cast<T*>(dw), static_cast<T*>(db));
-    LAMINA_CUDA_CHECK(cudaGetLastError());
   });
 }
 

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <limits>
 
-#include "cuda.h"
+#include "../kernels/loss.h"
 #include "cuda_utils.cuh"
 
 namespace lamina::cuda {
@@ -142,10 +142,9 @@ void cross_entropy_forward(DType dt, int64_t N, int64_t C, const void* logits,
                            double eps, void* loss, double* lse, void* wrow) {
   if (N <= 0) return;
   LAMINA_DISPATCH_FLOAT(dt, "cross_entropy", [&] {
-    index_forward<scalar_t><<<row_grid(N), kBlock>>>(
+    LAMINA_LAUNCH(index_forward<scalar_t>, row_grid(N), kBlock, 0,
         N, C, static_cast<const scalar_t*>(logits), target, static_cast<const scalar_t*>(weight),
         ignore_index, eps, static_cast<scalar_t*>(loss), lse, static_cast<scalar_t*>(wrow));
-    LAMINA_CUDA_CHECK(cudaGetLastError());
   });
 }
 
@@ -155,11 +154,10 @@ void cross_entropy_backward(DType dt, int64_t N, int64_t C, const void* logits,
                             void* dlogits) {
   if (N <= 0) return;
   LAMINA_DISPATCH_FLOAT(dt, "cross_entropy_backward", [&] {
-    index_backward<scalar_t><<<row_grid(N), kBlock>>>(
+    LAMINA_LAUNCH(index_backward<scalar_t>, row_grid(N), kBlock, 0,
         N, C, static_cast<const scalar_t*>(logits), target, static_cast<const scalar_t*>(weight),
         ignore_index, eps, lse, static_cast<const scalar_t*>(grad), gstride,
         static_cast<scalar_t*>(dlogits));
-    LAMINA_CUDA_CHECK(cudaGetLastError());
   });
 }
 
@@ -168,10 +166,9 @@ void cross_entropy_prob_forward(DType dt, int64_t N, int64_t C, const void* logi
                                 double* lse) {
   if (N <= 0) return;
   LAMINA_DISPATCH_FLOAT(dt, "cross_entropy", [&] {
-    prob_forward<scalar_t><<<row_grid(N), kBlock>>>(
+    LAMINA_LAUNCH(prob_forward<scalar_t>, row_grid(N), kBlock, 0,
         N, C, static_cast<const scalar_t*>(logits), static_cast<const scalar_t*>(target),
         static_cast<const scalar_t*>(weight), eps, static_cast<scalar_t*>(loss), lse);
-    LAMINA_CUDA_CHECK(cudaGetLastError());
   });
 }
 
@@ -181,11 +178,10 @@ void cross_entropy_prob_backward(DType dt, int64_t N, int64_t C, const void* log
                                  void* dlogits) {
   if (N <= 0) return;
   LAMINA_DISPATCH_FLOAT(dt, "cross_entropy_backward", [&] {
-    prob_backward<scalar_t><<<row_grid(N), kBlock>>>(
+    LAMINA_LAUNCH(prob_backward<scalar_t>, row_grid(N), kBlock, 0,
         N, C, static_cast<const scalar_t*>(logits), static_cast<const scalar_t*>(target),
         static_cast<const scalar_t*>(weight), eps, lse, static_cast<const scalar_t*>(grad),
         gstride, static_cast<scalar_t*>(dlogits));
-    LAMINA_CUDA_CHECK(cudaGetLastError());
   });
 }
 

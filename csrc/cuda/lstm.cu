@@ -9,7 +9,8 @@
 #include <cstdint>
 
 #include "../core/dtype.h"
-#include "cuda.h"
+#include "../kernels/lstm.h"
+#include "../kernels/matmul.h"
 #include "cuda_utils.cuh"
 
 namespace lamina::cuda {
@@ -92,16 +93,14 @@ __global__ void column_sums_kernel(const T* m, int64_t rows, int64_t cols, T* ou
 template <typename T>
 void launch_cell_fwd(int64_t B, int64_t H, const T* gx, const T* gh, const T* b1, const T* b2,
                      const T* c_prev, T* c, T* h, T* acts) {
-  cell_fwd_kernel<T><<<grid_for(B * H), kBlock>>>(B, H, gx, gh, b1, b2, c_prev, c, h, acts);
-  LAMINA_CUDA_CHECK(cudaGetLastError());
+  LAMINA_LAUNCH(cell_fwd_kernel<T>, grid_for(B * H), kBlock, 0, B, H, gx, gh, b1, b2, c_prev, c, h, acts);
 }
 
 template <typename T>
 void launch_cell_bwd(int64_t B, int64_t H, const T* acts, const T* c_prev, const T* c,
                      const T* dh1, const T* dh2, const T* dc_next, T* dgates, T* dc_prev) {
-  cell_bwd_kernel<T><<<grid_for(B * H), kBlock>>>(B, H, acts, c_prev, c, dh1, dh2, dc_next,
+  LAMINA_LAUNCH(cell_bwd_kernel<T>, grid_for(B * H), kBlock, 0, B, H, acts, c_prev, c, dh1, dh2, dc_next,
                                                    dgates, dc_prev);
-  LAMINA_CUDA_CHECK(cudaGetLastError());
 }
 
 int current_device() {
@@ -172,8 +171,7 @@ void layer_backward(DType dt, int64_t T_, int64_t B, int64_t I, int64_t H, const
     if (dx) gemm(dt, 1, R, I, G, dg, 0, G, 1, w_ih, 0, I, 1, dx);
   }
   if (db) {
-    column_sums_kernel<T><<<grid_for(G), kBlock>>>(dg, R, G, db);
-    LAMINA_CUDA_CHECK(cudaGetLastError());
+    LAMINA_LAUNCH(column_sums_kernel<T>, grid_for(G), kBlock, 0, dg, R, G, db);
   }
 }
 

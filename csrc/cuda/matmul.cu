@@ -9,7 +9,7 @@
 #include <atomic>
 #include <climits>
 
-#include "cuda.h"
+#include "../kernels/matmul.h"
 #include "cuda_utils.cuh"
 #include "gemm_tiles.cuh"
 
@@ -132,14 +132,13 @@ void launch_sgemm(const GemmParams& p, bool a_kfast, bool b_kfast) {
   const dim3 grid = tile_grid(p.batch, p.M, p.N, BM, BN);
   constexpr int threads = WARPS_M * WARPS_N * 32;
   if (a_kfast && b_kfast)
-    sgemm_kernel<BM, BN, WARPS_M, WARPS_N, RM, RN, true, true><<<grid, threads>>>(p);
+    LAMINA_LAUNCH((sgemm_kernel<BM, BN, WARPS_M, WARPS_N, RM, RN, true, true>), grid, threads, 0, p);
   else if (a_kfast)
-    sgemm_kernel<BM, BN, WARPS_M, WARPS_N, RM, RN, true, false><<<grid, threads>>>(p);
+    LAMINA_LAUNCH((sgemm_kernel<BM, BN, WARPS_M, WARPS_N, RM, RN, true, false>), grid, threads, 0, p);
   else if (b_kfast)
-    sgemm_kernel<BM, BN, WARPS_M, WARPS_N, RM, RN, false, true><<<grid, threads>>>(p);
+    LAMINA_LAUNCH((sgemm_kernel<BM, BN, WARPS_M, WARPS_N, RM, RN, false, true>), grid, threads, 0, p);
   else
-    sgemm_kernel<BM, BN, WARPS_M, WARPS_N, RM, RN, false, false><<<grid, threads>>>(p);
-  LAMINA_CUDA_CHECK(cudaGetLastError());
+    LAMINA_LAUNCH((sgemm_kernel<BM, BN, WARPS_M, WARPS_N, RM, RN, false, false>), grid, threads, 0, p);
 }
 
 void gemm_f32(int64_t batch, int64_t M, int64_t N, int64_t K, const float* A, int64_t sab,
@@ -260,8 +259,7 @@ void gemm(DType dt, int64_t batch, int64_t M, int64_t N, int64_t K, const void* 
                            static_cast<scalar_t*>(C),
                            first_is_fast(sak, sam), first_is_fast(sbn, sbk)};
     const dim3 grid = tile_grid(batch, M, N, kSimpleBM, kSimpleBN);
-    simple_gemm_kernel<scalar_t><<<grid, kSimpleThreads>>>(g);
-    LAMINA_CUDA_CHECK(cudaGetLastError());
+    LAMINA_LAUNCH(simple_gemm_kernel<scalar_t>, grid, kSimpleThreads, 0, g);
   });
 }
 

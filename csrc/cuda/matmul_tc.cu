@@ -9,7 +9,7 @@
 // own staged element type and a TileLoader over it.
 #include <cstdint>
 
-#include "cuda.h"
+#include "../kernels/matmul.h"
 #include "cuda_utils.cuh"
 #include "gemm_tiles.cuh"
 
@@ -24,6 +24,8 @@ struct StageTf32 {
     uint32_t r;
     asm("cvt.rna.tf32.f32 %0, %1;" : "=r"(r) : "f"(x));
     return __uint_as_float(r);
+#elif defined(LAMINA_CUDA_SIM)
+    return ::lamina::sim::cvt_rna_tf32(x);
 #else
     return x;
 #endif
@@ -72,6 +74,8 @@ struct MmaTf32 {
         "{%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};\n"
         : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
         : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
+#elif defined(LAMINA_CUDA_SIM)
+    ::lamina::sim::mma_m16n8k8_tf32(c, a, b, c);  // the PTX ISA's functional model
 #else
     __trap();  // the host never launches this kernel below sm_80
 #endif
@@ -165,14 +169,13 @@ void launch_tc(const GemmParams& p, bool a_kfast, bool b_kfast) {
   const dim3 grid = tile_grid(p.batch, p.M, p.N, BM, BN);
   constexpr int threads = WARPS_M * WARPS_N * 32;
   if (a_kfast && b_kfast)
-    tc_gemm_kernel<Mma, BM, BN, WARPS_M, WARPS_N, true, true><<<grid, threads>>>(p);
+    LAMINA_LAUNCH((tc_gemm_kernel<Mma, BM, BN, WARPS_M, WARPS_N, true, true>), grid, threads, 0, p);
   else if (a_kfast)
-    tc_gemm_kernel<Mma, BM, BN, WARPS_M, WARPS_N, true, false><<<grid, threads>>>(p);
+    LAMINA_LAUNCH((tc_gemm_kernel<Mma, BM, BN, WARPS_M, WARPS_N, true, false>), grid, threads, 0, p);
   else if (b_kfast)
-    tc_gemm_kernel<Mma, BM, BN, WARPS_M, WARPS_N, false, true><<<grid, threads>>>(p);
+    LAMINA_LAUNCH((tc_gemm_kernel<Mma, BM, BN, WARPS_M, WARPS_N, false, true>), grid, threads, 0, p);
   else
-    tc_gemm_kernel<Mma, BM, BN, WARPS_M, WARPS_N, false, false><<<grid, threads>>>(p);
-  LAMINA_CUDA_CHECK(cudaGetLastError());
+    LAMINA_LAUNCH((tc_gemm_kernel<Mma, BM, BN, WARPS_M, WARPS_N, false, false>), grid, threads, 0, p);
 }
 
 }  // namespace

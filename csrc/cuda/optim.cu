@@ -1,7 +1,7 @@
 // Fused optimizer updates on the GPU: twins of cpu/optim.cpp, one grid-stride kernel per
 // parameter around the shared per-element math (core/optim_math.h).
 #include "../core/optim_math.h"
-#include "cuda.h"
+#include "../kernels/optim.h"
 #include "cuda_utils.cuh"
 
 namespace lamina::cuda {
@@ -31,10 +31,9 @@ void sgd_step(DType dt, int64_t n, void* param, const void* grad, void* buf, dou
   if (n <= 0) return;
   LAMINA_DISPATCH_FLOAT(dt, "sgd", [&] {
     using T = scalar_t;
-    sgd_kernel<T><<<grid_for(n), kBlock>>>(
+    LAMINA_LAUNCH(sgd_kernel<T>, grid_for(n), kBlock, 0,
         n, static_cast<T*>(param), static_cast<const T*>(grad), static_cast<T*>(buf),
         make_sgd<T>(lr, momentum, dampening, weight_decay, nesterov, maximize, first));
-    LAMINA_CUDA_CHECK(cudaGetLastError());
   });
 }
 
@@ -45,11 +44,10 @@ void adam_step(DType dt, int64_t n, void* param, const void* grad, void* exp_avg
   if (n <= 0) return;
   LAMINA_DISPATCH_FLOAT(dt, decoupled ? "adamw" : "adam", [&] {
     using T = scalar_t;
-    adam_kernel<T><<<grid_for(n), kBlock>>>(
+    LAMINA_LAUNCH(adam_kernel<T>, grid_for(n), kBlock, 0,
         n, static_cast<T*>(param), static_cast<const T*>(grad), static_cast<T*>(exp_avg),
         static_cast<T*>(exp_avg_sq), static_cast<T*>(max_exp_avg_sq),
         make_adam<T>(lr, beta1, beta2, eps, weight_decay, decoupled, maximize, bc1, bc2));
-    LAMINA_CUDA_CHECK(cudaGetLastError());
   });
 }
 

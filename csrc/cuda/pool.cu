@@ -5,7 +5,7 @@
 #include <cmath>
 #include <limits>
 
-#include "cuda.h"
+#include "../kernels/pool.h"
 #include "cuda_utils.cuh"
 
 namespace lamina::cuda {
@@ -170,53 +170,47 @@ max_backward_kernel(int64_t P, int64_t in_plane, int64_t out_plane, const T* dy,
 
 void max_pool2d(DType dt, const Pool2d& g, const void* x, void* y, int64_t* idx) {
   LAMINA_DISPATCH_FLOAT(dt, "max_pool2d", [&] {
-    max_pool_kernel<scalar_t><<<grid_for(g.P * g.OH * g.OW), kBlock>>>(
+    LAMINA_LAUNCH(max_pool_kernel<scalar_t>, grid_for(g.P * g.OH * g.OW), kBlock, 0,
         g, static_cast<const scalar_t*>(x), static_cast<scalar_t*>(y), idx);
-    LAMINA_CUDA_CHECK(cudaGetLastError());
   });
 }
 
 void avg_pool2d(DType dt, const Pool2d& g, const void* x, void* y, bool cip, int64_t over) {
   LAMINA_DISPATCH_FLOAT(dt, "avg_pool2d", [&] {
-    avg_pool_kernel<scalar_t><<<grid_for(g.P * g.OH * g.OW), kBlock>>>(
+    LAMINA_LAUNCH(avg_pool_kernel<scalar_t>, grid_for(g.P * g.OH * g.OW), kBlock, 0,
         g, static_cast<const scalar_t*>(x), static_cast<scalar_t*>(y), cip, over);
-    LAMINA_CUDA_CHECK(cudaGetLastError());
   });
 }
 
 void avg_pool2d_backward(DType dt, const Pool2d& g, const void* dy, void* dx, bool cip,
                          int64_t over) {
   LAMINA_DISPATCH_FLOAT(dt, "avg_pool2d_backward", [&] {
-    avg_pool_backward_kernel<scalar_t><<<grid_for(g.P * g.H * g.W), kBlock>>>(
+    LAMINA_LAUNCH(avg_pool_backward_kernel<scalar_t>, grid_for(g.P * g.H * g.W), kBlock, 0,
         g, static_cast<const scalar_t*>(dy), static_cast<scalar_t*>(dx), cip, over);
-    LAMINA_CUDA_CHECK(cudaGetLastError());
   });
 }
 
 void adaptive_avg_pool2d(DType dt, int64_t P, int64_t H, int64_t W, int64_t OH, int64_t OW,
                          const void* x, void* y) {
   LAMINA_DISPATCH_FLOAT(dt, "adaptive_avg_pool2d", [&] {
-    adaptive_kernel<scalar_t, false><<<grid_for(P * OH * OW), kBlock>>>(
+    LAMINA_LAUNCH((adaptive_kernel<scalar_t, false>), grid_for(P * OH * OW), kBlock, 0,
         P, H, W, OH, OW, static_cast<const scalar_t*>(x), static_cast<scalar_t*>(y), nullptr);
-    LAMINA_CUDA_CHECK(cudaGetLastError());
   });
 }
 
 void adaptive_avg_pool2d_backward(DType dt, int64_t P, int64_t H, int64_t W, int64_t OH,
                                   int64_t OW, const void* dy, void* dx) {
   LAMINA_DISPATCH_FLOAT(dt, "adaptive_avg_pool2d_backward", [&] {
-    adaptive_avg_backward_kernel<scalar_t><<<grid_for(P * H * W), kBlock>>>(
+    LAMINA_LAUNCH(adaptive_avg_backward_kernel<scalar_t>, grid_for(P * H * W), kBlock, 0,
         P, H, W, OH, OW, static_cast<const scalar_t*>(dy), static_cast<scalar_t*>(dx));
-    LAMINA_CUDA_CHECK(cudaGetLastError());
   });
 }
 
 void adaptive_max_pool2d(DType dt, int64_t P, int64_t H, int64_t W, int64_t OH, int64_t OW,
                          const void* x, void* y, int64_t* idx) {
   LAMINA_DISPATCH_FLOAT(dt, "adaptive_max_pool2d", [&] {
-    adaptive_kernel<scalar_t, true><<<grid_for(P * OH * OW), kBlock>>>(
+    LAMINA_LAUNCH((adaptive_kernel<scalar_t, true>), grid_for(P * OH * OW), kBlock, 0,
         P, H, W, OH, OW, static_cast<const scalar_t*>(x), static_cast<scalar_t*>(y), idx);
-    LAMINA_CUDA_CHECK(cudaGetLastError());
   });
 }
 
@@ -224,10 +218,9 @@ void max_pool2d_backward(DType dt, int64_t P, int64_t in_plane, int64_t out_plan
                          const void* dy, const int64_t* idx, void* dx) {
   LAMINA_DISPATCH_FLOAT(dt, "max_pool2d_backward", [&] {
     LAMINA_CUDA_CHECK(cudaMemsetAsync(dx, 0, sizeof(scalar_t) * P * in_plane));
-    max_backward_kernel<scalar_t><<<grid_for(P * out_plane), kBlock>>>(
+    LAMINA_LAUNCH(max_backward_kernel<scalar_t>, grid_for(P * out_plane), kBlock, 0,
         P, in_plane, out_plane, static_cast<const scalar_t*>(dy), idx,
         static_cast<scalar_t*>(dx));
-    LAMINA_CUDA_CHECK(cudaGetLastError());
   });
 }
 

@@ -1,7 +1,7 @@
 // Random fill on the device: twin of cpu/random.cpp. Both call lamina::random_value
 // (core/philox.h), a counter-based generator, so element i depends only on (seed, offset + i).
 #include "../core/philox.h"
-#include "cuda.h"
+#include "../kernels/random.h"
 #include "cuda_utils.cuh"
 
 namespace lamina::cuda {
@@ -17,8 +17,7 @@ random_kernel(int64_t n, T* out, uint64_t seed, uint64_t offset, double a, doubl
 
 template <RandomKind K, typename T>
 void launch(int64_t n, void* out, uint64_t seed, uint64_t offset, double a, double b) {
-  random_kernel<K, T><<<grid_for(n), kBlock>>>(n, static_cast<T*>(out), seed, offset, a, b);
-  LAMINA_CUDA_CHECK(cudaGetLastError());
+  LAMINA_LAUNCH((random_kernel<K, T>), grid_for(n), kBlock, 0, n, static_cast<T*>(out), seed, offset, a, b);
 }
 
 }  // namespace

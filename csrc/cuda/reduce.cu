@@ -8,7 +8,7 @@
 #include <type_traits>
 
 #include "../core/functors.h"
-#include "cuda.h"
+#include "../kernels/reduce.h"
 #include "cuda_utils.cuh"
 
 namespace lamina::cuda {
@@ -140,7 +140,7 @@ reduce_kernel(Plan p, const T* in, T* out, int64_t* idx, double scale, double co
               state_t<K, T>* part) {
   using S = state_t<K, T>;
   using A = acc_t<T>;
-  __shared__ alignas(16) unsigned char smem[kBlock * 16];
+  __shared__ __align__(16) unsigned char smem[kBlock * 16];
   const int tid = threadIdx.x;
   const int c = p.r_fast ? tid / p.rows : tid % p.cols;
   const int rl = p.r_fast ? tid % p.rows : tid / p.cols;
@@ -233,12 +233,10 @@ void run(int64_t O, int64_t R, int64_t I, const void* in, void* out, int64_t* id
   const dim3 grid(static_cast<unsigned>(std::min(p.tiles, kMaxTilesGrid)),
                   static_cast<unsigned>(p.splits));
   auto* y = static_cast<T*>(out);
-  reduce_kernel<K, T><<<grid, kBlock>>>(p, static_cast<const T*>(in), y, idx, scale,
+  LAMINA_LAUNCH((reduce_kernel<K, T>), grid, kBlock, 0, p, static_cast<const T*>(in), y, idx, scale,
                                         correction, part);
-  LAMINA_CUDA_CHECK(cudaGetLastError());
   if (p.splits > 1) {
-    combine_kernel<K, T><<<grid_for(p.outs), kBlock>>>(p, part, y, idx, scale, correction);
-    LAMINA_CUDA_CHECK(cudaGetLastError());
+    LAMINA_LAUNCH((combine_kernel<K, T>), grid_for(p.outs), kBlock, 0, p, part, y, idx, scale, correction);
   }
   // ws goes back to the cache here; later work on the same (default) stream is ordered after.
 }

@@ -1,8 +1,11 @@
 // CUDA runtime facts and plumbing: build info, device queries, device selection, copies.
 // Nothing here runs at import: the driver is first touched by device_count() or later calls.
+#include <cstdlib>
+#include <cstring>
+#include <stdexcept>
 #include <string>
 
-#include "cuda.h"
+#include "../core/device_runtime.h"
 #include "cuda_utils.cuh"
 
 #ifndef LAMINA_CUDA_ARCHS
@@ -12,6 +15,24 @@
 namespace lamina::cuda {
 
 bool compiled() { return true; }
+
+void check_launch(const char* kernel) {
+  static const bool sync = [] {
+    const char* e = std::getenv("LAMINA_CUDA_SYNC");
+    return e && e[0] && std::strcmp(e, "0") != 0;
+  }();
+  cudaError_t err = cudaGetLastError();
+  if (err == cudaSuccess && sync) err = cudaDeviceSynchronize();
+  if (err != cudaSuccess)
+    throw std::runtime_error(std::string("[cuda] kernel ") + kernel + ": " +
+                             cudaGetErrorName(err) + ": " + cudaGetErrorString(err));
+}
+
+#ifdef LAMINA_CUDA_SIM
+const char* backend() { return "simulator"; }
+#else
+const char* backend() { return "cuda"; }
+#endif
 
 // CMake passes the list with commas (a ';' would split the definition); give it back in the
 // CMAKE_CUDA_ARCHITECTURES spelling.

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <limits>
 
-#include "cuda.h"
+#include "../kernels/softmax.h"
 #include "cuda_utils.cuh"
 
 namespace lamina::cuda {
@@ -108,9 +108,8 @@ void softmax_forward(DType dt, int64_t O, int64_t R, int64_t I, const void* x, v
   LAMINA_DISPATCH_FLOAT(dt, log ? "log_softmax" : "softmax", [&] {
     auto* xp = static_cast<const scalar_t*>(x);
     auto* yp = static_cast<scalar_t*>(y);
-    if (I == 1) forward_rows<scalar_t><<<row_grid(O), kBlock>>>(O, R, xp, yp, log);
-    else forward_cols<scalar_t><<<grid_for(O * I), kBlock>>>(O, R, I, xp, yp, log);
-    LAMINA_CUDA_CHECK(cudaGetLastError());
+    if (I == 1) LAMINA_LAUNCH(forward_rows<scalar_t>, row_grid(O), kBlock, 0, O, R, xp, yp, log);
+    else LAMINA_LAUNCH(forward_cols<scalar_t>, grid_for(O * I), kBlock, 0, O, R, I, xp, yp, log);
   });
 }
 
@@ -121,9 +120,8 @@ void softmax_backward(DType dt, int64_t O, int64_t R, int64_t I, const void* y, 
     auto* yp = static_cast<const scalar_t*>(y);
     auto* gp = static_cast<const scalar_t*>(dy);
     auto* dp = static_cast<scalar_t*>(dx);
-    if (I == 1) backward_rows<scalar_t><<<row_grid(O), kBlock>>>(O, R, yp, gp, dp, log);
-    else backward_cols<scalar_t><<<grid_for(O * I), kBlock>>>(O, R, I, yp, gp, dp, log);
-    LAMINA_CUDA_CHECK(cudaGetLastError());
+    if (I == 1) LAMINA_LAUNCH(backward_rows<scalar_t>, row_grid(O), kBlock, 0, O, R, yp, gp, dp, log);
+    else LAMINA_LAUNCH(backward_cols<scalar_t>, grid_for(O * I), kBlock, 0, O, R, I, yp, gp, dp, log);
   });
 }
 

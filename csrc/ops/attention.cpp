@@ -5,7 +5,7 @@
 #include <limits>
 
 #include "../core/geometry.h"
-#include "../cpu/attention.h"
+#include "../kernels/attention.h"
 #include "dispatch.h"
 #include "ops.h"
 
@@ -173,9 +173,9 @@ Tensor reduce_to(const Tensor& g, const Shape& ext, const Shape& be, const Shape
 
 }  // namespace
 
-std::vector<Tensor> sdpa_forward(const Tensor& q, const Tensor& k, const Tensor& v,
-                                 const Tensor& mask, bool causal, std::optional<double> scale,
-                                 double dropout_p, uint64_t seed, bool gqa) {
+std::vector<Tensor> attention_forward(const Tensor& q, const Tensor& k, const Tensor& v,
+                                      const Tensor& mask, bool causal, std::optional<double> scale,
+                                      double dropout_p, uint64_t seed, bool gqa) {
   Prep r = prepare(q, k, v, mask, causal, scale, dropout_p, seed, gqa);
   const AttnParams& p = r.p;
   Tensor out = Tensor::empty(with(r.user, p.L, p.Ev), q.dtype(), q.device());
@@ -185,10 +185,10 @@ std::vector<Tensor> sdpa_forward(const Tensor& q, const Tensor& k, const Tensor&
   return {out, lse};
 }
 
-std::vector<Tensor> sdpa_backward(const Tensor& dout, const Tensor& q, const Tensor& k,
-                                  const Tensor& v, const Tensor& mask, const Tensor& out,
-                                  const Tensor& lse, bool causal, std::optional<double> scale,
-                                  double dropout_p, uint64_t seed, bool gqa) {
+std::vector<Tensor> attention_backward(const Tensor& dout, const Tensor& q, const Tensor& k,
+                                       const Tensor& v, const Tensor& mask, const Tensor& out,
+                                       const Tensor& lse, bool causal, std::optional<double> scale,
+                                       double dropout_p, uint64_t seed, bool gqa) {
   Prep r = prepare(q, k, v, mask, causal, scale, dropout_p, seed, gqa);
   const AttnParams& p = r.p;
   const Shape oshape = with(r.user, p.L, p.Ev);
@@ -217,8 +217,8 @@ std::vector<Tensor> sdpa_backward(const Tensor& dout, const Tensor& q, const Ten
           reduce_to(dv, r.ext, r.ve, v.shape())};
 }
 
-Tensor sdpa_dropout_mask(const Tensor& q, const Tensor& k, const Tensor& v, double dropout_p,
-                         uint64_t seed, bool gqa) {
+Tensor attention_dropout_mask(const Tensor& q, const Tensor& k, const Tensor& v, double dropout_p,
+                              uint64_t seed, bool gqa) {
   Prep r = prepare(q, k, v, Tensor(), false, std::nullopt, dropout_p, seed, gqa);
   Tensor keep = Tensor::empty(with(r.user, r.p.L, r.p.S), DType::Bool, Device{});
   if (keep.numel() > 0) cpu::attention_dropout_mask(r.p, keep.data<uint8_t>());

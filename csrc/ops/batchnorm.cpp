@@ -1,7 +1,7 @@
 // Batch normalisation over (N, C, *): checks ("[batch_norm] ..."), allocation, and the switch
 // to the fused cpu:: / cuda:: kernels on the contiguous (N, C, S) view. Running statistics are
 // updated in place by the training kernel (through a contiguous copy when they are strided).
-#include "../cpu/batchnorm.h"
+#include "../kernels/batchnorm.h"
 
 #include "dispatch.h"
 #include "ops.h"

@@ -1,6 +1,6 @@
 // conv2d: validation, the geometry, output allocation; the kernels are cpu/conv.cpp and
 // cuda/conv.cu. Inputs are made contiguous (NCHW) first. padding is (top, bottom, left, right).
-#include "../cpu/conv.h"
+#include "../kernels/conv.h"
 
 #include "dispatch.h"
 #include "ops.h"

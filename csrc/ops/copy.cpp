@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "../kernels/elementwise.h"
 #include "dispatch.h"
 #include "ops.h"
 

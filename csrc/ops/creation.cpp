@@ -2,6 +2,8 @@
 #include <cmath>
 #include <mutex>
 
+#include "../kernels/elementwise.h"
+#include "../kernels/random.h"
 #include "dispatch.h"
 #include "ops.h"
 

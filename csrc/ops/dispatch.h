@@ -1,12 +1,8 @@
 #pragma once
-// LAMINA_KERNEL(dev, fn, args...): call cpu::fn or, after selecting the device, cuda::fn.
+// LAMINA_KERNEL(dev, fn, args...): call cpu::fn or, after selecting the device, cuda::fn. The
+// caller includes the family's contract (kernels/<stem>.h) that declares fn for both devices.
+#include "../core/device_runtime.h"
 #include "../core/tensor.h"
-#include "../cpu/elementwise.h"
-#include "../cpu/index.h"
-#include "../cpu/matmul.h"
-#include "../cpu/random.h"
-#include "../cpu/reduce.h"
-#include "../cuda/cuda.h"
 
 #define LAMINA_KERNEL(DEV, FN, ...)        \
   do {                                     \

@@ -1,27 +1,13 @@
 // Elementwise ops: type promotion (bool < int64 < float32 < float64, with torch's rules for
-// Python scalars and 0-d tensors), broadcasting, then one strided kernel.
+// Python scalars and 0-d tensors), broadcasting, then one strided kernel. The ops, their names
+// (op_name) and dtype rules come from the op list, core/op_kinds.h.
+#include "../kernels/elementwise.h"
 #include "dispatch.h"
 #include "ops.h"
 
 namespace lamina::ops {
 
 namespace {
-
-const char* unary_name(UnaryOp op) {
-  static const char* names[] = {"neg", "exp", "log", "sqrt", "rsqrt", "abs", "relu",
-                                "sigmoid", "tanh", "gelu", "sign", "clamp", "reciprocal",
-                                "sin", "cos", "log1p", "expm1", "logical_not", "floor",
-                                "ceil", "round"};
-  return names[static_cast<int>(op)];
-}
-
-const char* binary_name(BinaryOp op) {
-  static const char* names[] = {"add", "sub", "mul", "div", "pow", "maximum", "minimum",
-                                "eq", "ne", "lt", "le", "gt", "ge", "logical_and",
-                                "logical_or", "relu_backward", "sigmoid_backward",
-                                "tanh_backward", "gelu_backward", "fmod", "atan2"};
-  return names[static_cast<int>(op)];
-}
 
 int category(DType dt) { return dt == DType::Bool ? 0 : (dt == DType::Int64 ? 1 : 2); }
 
@@ -41,23 +27,20 @@ DType result_type(const Tensor& a, const Tensor& b) {
   return promote(a.dtype(), b.dtype());
 }
 
-// The dtype the kernel computes in, given the promoted dtype of the inputs.
+// The dtype the kernel computes in, given the promoted dtype of the inputs (the op's kind in
+// the op list).
 DType compute_type(BinaryOp op, DType ct) {
-  switch (op) {
-    case BinaryOp::Div: case BinaryOp::SigmoidGrad: case BinaryOp::TanhGrad:
-    case BinaryOp::GeluGrad: case BinaryOp::Atan2:
-      return is_floating(ct) ? ct : DType::Float32;
-    case BinaryOp::Sub: case BinaryOp::Pow: case BinaryOp::Fmod: case BinaryOp::ReluGrad:
-      return ct == DType::Bool ? DType::Int64 : ct;
-    default:
-      return ct;
+  switch (op_info(op).kind) {
+    case BinaryKind::Float: return is_floating(ct) ? ct : DType::Float32;
+    case BinaryKind::NoBool: return ct == DType::Bool ? DType::Int64 : ct;
+    default: return ct;
   }
 }
 
 void run_binary(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b, DType ct) {
-  Shape sa = broadcast_strides(binary_name(op), a, out.shape());
-  Shape sb = broadcast_strides(binary_name(op), b, out.shape());
-  Geometry g = make_geometry(binary_name(op), out.shape(), {&out.strides(), &sa, &sb});
+  Shape sa = broadcast_strides(op_name(op), a, out.shape());
+  Shape sb = broadcast_strides(op_name(op), b, out.shape());
+  Geometry g = make_geometry(op_name(op), out.shape(), {&out.strides(), &sa, &sb});
   if (g.numel == 0) return;
   LAMINA_KERNEL(out.device(), binary, op, ct, g, out.raw(), a.raw(), b.raw());
 }
@@ -91,28 +74,28 @@ Tensor unary(UnaryOp op, const Tensor& x, double p0, double p1) {
   if (op == UnaryOp::LogicalNot) {
     in = cast(x, DType::Bool);
   } else if (x.dtype() == DType::Bool) {
-    throw TypeError(str_cat("[", unary_name(op), "] not supported for bool tensors"));
+    throw TypeError(str_cat("[", op_name(op), "] not supported for bool tensors"));
   } else if (unary_needs_float(op) && !is_floating(x.dtype())) {
     in = cast(x, DType::Float32);
   }
   Tensor out = Tensor::empty(in.shape(), in.dtype(), in.device());
-  Geometry g = make_geometry(unary_name(op), out.shape(), {&out.strides(), &in.strides()});
+  Geometry g = make_geometry(op_name(op), out.shape(), {&out.strides(), &in.strides()});
   if (g.numel > 0) LAMINA_KERNEL(out.device(), unary, op, in.dtype(), g, out.raw(), in.raw(), p0, p1);
   return out;
 }
 
 void unary_(UnaryOp op, const Tensor& x, double p0, double p1) {
   LAMINA_CHECK(!(unary_needs_float(op) && !is_floating(x.dtype())) && x.dtype() != DType::Bool,
-               TypeError, "[", unary_name(op), "_] cannot write the result in place into a ",
+               TypeError, "[", op_name(op), "_] cannot write the result in place into a ",
                dtype_name(x.dtype()), " tensor");
-  check_no_internal_overlap((std::string(unary_name(op)) + "_").c_str(), x);
+  check_no_internal_overlap((std::string(op_name(op)) + "_").c_str(), x);
   bump_version(x);
-  Geometry g = make_geometry(unary_name(op), x.shape(), {&x.strides(), &x.strides()});
+  Geometry g = make_geometry(op_name(op), x.shape(), {&x.strides(), &x.strides()});
   if (g.numel > 0) LAMINA_KERNEL(x.device(), unary, op, x.dtype(), g, x.raw(), x.raw(), p0, p1);
 }
 
 Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b) {
-  const char* name = binary_name(op);
+  const char* name = op_name(op);
   check_same_device(name, {&a, &b});
   Shape shape = broadcast_shapes(name, a.shape(), b.shape());
   DType ct = compute_type(op, result_type(a, b));
@@ -132,7 +115,7 @@ Tensor binary_scalar(BinaryOp op, const Tensor& a, double s, bool s_is_float, bo
 }
 
 void binary_(BinaryOp op, const Tensor& a, const Tensor& b) {
-  const char* name = binary_name(op);
+  const char* name = op_name(op);
   check_same_device(name, {&a, &b});
   LAMINA_CHECK(!binary_is_comparison(op), TypeError, "[", name,
                "_] comparison results cannot be written in place");

@@ -1,6 +1,7 @@
 // Indexing: index_select / index_add over one dim, gather / scatter_add, cat.
 #include <limits>
 
+#include "../kernels/index.h"
 #include "dispatch.h"
 #include "ops.h"
 

@@ -1,6 +1,6 @@
 // LayerNorm over the last `nd` dims: view the contiguous input as (M, N) rows, N the product of
 // the normalized dims (a copy only for non-contiguous inputs), then one fused kernel each way.
-#include "../cpu/layernorm.h"
+#include "../kernels/layernorm.h"
 #include "dispatch.h"
 #include "ops.h"
 
@@ -30,7 +30,8 @@ std::vector<Tensor> layer_norm(const Tensor& x, const Tensor& w, const Tensor& b
   const char* op = "layer_norm";
   LAMINA_CHECK(is_floating(x.dtype()), TypeError, "[", op,
                "] expected a float32 or float64 input, got ", dtype_name(x.dtype()));
-  LAMINA_CHECK(nd >= 1 && nd <= x.dim(), ValueError, "[", op, "] normalized_shape has ", nd,
+  LAMINA_CHECK(nd >= 1, ValueError, "[", op, "] normalized_shape must have at least one dim");
+  LAMINA_CHECK(nd <= x.dim(), ValueError, "[", op, "] normalized_shape has ", nd,
                " dims but the input of shape ", shape_str(x.shape()), " has ", x.dim());
   const Shape ns = normalized_shape(x, nd);
   check_affine(op, "weight", w, x, ns);
@@ -57,7 +58,8 @@ std::vector<Tensor> layer_norm_backward(const Tensor& dy, const Tensor& x, const
   const char* op = "layer_norm_backward";
   LAMINA_CHECK(is_floating(x.dtype()), TypeError, "[", op,
                "] expected a float32 or float64 input, got ", dtype_name(x.dtype()));
-  LAMINA_CHECK(nd >= 1 && nd <= x.dim(), ValueError, "[", op, "] normalized_shape has ", nd,
+  LAMINA_CHECK(nd >= 1, ValueError, "[", op, "] normalized_shape must have at least one dim");
+  LAMINA_CHECK(nd <= x.dim(), ValueError, "[", op, "] normalized_shape has ", nd,
                " dims but the input of shape ", shape_str(x.shape()), " has ", x.dim());
   LAMINA_CHECK(dy.shape() == x.shape(), ValueError, "[", op, "] gradient shape ",
                shape_str(dy.shape()), " does not match the input shape ", shape_str(x.shape()));

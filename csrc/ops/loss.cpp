@@ -1,6 +1,6 @@
 // Cross-entropy of logits (N, C): validation (shapes, dtypes, devices, target range), then one
 // fused kernel per direction. Reductions and (N, C, d1, ...) inputs are handled in Python.
-#include "../cpu/loss.h"
+#include "../kernels/loss.h"
 #include "dispatch.h"
 #include "ops.h"
 

@@ -1,7 +1,7 @@
 // LSTM ops: the whole-layer recurrence (one direction of one layer, forward and BPTT) and the
 // single cell step of LSTMCell (two matmuls + the fused cell). Checks, contiguous inputs,
 // allocation; the arithmetic is in cpu/lstm.cpp and cuda/lstm.cu.
-#include "../cpu/lstm.h"
+#include "../kernels/lstm.h"
 #include "dispatch.h"
 #include "ops.h"
 

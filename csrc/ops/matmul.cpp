@@ -2,6 +2,8 @@
 // operands passed to the kernel without copies when their batch dims flatten.
 #include <optional>
 
+#include "../kernels/matmul.h"
+#include "../core/geometry.h"
 #include "dispatch.h"
 #include "ops.h"
 

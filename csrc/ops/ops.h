@@ -128,20 +128,20 @@ Tensor conv2d_backward_weight(const Tensor& x, const Tensor& dy,
                               const std::vector<int64_t>& dilation, int64_t groups);
 Tensor conv2d_backward_bias(const Tensor& dy);
 
-// --- attention (attention.cpp): scaled dot-product attention, flash-style (cpu/attention.h) ---
+// --- attention (attention.cpp): scaled dot-product attention, flash-style (kernels/attention.h)
 // q (..., L, E), k (..., S, E), v (..., S, Ev), batch dims broadcast; mask bool / q's dtype
 // broadcastable to (..., L, S) or undefined; scale nullopt = 1 / sqrt(E); gqa: heads at dim -3.
 // Returns {out (..., L, Ev), lse (nb, L)} and {dq, dk, dv} of the inputs' shapes.
-std::vector<Tensor> sdpa_forward(const Tensor& q, const Tensor& k, const Tensor& v,
-                                 const Tensor& mask, bool causal, std::optional<double> scale,
-                                 double dropout_p, uint64_t seed, bool gqa);
-std::vector<Tensor> sdpa_backward(const Tensor& dout, const Tensor& q, const Tensor& k,
-                                  const Tensor& v, const Tensor& mask, const Tensor& out,
-                                  const Tensor& lse, bool causal, std::optional<double> scale,
-                                  double dropout_p, uint64_t seed, bool gqa);
+std::vector<Tensor> attention_forward(const Tensor& q, const Tensor& k, const Tensor& v,
+                                      const Tensor& mask, bool causal, std::optional<double> scale,
+                                      double dropout_p, uint64_t seed, bool gqa);
+std::vector<Tensor> attention_backward(const Tensor& dout, const Tensor& q, const Tensor& k,
+                                       const Tensor& v, const Tensor& mask, const Tensor& out,
+                                       const Tensor& lse, bool causal, std::optional<double> scale,
+                                       double dropout_p, uint64_t seed, bool gqa);
 // The dropout keep mask (..., L, S) bool of a call with these q, k, v (host), for tests.
-Tensor sdpa_dropout_mask(const Tensor& q, const Tensor& k, const Tensor& v, double dropout_p,
-                         uint64_t seed, bool gqa);
+Tensor attention_dropout_mask(const Tensor& q, const Tensor& k, const Tensor& v, double dropout_p,
+                              uint64_t seed, bool gqa);
 // --- layer norm (layernorm.cpp): over the last nd dims; w, b undefined or of those dims ---
 // Returns {y, mean (M,), rstd (M,)}, M the product of the leading dims.
 std::vector<Tensor> layer_norm(const Tensor& x, const Tensor& w, const Tensor& b, int64_t nd,

@@ -3,7 +3,7 @@
 // the version of every tensor it wrote is bumped.
 #include <cmath>
 
-#include "../cpu/optim.h"
+#include "../kernels/optim.h"
 #include "dispatch.h"
 #include "ops.h"
 

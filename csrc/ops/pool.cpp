@@ -1,7 +1,7 @@
 // 2-D pooling: torch's shape rules and errors, output allocation, and the switch to the
 // cpu:: / cuda:: kernels over (N * C) contiguous planes (a copy only for non-contiguous
 // inputs). 3-D (C, H, W) inputs are one batch of planes and give 3-D outputs.
-#include "../cpu/pool.h"
+#include "../kernels/pool.h"
 
 #include "dispatch.h"
 #include "ops.h"

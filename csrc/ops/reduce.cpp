@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "../kernels/reduce.h"
 #include "dispatch.h"
 #include "ops.h"
 

@@ -1,6 +1,6 @@
 // Softmax / log_softmax over one dim: view the contiguous input as (O, R, I) with the softmax
 // dim as R (a copy only for non-contiguous inputs), then one fused kernel each way.
-#include "../cpu/softmax.h"
+#include "../kernels/softmax.h"
 #include "dispatch.h"
 #include "ops.h"
 

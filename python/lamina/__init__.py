@@ -8,25 +8,18 @@ from .dtypes import bool_, double, dtype, float32, float64, int64, long  # noqa:
 from .dtypes import bool_ as bool  # noqa: A001
 from .device import device
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from . import _methods as _m
+from . import _registry
+from . import tensor as _tensor  # noqa: F401  the core Tensor methods
+from .autograd import functions as _functions  # noqa: F401  every op's Tensor methods
 
-_m.install()
 Tensor = _C.Tensor
+# lamina.add, lamina.sum, lamina.cat, ...: each registered next to its op (export=True)
+globals().update(_registry.exported)
 
 from .creation import (arange, asarray, bernoulli, empty, empty_like, eye, from_dlpack,  # noqa: E402
                        from_numpy, full, full_like, initial_seed, linspace, manual_seed, ones,
                        ones_like, rand, rand_like, randint, randn, randn_like, tensor, zeros,
                        zeros_like)
-from ._methods import cat, stack  # noqa: E402
-from .tensor import (abs, add, ceil, clamp, cos, div, eq, exp, expm1, floor, ge, gelu, gt,  # noqa: E402,A004
-                     isnan, le, log, log1p, logical_and, logical_not, logical_or, lt, maximum,
-                     minimum, mul, ne, neg, pow, reciprocal, relu, round, rsqrt, sigmoid, sign,
-                     sin, sqrt, square, sub, tanh, where)
-from .tensor_shape import (all, amax, amin, any, argmax, argmin, bmm, broadcast_to, chunk,  # noqa: E402,A004
-                           flatten, gather, index_add, index_select, log_softmax, logsumexp,
-                           masked_fill, matmul, max, mean, min, mm, narrow, permute, repeat,
-                           reshape, scatter_add, select, softmax, split, squeeze, std, sum, t,
-                           transpose, unbind, unflatten, unsqueeze, var)
 from . import cuda  # noqa: E402
 from . import backends  # noqa: E402
 from .backends import get_float32_matmul_precision, set_float32_matmul_precision  # noqa: E402
@@ -35,14 +28,6 @@ from . import testing  # noqa: E402
 from . import optim  # noqa: E402
 from . import data, nn  # noqa: E402
 from .io import load, save  # noqa: E402
-
-
-def clone(x):
-    return x.clone()
-
-
-def detach(x):
-    return x.detach()
 
 
 def is_tensor(obj) -> bool:
@@ -64,6 +49,7 @@ def build_info() -> dict:
     return {
         "version": __version__,
         "cuda_compiled": cuda_ok,
+        "cuda_backend": _C.cuda_backend() or None,  # "cuda", "simulator" (a test build), None
         "cuda_archs": _C.cuda_archs().split(";") if cuda_ok else [],
         "cuda_runtime_version": _C.cuda_runtime_version() if cuda_ok else None,
         "cpu_path": _C.cpu_path(),

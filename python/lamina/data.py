@@ -12,7 +12,7 @@ import numpy as np
 
 from . import _C
 from . import creation as _creation
-from ._methods import stack as _stack
+from .autograd.functions.index import stack as _stack
 
 Tensor = _C.Tensor
 

@@ -1,4 +1,5 @@
-"""The autograd tape: Function/Context, the backward engine, grad mode."""
+"""The autograd tape: Function/Context, the backward engine, grad mode; ``functions/`` holds
+every op's Function (one module per op family)."""
 from .function import Context, Function, Node
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .engine import run_backward

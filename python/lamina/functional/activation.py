@@ -1,29 +1,29 @@
-"""Activations. Each is one kernel forward and one fused backward (see ops/elementwise.py)."""
+"""Activations. Each is one kernel forward and one fused backward (see
+autograd/functions/elementwise.py and autograd/functions/softmax.py)."""
 from __future__ import annotations
 
 import warnings
 
-# ``lamina.tensor`` is the factory function, so the functions are imported by name
-from ..tensor import gelu as _gelu
-from ..tensor import relu as _relu
-from ..tensor import relu_ as _relu_
-from ..tensor import sigmoid as _sigmoid
-from ..tensor import tanh as _tanh
-from ..ops import softmax as _sm
+from .. import _C
+from ..autograd.functions import softmax as _sm
+from ..autograd.functions.elementwise import gelu as _gelu
+
+# the unary ops register their functions as Tensor methods (autograd/functions/elementwise.py)
+Tensor = _C.Tensor
 
 
 def relu(input, inplace=False):
     if inplace:
-        return _relu_(input)
-    return _relu(input)
+        return Tensor.relu_(input)
+    return Tensor.relu(input)
 
 
 def sigmoid(input):
-    return _sigmoid(input)
+    return Tensor.sigmoid(input)
 
 
 def tanh(input):
-    return _tanh(input)
+    return Tensor.tanh(input)
 
 
 def gelu(input, approximate="none"):

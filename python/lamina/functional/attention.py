@@ -6,7 +6,7 @@ import numbers
 
 from .. import _C
 from ..autograd.grad_mode import _state
-from ..ops.attention import ScaledDotProductAttention
+from ..autograd.functions.attention import ScaledDotProductAttention
 
 Tensor = _C.Tensor
 
@@ -53,10 +53,9 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         if _state.enabled and attn_mask.requires_grad:
             raise ValueError(f"[{_OP}] gradients with respect to attn_mask are not supported; "
                              f"pass attn_mask.detach()")
-    if isinstance(dropout_p, bool) or not isinstance(dropout_p, numbers.Real) \
-            or not 0.0 <= float(dropout_p) <= 1.0:
-        raise ValueError(f"[{_OP}] dropout_p has to be between 0 and 1, got {dropout_p!r}")
-    dropout_p = float(dropout_p)
+    if isinstance(dropout_p, bool) or not isinstance(dropout_p, numbers.Real):
+        raise TypeError(f"[{_OP}] dropout_p must be a float, got {type(dropout_p).__name__}")
+    dropout_p = float(dropout_p)  # its range, like every value and shape, is checked by the op
     if scale is not None:
         if isinstance(scale, bool) or not isinstance(scale, numbers.Real):
             raise TypeError(f"[{_OP}] scale must be a float or None, got {type(scale).__name__}")

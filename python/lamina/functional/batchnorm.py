@@ -3,11 +3,11 @@
 Training: batch statistics per channel (the biased variance normalises), and when running
 statistics are given they are updated in place, r = (1 - momentum) r + momentum * stat, with
 the unbiased variance. Evaluation: the running statistics normalise. One fused kernel each
-way (see ops/batchnorm.py)."""
+way (see autograd/functions/batchnorm.py)."""
 from __future__ import annotations
 
 from .. import _C
-from ..ops.batchnorm import BatchNorm
+from ..autograd.functions.batchnorm import BatchNorm
 
 Tensor = _C.Tensor
 

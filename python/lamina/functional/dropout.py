@@ -10,7 +10,7 @@ from __future__ import annotations
 import numbers
 
 from .. import _C
-from ..tensor import mul as _mul
+from ..autograd.functions.elementwise import mul as _mul
 from ..autograd.grad_mode import _state
 
 Tensor = _C.Tensor

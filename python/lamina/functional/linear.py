@@ -6,8 +6,9 @@ backward are the matmul and add kernels. Inputs with more than two dims are flat
 from __future__ import annotations
 
 from .. import _C
-from ..tensor import add as _add
-from .. import tensor_shape as _s
+from ..autograd.functions import views as _v
+from ..autograd.functions.elementwise import add as _add
+from ..autograd.functions.matmul import matmul as _matmul
 
 Tensor = _C.Tensor
 
@@ -56,13 +57,13 @@ def _check(input, weight, bias):
 def linear(input, weight, bias=None):
     """y = input @ weight.T + bias for input (..., in_features), weight (out, in), bias (out,)."""
     _check(input, weight, bias)
-    wt = _s.t(weight)
+    wt = _v.t(weight)
     if input.ndim > 2:
         lead = list(input.shape[:-1])
-        out = _s.matmul(_s.reshape(input, -1, weight.shape[1]), wt)
-        out = _s.reshape(out, *lead, weight.shape[0])
+        out = _matmul(_v.reshape(input, -1, weight.shape[1]), wt)
+        out = _v.reshape(out, *lead, weight.shape[0])
     else:
-        out = _s.matmul(input, wt)
+        out = _matmul(input, wt)
     if bias is not None:
         out = _add(out, bias)
     return out

@@ -10,8 +10,8 @@ import itertools
 import warnings
 
 from .. import _C
-from ..ops.loss import BCEWithLogits, CrossEntropy
-from ..tensor import where as _where
+from ..autograd.functions.elementwise import where as _where
+from ..autograd.functions.loss import BCEWithLogits, CrossEntropy
 
 Tensor = _C.Tensor
 
@@ -124,16 +124,12 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     for index targets, over N (and d1, ...) for probabilities."""
     op = "cross_entropy"
     reduction = _reduction(op, reduction, size_average, reduce)
-    _tensor(op, "input", input)
+    # dtypes, label_smoothing and class indices are checked by the op (csrc/ops/loss.cpp)
+    _tensor(op, "input", input, floating=False)
     _tensor(op, "target", target, floating=False)
     prob = target.dtype.is_floating_point
-    if not prob and target.dtype != _C.DType.int64:
-        raise TypeError(f"[{op}] expected an int64 class-index target or a float probability "
-                        f"target, got {target.dtype}")
     if weight is not None:
-        _tensor(op, "weight", weight)
-    if not 0.0 <= float(label_smoothing) <= 1.0:
-        raise ValueError(f"[{op}] label_smoothing must be in [0, 1], got {label_smoothing}")
+        _tensor(op, "weight", weight, floating=False)
     x2, t2, shape = _classes_last(op, input, target, prob)
     out = CrossEntropy.apply(x2, t2, weight, int(ignore_index), float(label_smoothing), reduction)
     if reduction == "none" and tuple(out.shape) != shape:

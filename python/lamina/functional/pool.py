@@ -9,7 +9,7 @@ between equal maxima keep the first, as in torch."""
 from __future__ import annotations
 
 from .. import _C
-from ..ops import pool as _pool
+from ..autograd.functions import pool as _pool
 
 Tensor = _C.Tensor
 

@@ -9,7 +9,7 @@ from .. import _C
 from ..autograd.function import Function
 from ..autograd.grad_mode import no_grad
 from .. import dtypes as _dt
-from .. import tensor_shape as _s
+from ..autograd.functions import views as _v
 
 
 def one_hot(tensor, num_classes=-1):
@@ -125,4 +125,4 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
     if max_norm is not None:
         _renorm_(weight, flat, max_norm, norm_type)
     rows = Embedding.apply(weight, flat, padding_idx, bool(scale_grad_by_freq))
-    return _s.reshape(rows, list(input.shape) + [weight.shape[1]])
+    return _v.reshape(rows, list(input.shape) + [weight.shape[1]])

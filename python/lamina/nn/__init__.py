@@ -7,7 +7,7 @@ from .containers import Identity, ModuleDict, ModuleList, Sequential  # noqa: F4
 from .dropout import Dropout  # noqa: F401
 from .linear import Linear  # noqa: F401
 from .module import Module  # noqa: F401
-from .rnn import LSTM, LSTMCell  # noqa: F401
+from .lstm import LSTM, LSTMCell  # noqa: F401
 from .parameter import Parameter  # noqa: F401
 from .pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, MaxPool2d  # noqa: F401
 from .batchnorm import BatchNorm1d, BatchNorm2d  # noqa: F401

@@ -4,7 +4,7 @@ from __future__ import annotations
 import warnings
 
 from .. import functional as F
-from .. import tensor_shape as _s
+from ..autograd.functions import views as _v
 from ..autograd.grad_mode import _state
 from .module import Module
 
@@ -98,7 +98,7 @@ class Flatten(Module):
         self.end_dim = end_dim
 
     def forward(self, input):
-        return _s.flatten(input, self.start_dim, self.end_dim)
+        return _v.flatten(input, self.start_dim, self.end_dim)
 
     def extra_repr(self):
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"

@@ -15,8 +15,10 @@ from .. import _C
 from .. import creation as _creation
 from .. import dtypes as _dt
 from .. import functional as F
-from .. import tensor_shape as _s
-from .._methods import cat as _cat
+from ..autograd.functions import views as _v
+from ..autograd.functions.index import cat as _cat
+from ..autograd.functions.matmul import matmul as _matmul
+from ..autograd.functions.reduce import mean as _mean
 from . import init
 from .linear import Linear
 from .module import Module
@@ -106,14 +108,14 @@ def _check_shapes(query, key, value, key_padding_mask, attn_mask, num_heads):
 
 def _in_projection(query, key, value, E, in_proj_weight, in_proj_bias, separate, qw, kw, vw):
     if in_proj_bias is not None:
-        bq, bk, bv = (_s.narrow(in_proj_bias, 0, i * E, E) for i in range(3))
+        bq, bk, bv = (_v.narrow(in_proj_bias, 0, i * E, E) for i in range(3))
     else:
         bq = bk = bv = None
     if not separate:
         if in_proj_weight is None:
             raise ValueError(f"{_OP} in_proj_weight is None but use_separate_proj_weight is "
                              "False")
-        qw, kw, vw = (_s.narrow(in_proj_weight, 0, i * E, E) for i in range(3))
+        qw, kw, vw = (_v.narrow(in_proj_weight, 0, i * E, E) for i in range(3))
     elif qw is None or kw is None or vw is None:
         raise ValueError(f"{_OP} use_separate_proj_weight is True but q_proj_weight, "
                          "k_proj_weight or v_proj_weight is None")
@@ -124,7 +126,7 @@ def _in_projection(query, key, value, E, in_proj_weight, in_proj_bias, separate,
         raise ValueError(f"{_OP} expected value with {vw.shape[1]} features (vdim), got value "
                          f"of shape {tuple(value.shape)}")
     if query is key and key is value and not separate:  # self-attention: one GEMM
-        q, k, v = _s.chunk(F.linear(query, in_proj_weight, in_proj_bias), 3, -1)
+        q, k, v = _v.chunk(F.linear(query, in_proj_weight, in_proj_bias), 3, -1)
         return q, k, v
     return F.linear(query, qw, bq), F.linear(key, kw, bk), F.linear(value, vw, bv)
 
@@ -144,9 +146,9 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
         raise ValueError(f"{_OP} static_k / static_v are not supported")
     batched = _check_shapes(query, key, value, key_padding_mask, attn_mask, num_heads)
     if not batched:
-        query, key, value = (_s.unsqueeze(t, 1) for t in (query, key, value))
+        query, key, value = (_v.unsqueeze(t, 1) for t in (query, key, value))
         if key_padding_mask is not None:
-            key_padding_mask = _s.unsqueeze(key_padding_mask, 0)
+            key_padding_mask = _v.unsqueeze(key_padding_mask, 0)
     L, N, E = (int(s) for s in query.shape)
     S = int(key.shape[0])
     if E != embed_dim_to_check:
@@ -184,7 +186,7 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
             if tuple(attn_mask.shape) != (L, S):
                 raise ValueError(f"{_OP} expected a 2-D attn_mask of shape ({L}, {S}), got "
                                  f"{tuple(attn_mask.shape)}")
-            attn_mask = _s.unsqueeze(attn_mask, 0)
+            attn_mask = _v.unsqueeze(attn_mask, 0)
         elif tuple(attn_mask.shape) != (N * H, L, S):
             raise ValueError(f"{_OP} expected a 3-D attn_mask of shape ({N * H}, {L}, {S}) "
                              f"(batch * num_heads, L, S), got {tuple(attn_mask.shape)}")
@@ -193,17 +195,17 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
                              use_separate_proj_weight, q_proj_weight, k_proj_weight,
                              v_proj_weight)
     if bias_k is not None and bias_v is not None:
-        k = _cat([k, _s.repeat(bias_k, 1, N, 1)], 0)
-        v = _cat([v, _s.repeat(bias_v, 1, N, 1)], 0)
+        k = _cat([k, _v.repeat(bias_k, 1, N, 1)], 0)
+        v = _cat([v, _v.repeat(bias_v, 1, N, 1)], 0)
         attn_mask = None if attn_mask is None else _pad_col(attn_mask)
         key_padding_mask = None if key_padding_mask is None else _pad_col(key_padding_mask)
     elif bias_k is not None or bias_v is not None:
         raise ValueError(f"{_OP} bias_k and bias_v must both be given or both be None")
 
     # heads: (L, N, E) -> (N * H, L, D)
-    q = _s.transpose(_s.reshape(q, L, N * H, D), 0, 1)
-    k = _s.transpose(_s.reshape(k, int(k.shape[0]), N * H, D), 0, 1)
-    v = _s.transpose(_s.reshape(v, int(v.shape[0]), N * H, D), 0, 1)
+    q = _v.transpose(_v.reshape(q, L, N * H, D), 0, 1)
+    k = _v.transpose(_v.reshape(k, int(k.shape[0]), N * H, D), 0, 1)
+    v = _v.transpose(_v.reshape(v, int(v.shape[0]), N * H, D), 0, 1)
     if add_zero_attn:
         zeros = _C.full([N * H, 1, D], 0.0, dtype, q.device)
         k, v = _cat([k, zeros], 1), _cat([v, zeros], 1)
@@ -211,7 +213,7 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
         key_padding_mask = None if key_padding_mask is None else _pad_col(key_padding_mask)
     S = int(k.shape[1])
     if key_padding_mask is not None:  # (N, S) -> (N * H, 1, S), merged into attn_mask
-        kpm = _s.reshape(_s.expand(_s.reshape(key_padding_mask, N, 1, 1, S), N, H, 1, S),
+        kpm = _v.reshape(_v.expand(_v.reshape(key_padding_mask, N, 1, 1, S), N, H, 1, S),
                          N * H, 1, S)
         attn_mask = kpm if attn_mask is None else attn_mask + kpm
     if not training:
@@ -220,33 +222,33 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
     sdpa = None if need_weights else _sdpa()
     if sdpa is not None:
         if attn_mask is not None:
-            attn_mask = _s.unsqueeze(attn_mask, 0) if attn_mask.shape[0] == 1 else \
-                _s.reshape(attn_mask, N, H, -1, S)
-        out = sdpa(_s.reshape(q, N, H, L, D), _s.reshape(k, N, H, S, D),
-                   _s.reshape(v, N, H, S, D), attn_mask=attn_mask, dropout_p=dropout_p,
+            attn_mask = _v.unsqueeze(attn_mask, 0) if attn_mask.shape[0] == 1 else \
+                _v.reshape(attn_mask, N, H, -1, S)
+        out = sdpa(_v.reshape(q, N, H, L, D), _v.reshape(k, N, H, S, D),
+                   _v.reshape(v, N, H, S, D), attn_mask=attn_mask, dropout_p=dropout_p,
                    is_causal=is_causal)
-        out = _s.reshape(_s.permute(out, 2, 0, 1, 3), L * N, E)
+        out = _v.reshape(_v.permute(out, 2, 0, 1, 3), L * N, E)
         weights = None
     else:
-        scores = _s.matmul(q * (1.0 / math.sqrt(D)), _s.transpose(k, 1, 2))  # (N*H, L, S)
+        scores = _matmul(q * (1.0 / math.sqrt(D)), _v.transpose(k, 1, 2))  # (N*H, L, S)
         if attn_mask is not None:
             scores = scores + attn_mask
         weights = F.softmax(scores, -1)
         if dropout_p > 0.0:
             weights = F.dropout(weights, dropout_p)
-        out = _s.matmul(weights, v)  # (N*H, L, D)
-        out = _s.reshape(_s.transpose(out, 0, 1), L * N, E)
+        out = _matmul(weights, v)  # (N*H, L, D)
+        out = _v.reshape(_v.transpose(out, 0, 1), L * N, E)
         if need_weights:
-            weights = _s.reshape(weights, N, H, L, S)
+            weights = _v.reshape(weights, N, H, L, S)
             if average_attn_weights:
-                weights = _s.mean(weights, 1)
+                weights = _mean(weights, 1)
             if not batched:
-                weights = _s.squeeze(weights, 0)
+                weights = _v.squeeze(weights, 0)
         else:
             weights = None
-    out = _s.reshape(F.linear(out, out_proj_weight, out_proj_bias), L, N, E)
+    out = _v.reshape(F.linear(out, out_proj_weight, out_proj_bias), L, N, E)
     if not batched:
-        out = _s.squeeze(out, 1)
+        out = _v.squeeze(out, 1)
     return out, weights
 
 
@@ -339,12 +341,12 @@ class MultiheadAttention(Module):
         if self.batch_first and batched:
             if key is value:
                 if query is key:
-                    query = key = value = _s.transpose(query, 0, 1)
+                    query = key = value = _v.transpose(query, 0, 1)
                 else:
-                    query, key = _s.transpose(query, 0, 1), _s.transpose(key, 0, 1)
+                    query, key = _v.transpose(query, 0, 1), _v.transpose(key, 0, 1)
                     value = key
             else:
-                query, key, value = (_s.transpose(t, 0, 1) if isinstance(t, Tensor) else t
+                query, key, value = (_v.transpose(t, 0, 1) if isinstance(t, Tensor) else t
                                      for t in (query, key, value))
         out, weights = multi_head_attention_forward(
             query, key, value, self.embed_dim, self.num_heads, self.in_proj_weight,
@@ -356,5 +358,5 @@ class MultiheadAttention(Module):
             v_proj_weight=self.v_proj_weight, average_attn_weights=average_attn_weights,
             is_causal=is_causal)
         if self.batch_first and batched:
-            out = _s.transpose(out, 0, 1)
+            out = _v.transpose(out, 0, 1)
         return out, weights

@@ -65,23 +65,16 @@ class Conv2d(Module):
         if padding_mode not in _MODES:
             raise ValueError(f"[Conv2d] padding_mode must be one of {_MODES}, got "
                              f"{padding_mode!r}")
-        kernel_size = tuple(_pair("kernel_size", kernel_size))
-        stride = tuple(_pair("stride", stride))
-        dilation = tuple(_pair("dilation", dilation))
-        for name, v in (("kernel_size", kernel_size), ("stride", stride),
-                        ("dilation", dilation)):
-            if min(v) < 1:
-                raise ValueError(f"[Conv2d] {name} must be positive, got {v}")
-        if isinstance(padding, str):
-            if padding not in ("same", "valid"):
-                raise ValueError(f"[Conv2d] invalid padding string {padding!r}, expected "
-                                 "'same' or 'valid'")
-            if padding == "same" and stride != (1, 1):
-                raise ValueError("[Conv2d] padding='same' is not supported for strided "
-                                 "convolutions")
-        else:
-            padding = tuple(_pair("padding", padding))
-            if min(padding) < 0:
+        kernel_size = tuple(_pair("kernel_size", kernel_size, "Conv2d"))
+        if min(kernel_size) < 1:
+            raise ValueError(f"[Conv2d] kernel_size must be positive, got {kernel_size}")
+        stride = tuple(_pair("stride", stride, "Conv2d"))
+        dilation = tuple(_pair("dilation", dilation, "Conv2d"))
+        # parsed as conv2d will; stride and dilation values are checked by the op when it runs
+        _padding(padding, stride, dilation, kernel_size, "Conv2d")
+        if not isinstance(padding, str):
+            padding = tuple(_pair("padding", padding, "Conv2d"))
+            if min(padding) < 0:  # _pad_input reads it too (padding_mode)
                 raise ValueError(f"[Conv2d] padding must be non-negative, got {padding}")
         self.in_channels = in_channels
         self.out_channels = out_channels

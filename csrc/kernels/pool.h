@@ -1,0 +1,49 @@
+#pragma once
+// 2-D pooling over contiguous planes: x (P, H, W) -> y (P, OH, OW), P = N * C. The sizes are
+// checked by ops/pool.cpp (torch's rules), so every window of a non-dilated pooling holds at
+// least one input element.
+//
+// Max pooling, like torch: the first maximum in row-major window order wins ties; NaN
+// propagates (a window holding NaN gives NaN, its index that of the window's last NaN).
+// Indices are flat offsets into each H * W plane.
+#include <cstdint>
+
+#include "../core/dtype.h"
+#include "kernel.h"
+
+namespace lamina {
+
+// One pooling geometry. Window (oh, ow) covers rows oh * sH - pH + kh * dH (kh < kH) and
+// columns ow * sW - pW + kw * dW (kw < kW); positions outside the plane are padding.
+struct Pool2d {
+  int64_t P, H, W, OH, OW;
+  int64_t kH, kW, sH, sW, pH, pW, dH, dW;
+};
+
+}  // namespace lamina
+
+#define LAMINA_POOL_KERNELS(X)                                                             \
+  /* y (P, OH, OW); idx (P, OH, OW) int64 or null (values only). */                         \
+  X(max_pool2d, (DType dt, const Pool2d& g, const void* x, void* y, int64_t* idx))          \
+  /* Average over each window's elements inside the plane; divisor: divisor_override when   \
+     > 0, else the window's size clipped to the padded plane (count_include_pad) or to the  \
+     plane. */                                                                              \
+  X(avg_pool2d, (DType dt, const Pool2d& g, const void* x, void* y, bool count_include_pad, \
+                 int64_t divisor_override))                                                 \
+  /* dy (P, OH, OW) -> dx (P, H, W), every element written. */                              \
+  X(avg_pool2d_backward, (DType dt, const Pool2d& g, const void* dy, void* dx,              \
+                          bool count_include_pad, int64_t divisor_override))                \
+  /* Adaptive windows: rows [floor(oh * H / OH), ceil((oh + 1) * H / OH)), columns          \
+     likewise. OH = OW = 1 is a plane mean / max. */                                        \
+  X(adaptive_avg_pool2d, (DType dt, int64_t P, int64_t H, int64_t W, int64_t OH,            \
+                          int64_t OW, const void* x, void* y))                              \
+  X(adaptive_avg_pool2d_backward, (DType dt, int64_t P, int64_t H, int64_t W, int64_t OH,   \
+                                   int64_t OW, const void* dy, void* dx))                   \
+  X(adaptive_max_pool2d, (DType dt, int64_t P, int64_t H, int64_t W, int64_t OH,            \
+                          int64_t OW, const void* x, void* y, int64_t* idx))                \
+  /* Backward of every max pooling: dx (P, in_plane) = 0, then                              \
+     dx[p, idx[p, o]] += dy[p, o]. */                                                       \
+  X(max_pool2d_backward, (DType dt, int64_t P, int64_t in_plane, int64_t out_plane,         \
+                          const void* dy, const int64_t* idx, void* dx))
+
+LAMINA_DECLARE_KERNELS(LAMINA_POOL_KERNELS)

@@ -1,0 +1,313 @@
+"""Indexing ops (index_select, gather, scatter_add, index_add, cat) with their gradients, and
+the indexing Tensor methods / ``lamina.*`` functions: those, masked_fill, cat, stack, and
+``x[idx]`` / ``x[idx] = value`` (ints, slices, None, Ellipsis and int64 index tensors)."""
+from __future__ import annotations
+
+import builtins
+
+import numpy as np
+
+from ... import _C
+from ... import dtypes as _dt
+from ..._registry import export, tensor_method
+from ..grad_mode import _state
+from ..function import Function
+from ._util import Tensor, no_grad_write, zeros
+from .elementwise import where
+from .views import Select, Slice, Unsqueeze
+
+
+class IndexSelect(Function):
+    kernel = _C.index_select
+
+    @staticmethod
+    def forward(ctx, x, dim, index):
+        ctx.shape, ctx.dim = x.shape, dim
+        ctx.save_for_backward(index)
+        return _C.index_select(x, dim, index)
+
+    @staticmethod
+    def backward(ctx, g):
+        (index,) = ctx.saved_tensors
+        return _C.index_add(zeros(ctx.shape, g), ctx.dim, index, g), None, None
+
+
+class Gather(Function):
+    kernel = _C.gather
+
+    @staticmethod
+    def forward(ctx, x, dim, index):
+        ctx.shape, ctx.dim = x.shape, dim
+        ctx.save_for_backward(index)
+        return _C.gather(x, dim, index)
+
+    @staticmethod
+    def backward(ctx, g):
+        (index,) = ctx.saved_tensors
+        return _C.scatter_add(zeros(ctx.shape, g), ctx.dim, index, g), None, None
+
+
+class ScatterAdd(Function):
+    kernel = _C.scatter_add
+
+    @staticmethod
+    def forward(ctx, x, dim, index, src):
+        ctx.dim = dim
+        ctx.save_for_backward(index)
+        ctx.src_shape = src.shape
+        return _C.scatter_add(x, dim, index, src)
+
+    @staticmethod
+    def backward(ctx, g):
+        (index,) = ctx.saved_tensors
+        gsrc = None
+        if ctx.needs_input_grad[3]:
+            gsrc = _C.gather(g, ctx.dim, index)
+            if gsrc.shape != ctx.src_shape:  # src larger than index: untouched part gets 0
+                full = _C.full(list(ctx.src_shape), 0.0, g.dtype, g.device)
+                view = full
+                for d, n in enumerate(index.shape):
+                    view = _C.slice(view, d, 0, n, 1)
+                _C.copy_(view, gsrc)
+                gsrc = full
+        return g, None, None, gsrc
+
+
+class IndexAdd(Function):
+    kernel = _C.index_add
+
+    @staticmethod
+    def forward(ctx, x, dim, index, src):
+        ctx.dim = dim
+        ctx.save_for_backward(index)
+        return _C.index_add(x, dim, index, src)
+
+    @staticmethod
+    def backward(ctx, g):
+        (index,) = ctx.saved_tensors
+        gsrc = _C.index_select(g, ctx.dim, index) if ctx.needs_input_grad[3] else None
+        return g, None, None, gsrc
+
+
+class Cat(Function):
+    @staticmethod
+    def forward(ctx, dim, *xs):
+        ctx.dim = dim % xs[0].ndim if xs and xs[0].ndim else dim
+        ctx.sizes = [x.shape[ctx.dim] if x.ndim else 0 for x in xs]
+        ctx.dtypes = [x.dtype for x in xs]
+        return _C.cat(list(xs), dim)
+
+    @staticmethod
+    def backward(ctx, g):
+        grads, at = [None], 0
+        for n, dt in zip(ctx.sizes, ctx.dtypes):
+            part = _C.slice(g, ctx.dim, at, at + n, 1)
+            grads.append(part if part.dtype == dt else _C.cast(part, dt))
+            at += n
+        return tuple(grads)
+
+
+# --- Tensor methods and lamina functions ---------------------------------------------------
+
+@tensor_method(export=True)
+def index_select(self, dim, index):
+    return IndexSelect.apply(self, dim, index)
+
+
+@tensor_method(export=True)
+def gather(self, dim, index):
+    return Gather.apply(self, dim, index)
+
+
+@tensor_method(export=True)
+def scatter_add(self, dim, index, src):
+    return ScatterAdd.apply(self, dim, index, src)
+
+
+@tensor_method(export=True)
+def index_add(self, dim, index, source, alpha=1):
+    if alpha != 1:
+        source = source * alpha
+    return IndexAdd.apply(self, dim, index, source)
+
+
+@tensor_method(export=True)
+def masked_fill(self, mask, value):
+    return where(mask, value if isinstance(value, Tensor) else
+                 _C.full([], builtins.float(value), self.dtype, self.device), self)
+
+
+def _to_index(it, device):
+    if isinstance(it, Tensor):
+        return it
+    t = _C._from_numpy(np.asarray(it))
+    return _C.to(t, device, t.dtype, False)
+
+
+def _basic_index(self, idx):
+    """Apply ints, slices, None and Ellipsis (views); return the view and the tensor indices
+    left for ``_advanced`` with the dims they index."""
+    if not isinstance(idx, tuple):
+        idx = (idx,)
+    consumed = builtins.sum(1 for it in idx if it is not None and it is not Ellipsis and
+                            not (isinstance(it, Tensor) and it.dtype == _dt.bool_))
+    consumed += builtins.sum(it.ndim for it in idx if isinstance(it, Tensor) and it.dtype == _dt.bool_)
+    if consumed > self.ndim:
+        raise IndexError(f"[getitem] too many indices for a tensor with {self.ndim} dims")
+    out, dim = self, 0
+    tensor_dims, tensor_idx = [], []
+    for it in idx:
+        if it is None:
+            out = Unsqueeze.apply(out, dim)
+            dim += 1
+        elif it is Ellipsis:
+            dim += self.ndim - consumed
+        elif isinstance(it, bool):
+            raise TypeError("[getitem] bool indices are not supported")
+        elif isinstance(it, int) or (hasattr(it, "__index__") and not isinstance(it, (Tensor, list))):
+            out = Select.apply(out, dim, int(it))
+        elif isinstance(it, slice):
+            step = 1 if it.step is None else it.step
+            if step <= 0:
+                raise ValueError(f"[getitem] slice step must be positive, got {step}")
+            out = Slice.apply(out, dim, it.start, it.stop, step)
+            dim += 1
+        elif isinstance(it, (Tensor, list, tuple)) or hasattr(it, "__array__"):
+            t = _to_index(it, self.device)
+            if t.dtype == _dt.bool_:
+                raise TypeError("[getitem] boolean mask indexing is not supported; use "
+                                "lamina.where or masked_fill")
+            if t.dtype != _dt.int64:
+                raise TypeError(f"[getitem] tensor indices must be int64, got {t.dtype}")
+            tensor_dims.append(dim)
+            tensor_idx.append(t)
+            dim += 1
+        else:
+            raise TypeError(f"[getitem] unsupported index {it!r}")
+    return out, tensor_dims, tensor_idx
+
+
+@tensor_method
+def __getitem__(self, idx):
+    out, tensor_dims, tensor_idx = _basic_index(self, idx)
+    if tensor_idx:
+        out = _advanced(out, tensor_dims, tensor_idx)
+    return out
+
+
+def _linear_index(x, dims, idx, op):
+    """int64 index tensors on adjacent dims ``dims`` of ``x`` -> one index ``lin`` into those
+    dims flattened, the flattened shape, and the shape of the indexed result."""
+    if dims != list(range(dims[0], dims[0] + len(dims))):
+        raise TypeError(f"[{op}] tensor indices must be on adjacent dims")
+    d0, k = dims[0], len(dims)
+    shape = list(x.shape)
+    lin = None
+    for d, t in zip(dims, idx):
+        n = shape[d]
+        if t.numel():
+            lo, hi = _C.amax(t, None, False, False).item(), _C.amax(t, None, False, True).item()
+            if lo < -n or hi >= n:
+                raise IndexError(f"[{op}] index {hi if hi >= n else lo} is out of range for dim "
+                                 f"{d} of size {n}")
+        wrapped = _C.where(_C.lt(t, 0), _C.add(t, n), t)
+        lin = wrapped if lin is None else _C.add(_C.mul(lin, n), wrapped)
+    block = 1
+    for d in dims:
+        block *= shape[d]
+    flat_shape = shape[:d0] + [block] + shape[d0 + k:]
+    out_shape = shape[:d0] + list(lin.shape) + shape[d0 + k:]
+    return _C.reshape(_C.contiguous(lin), [-1]), flat_shape, out_shape, d0
+
+
+def _advanced(x, dims, idx):
+    """x[..., i0, i1, ...] for int64 index tensors on adjacent dims (broadcast together)."""
+    lin, flat_shape, out_shape, d0 = _linear_index(x, dims, idx, "getitem")
+    picked = IndexSelect.apply(x.reshape(flat_shape), d0, lin)
+    return picked.reshape(out_shape)
+
+
+def _advanced_put(x, dims, idx, value):
+    """x[..., i0, i1, ...] = value. A repeated index stores the mean of its values."""
+    lin, flat_shape, out_shape, d0 = _linear_index(x, dims, idx, "setitem")
+    n, block = lin.numel(), flat_shape[d0]
+    work = _dt.int64 if x.dtype == _dt.bool_ else x.dtype  # index_add has no bool kernel
+    try:
+        v = _C.cast(_C.contiguous(_C.expand(value, out_shape)), work)
+    except ValueError:
+        raise ValueError(f"[setitem] cannot assign a value of shape {value.shape} to "
+                         f"{tuple(out_shape)} indexed elements") from None
+    v = _C.reshape(v, flat_shape[:d0] + [n] + flat_shape[d0 + 1:])
+    src = _C.index_add(_C.full(flat_shape, 0.0, work, x.device), d0, lin, v)
+    count = _C.index_add(_C.full([block], 0.0, _dt.int64, x.device), 0, lin,
+                         _C.full([n], 1.0, _dt.int64, x.device))
+    count = _C.reshape(count, [1] * d0 + [block] + [1] * (len(flat_shape) - d0 - 1))
+    src = _C.where(_C.gt(count, 1), _C.cast(_C.div(src, count), work), src)
+    new = _C.where(_C.gt(count, 0), src, _C.reshape(x, flat_shape))
+    _C.copy_(x, _C.reshape(new, list(x.shape)))
+
+
+@tensor_method
+def __setitem__(self, idx, value):
+    no_grad_write("setitem", self)
+    if isinstance(value, Tensor) and value.requires_grad and _state.enabled:
+        raise RuntimeError("[setitem] assignment is not recorded by autograd, so the gradient "
+                           "of the assigned tensor would be lost; build the result with "
+                           "lamina.where / cat / index_add, or assign value.detach()")
+    if not isinstance(value, Tensor):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            value = _C._from_numpy(np.asarray(value))
+        else:
+            value = _C.full([], builtins.float(value), self.dtype, self.device)
+    if isinstance(idx, Tensor) and idx.dtype == _dt.bool_:
+        if idx.shape != self.shape[:idx.ndim]:
+            raise ValueError(f"[setitem] mask shape {idx.shape} must match the leading dims of "
+                             f"the tensor shape {self.shape}")
+        mask = _C.reshape(idx, list(idx.shape) + [1] * (self.ndim - idx.ndim))
+        _C.copy_(self, _C.where(mask, _C.to(value, self.device, value.dtype, False), self))
+        return
+    with_grad = _state.enabled
+    _state.enabled = False
+    try:
+        target, tensor_dims, tensor_idx = _basic_index(self, idx)
+    finally:
+        _state.enabled = with_grad
+    value = _C.to(value, self.device, value.dtype, False)
+    if value._storage_id == self._storage_id:  # x[1:] = x[:-1] reads what it writes: copy first
+        value = _C.clone(value)
+    while value.ndim > target.ndim and value.shape[0] == 1:  # numpy drops leading 1s
+        value = _C.squeeze(value, [0])
+    if tensor_idx:
+        _advanced_put(target, tensor_dims, tensor_idx, value)
+        return
+    try:
+        _C.copy_(target, value)
+    except ValueError:
+        raise ValueError(f"[setitem] cannot assign a value of shape {value.shape} to a region "
+                         f"of shape {target.shape}") from None
+
+
+@export
+def cat(tensors, dim=0):
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("[cat] expected a non-empty list of tensors")
+    for t in tensors:
+        if not isinstance(t, Tensor):
+            raise TypeError(f"[cat] expected tensors, got {type(t).__name__}")
+    return Cat.apply(dim, *tensors)
+
+
+@export
+def stack(tensors, dim=0):
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("[stack] expected a non-empty list of tensors")
+    shape = tensors[0].shape
+    for t in tensors:
+        if t.shape != shape:
+            raise ValueError(f"[stack] all tensors must have one shape, got {shape} and {t.shape}")
+    n = tensors[0].ndim + 1
+    if not -n <= dim < n:
+        raise IndexError(f"[stack] dim {dim} is out of range for {n} dims")
+    return cat([Unsqueeze.apply(t, dim % n) for t in tensors], dim % n)
