@@ -207,7 +207,7 @@ def test_cross_entropy_probability_targets(device, rng):
         for eps, weighted in [(0.0, False), (0.2, False), (0.0, True), (0.1, True)]:
             q = rng.random((N, C))
             q /= q.sum(1, keepdims=True)
-            for reduction in ("mean", "none"):
+            for reduction in ("mean",) if N * C > 64 else ("mean", "none"):
                 check_op(F.cross_entropy, [Input((N, C), -6, 6), q, _weight(rng, C, weighted)],
                          ce_loss, _tf("cross_entropy"), rng=rng, device=device, tol=TOL,
                          kwargs=dict(label_smoothing=eps, reduction=reduction),
