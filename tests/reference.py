@@ -12,6 +12,13 @@ import numpy as np
 import lamina
 from lamina.testing import gradcheck as _gradcheck
 
+try:  # the torch reference of check_op and of the module tests, when installed
+    import torch
+except ImportError:
+    torch = None
+else:
+    torch.set_num_threads(1)  # small ops: a thread pool on 2 shared cores only costs time
+
 SIZES = (1, 7, 33, 127, 257)
 FLOATS = (lamina.float32, lamina.float64)
 TOL = {lamina.float32: dict(rtol=1e-5, atol=1e-5), lamina.float64: dict(rtol=1e-10, atol=1e-10)}
@@ -27,6 +34,13 @@ def arr(rng, shape, low=-2.0, high=2.0):
     near = np.abs(x) < 0.05
     x[near] = np.where(high > 0.2, x[near] + 0.1, x[near] - 0.1)
     return x
+
+
+def distinct(rng, shape):
+    """Values in [-2, 2) without ties, 4 / size apart (a shuffled grid): max, amax and max
+    pooling are differentiable there, and finite differences do not cross a tie."""
+    n = int(np.prod(shape))
+    return np.asarray(rng.permutation(n) / n * 4 - 2 + 0.0001).reshape(shape)  # 0-d stays an array
 
 
 def ints(rng, shape, low=-9, high=10):

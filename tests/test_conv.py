@@ -1,7 +1,7 @@
-"""conv2d and nn.Conv2d: a direct NumPy float64 reference over random configurations (strides,
-paddings incl. 'same', dilations, groups, depthwise, awkward sizes, non-contiguous operands),
-float64 gradcheck of input / weight / bias, torch parity (outputs and gradients), a torch
-state_dict in Conv2d, padding modes, and the error messages."""
+"""conv2d through check_op: a direct NumPy float64 reference over random configurations
+(strides, paddings incl. 'same', dilations, groups, depthwise, awkward sizes, non-contiguous
+operands), float64 gradcheck of input / weight / bias, torch (outputs and gradients); nn.Conv2d
+with a torch state_dict and padding modes, and the error messages."""
 from __future__ import annotations
 
 import numpy as np
@@ -11,7 +11,8 @@ import lamina
 from lamina import nn
 from lamina.nn import functional as F
 
-from reference import arr, check, gradcheck, lam, layouts, to_np
+from lamina.testing import check_op
+from reference import arr, lam, to_np, torch
 
 
 # --- the float64 reference ------------------------------------------------------------------
@@ -91,62 +92,51 @@ def _make(rng, cfg, bias=True):
     return x, w, b, dict(stride=s, padding=p, dilation=d, groups=g)
 
 
-@pytest.mark.parametrize("cfg", CONFIGS, ids=_ids)
-@pytest.mark.parametrize("dtype", [lamina.float32, lamina.float64])
-def test_forward_matches_numpy(rng, device, cfg, dtype):
-    x, w, b, kw = _make(rng, cfg)
-    y = F.conv2d(lam(x, dtype, device), lam(w, dtype, device), lam(b, dtype, device), **kw)
-    tol = dict(rtol=1e-4, atol=1e-4) if dtype == lamina.float32 else dict(rtol=1e-11, atol=1e-11)
-    check(y, ref_conv(x, w, b, **kw), dtype=dtype, **tol)
+TORCH_CONFIGS = [  # larger: the blocked paths
+    (4, 32, 16, 16, 64, 3, 1, 1, 1, 1),
+    (2, 64, 14, 14, 32, 1, 1, 0, 1, 1),
+    (2, 16, 20, 20, 32, 3, 2, 1, 1, 1),
+    (2, 3, 40, 40, 16, 7, 2, 3, 1, 1),
+    (2, 32, 9, 9, 32, 3, 1, "same", 2, 32),
+    (3, 12, 11, 13, 18, (4, 2), 1, "same", 1, 3),
+]
+TOL = {lamina.float32: (1e-4, 1e-4), lamina.float64: (1e-11, 1e-11)}
 
 
-@pytest.mark.parametrize("cfg", CONFIGS, ids=_ids)
-def test_backward_matches_numpy(rng, device, cfg):
-    """Gradients against the adjoint of the reference, through a random output weighting:
-    dX and dW from the reference's linearity (finite differences are in gradcheck below)."""
-    x, w, b, kw = _make(rng, cfg)
-    xt = lam(x, lamina.float64, device, requires_grad=True)
-    wt = lam(w, lamina.float64, device, requires_grad=True)
-    bt = lam(b, lamina.float64, device, requires_grad=True)
-    y = F.conv2d(xt, wt, bt, **kw)
-    gy = arr(rng, tuple(y.shape))
-    (y * lam(gy, lamina.float64, device)).sum().backward()
-    # conv is linear in x and in w, so <gy, conv(x, w)> = <dX, x> = <dW, w>
-    expect = float((gy * ref_conv(x, w, None, **kw)).sum())
-    assert abs(float((to_np(xt.grad) * x).sum()) - expect) <= 1e-9 * max(1.0, abs(expect))
-    assert abs(float((to_np(wt.grad) * w).sum()) - expect) <= 1e-9 * max(1.0, abs(expect))
-    check(bt.grad, gy.sum(axis=(0, 2, 3)), rtol=1e-12, atol=1e-12)
-    # and along random directions: <dX, vx> = <gy, conv(vx, w)>, <dW, vw> = <gy, conv(x, vw)>
-    vx, vw = arr(rng, x.shape), arr(rng, w.shape)
-    dx_dir = float((gy * ref_conv(vx, w, None, **kw)).sum())
-    dw_dir = float((gy * ref_conv(x, vw, None, **kw)).sum())
-    assert np.isclose(float((to_np(xt.grad) * vx).sum()), dx_dir, rtol=1e-10, atol=1e-10)
-    assert np.isclose(float((to_np(wt.grad) * vw).sum()), dw_dir, rtol=1e-10, atol=1e-10)
+def _tconv(*args, **kw):
+    return torch.nn.functional.conv2d(*args, **kw)
+
+
+def _shapes(cfg, bias=True):
+    N, C, H, W, K, k, s, p, d, g = cfg
+    R, S = (k, k) if isinstance(k, int) else k
+    return [(N, C, H, W), (K, C // g, R, S), (K,) if bias else None], \
+        dict(stride=s, padding=p, dilation=d, groups=g)
+
+
+@pytest.mark.parametrize("cfg", CONFIGS + TORCH_CONFIGS, ids=_ids)
+@pytest.mark.filterwarnings("ignore:Using padding='same'")
+def test_conv2d(rng, device, cfg):
+    inputs, kw = _shapes(cfg)
+    check_op(F.conv2d, inputs, ref_conv, _tconv, rng=rng, device=device, kwargs=kw, tol=TOL)
 
 
 @pytest.mark.parametrize("cfg", [CONFIGS[0], CONFIGS[2], CONFIGS[3], CONFIGS[5], CONFIGS[6],
                                  CONFIGS[11]],
                          ids=_ids)
-def test_gradcheck(rng, device, cfg):
+@pytest.mark.filterwarnings("ignore:Using padding='same'")
+def test_small_gradcheck_every_element(rng, device, cfg):
     N, C, H, W, K, k, s, p, d, g = cfg
-    cfg = (1, C, min(H, 7), min(W, 7), K, k, s, p, d, g)
-    x, w, b, kw = _make(rng, cfg)
-    gradcheck(lambda a, c, e: F.conv2d(a, c, e, **kw), x, w, b, device=device)
-
-
-def test_non_contiguous_operands(rng, device):
-    x, w, b, kw = _make(rng, (2, 6, 9, 8, 4, 3, 1, 1, 1, 2))
-    want = ref_conv(x, w, b, **kw)
-    for xn, xt in layouts(x, lamina.float64, device):
-        for wn, wt in layouts(w, lamina.float64, device):
-            y = F.conv2d(xt, wt, lam(b, lamina.float64, device), **kw)
-            check(y, want, rtol=1e-11, atol=1e-11, msg=f"x {xn}, w {wn}")
+    inputs, kw = _shapes((1, C, min(H, 7), min(W, 7), K, k, s, p, d, g))
+    check_op(F.conv2d, inputs, ref_conv, _tconv, rng=rng, device=device, kwargs=kw, tol=TOL,
+             fd_numel=10 ** 6)
 
 
 def test_unbatched_input_and_no_bias(rng, device):
-    x, w, _, kw = _make(rng, (1, 3, 8, 9, 4, 3, 2, 1, 1, 1), bias=False)
-    y = F.conv2d(lam(x[0], lamina.float64, device), lam(w, lamina.float64, device), **kw)
-    check(y, ref_conv(x, w, None, **kw)[0], rtol=1e-11, atol=1e-11)
+    inputs, kw = _shapes((1, 3, 8, 9, 4, 3, 2, 1, 1, 1), bias=False)
+    check_op(F.conv2d, [inputs[0][1:], inputs[1], None],
+             lambda x, w, b, **kw: ref_conv(x[None], w, b, **kw)[0], _tconv, rng=rng,
+             device=device, kwargs=kw, tol=TOL)
 
 
 def test_only_needed_grads(rng, device):
@@ -161,7 +151,7 @@ def test_only_needed_grads(rng, device):
     assert xt.grad is not None and wt.grad is None
 
 
-# --- torch parity ---------------------------------------------------------------------------
+# --- torch ----------------------------------------------------------------------------------
 
 
 def _rel(a, b):
@@ -169,35 +159,9 @@ def _rel(a, b):
     return np.abs(a - b).max() / max(np.abs(b).max(), 1e-30)
 
 
-@pytest.mark.parametrize("cfg", [
-    (4, 32, 16, 16, 64, 3, 1, 1, 1, 1),
-    (2, 64, 14, 14, 32, 1, 1, 0, 1, 1),
-    (2, 16, 20, 20, 32, 3, 2, 1, 1, 1),
-    (2, 3, 40, 40, 16, 7, 2, 3, 1, 1),
-    (2, 32, 9, 9, 32, 3, 1, "same", 2, 32),
-    (3, 12, 11, 13, 18, (4, 2), 1, "same", 1, 3),
-], ids=_ids)
-@pytest.mark.filterwarnings("ignore:Using padding='same'")
-def test_torch_parity_float32(rng, device, cfg):
-    torch = pytest.importorskip("torch")
-    x, w, b, kw = _make(rng, cfg)
-    x, w, b = (a.astype(np.float32) for a in (x, w, b))
-    tx, tw, tb = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
-    ty = torch.nn.functional.conv2d(tx, tw, tb, **kw)
-    gy = rng.standard_normal(tuple(ty.shape)).astype(np.float32)
-    ty.backward(torch.from_numpy(gy))
-    lx, lw, lb = (lam(a, lamina.float32, device, requires_grad=True) for a in (x, w, b))
-    ly = F.conv2d(lx, lw, lb, **kw)
-    ly.backward(lam(gy, lamina.float32, device))
-    assert _rel(to_np(ly), ty.detach().numpy()) <= 1e-4
-    assert _rel(to_np(lx.grad), tx.grad.numpy()) <= 1e-4
-    assert _rel(to_np(lw.grad), tw.grad.numpy()) <= 1e-4
-    assert _rel(to_np(lb.grad), tb.grad.numpy()) <= 1e-4
-
-
 @pytest.mark.parametrize("mode", ["zeros", "reflect", "replicate", "circular"])
 def test_module_state_dict_from_torch(rng, mode):
-    torch = pytest.importorskip("torch")
+    pytest.importorskip("torch")
     torch.manual_seed(int(rng.integers(1 << 30)))
     tm = torch.nn.Conv2d(6, 9, (3, 2), stride=1, padding=(1, 2), dilation=(1, 2), groups=3,
                          padding_mode=mode)

@@ -1,12 +1,14 @@
 """cat / stack / split / chunk, gather / scatter_add, index_select / index_add and masked_fill
-against NumPy, with negative and out-of-range indices and gradients."""
+through check_op (NumPy, torch, gradients, non-contiguous inputs and indices, negative
+indices), type promotion, and out-of-range indices and other bad calls."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
 import lamina
-from reference import FLOATS, arr, check, gradcheck, lam, layouts, rounded, to_np
+from lamina.testing import check_op
+from reference import arr, check, lam, to_np, torch
 
 F32, F64, I64, B = lamina.float32, lamina.float64, lamina.int64, lamina.bool
 
@@ -29,20 +31,36 @@ def _np_gather(x, dim, index):
     return out
 
 
+def _tscatter_add(x, dim, i, s):
+    """torch's scatter_add with src cut to the index's extent (same values; torch's backward
+    fails on a larger src)."""
+    return x.scatter_add(dim, _wrap(i, x.shape[dim]), s[tuple(slice(0, n) for n in i.shape)])
+
+
+def _wrap(i, n):
+    """Negative indices made positive: torch's index_select / gather / scatter_add / index_add
+    take none."""
+    return i % n
+
+
 # --- cat / stack / split / chunk ------------------------------------------------------------
 
-@pytest.mark.parametrize("dtype", FLOATS)
-def test_cat(dtype, device, rng):
-    parts = [arr(rng, (3, n, 4)) for n in (1, 7, 33)]
+def test_cat(device, rng):
     for dim in (1, -2):
-        got = lamina.cat([lam(p, dtype, device) for p in parts], dim)
-        check(got, np.concatenate([rounded(p, dtype) for p in parts], 1), dtype)
-    rows = [arr(rng, (n, 5)) for n in (2, 0, 3)]
-    check(lamina.cat([lam(r, dtype, device) for r in rows]), np.concatenate(rows), dtype)
-    a = arr(rng, (4, 6))
-    views = [lam(a, dtype, device).t(), lam(a, dtype, device)[:, ::2].t()]  # non-contiguous inputs
-    check(lamina.cat(views, 0), np.concatenate([a.T, a[:, ::2].T], 0), dtype)
-    check(lamina.cat(views[:1] * 3, 1), np.concatenate([a.T] * 3, 1), dtype)
+        check_op(lambda *ps: lamina.cat(ps, dim), [(3, 1, 4), (3, 7, 4), (3, 33, 4)],
+                 lambda *ps: np.concatenate(ps, dim), lambda *ps: torch.cat(ps, dim), rng=rng,
+                 device=device)
+    check_op(lambda *ps: lamina.cat(ps), [(2, 5), (0, 5), (3, 5)], lambda *ps: np.concatenate(ps),
+             lambda *ps: torch.cat(ps), rng=rng, device=device)
+    # views inside the op, one input used several times
+    check_op(lambda a: lamina.cat([a.t(), a[:, ::2].t()], 0), [(4, 6)],
+             lambda a: np.concatenate([a.T, a[:, ::2].T], 0),
+             lambda a: torch.cat([a.t(), a[:, ::2].t()], 0), rng=rng, device=device)
+    check_op(lambda a: lamina.cat([a.t()] * 3, 1), [(4, 6)], lambda a: np.concatenate([a.T] * 3, 1),
+             lambda a: torch.cat([a.t()] * 3, 1), rng=rng, device=device)
+    check_op(lambda a, b: lamina.cat([a, b.t(), a], 1), [(3, 2), (4, 3)],
+             lambda a, b: np.concatenate([a, b.T, a], 1), lambda a, b: torch.cat([a, b.t(), a], 1),
+             rng=rng, device=device)
 
 
 def test_cat_promotion(device):
@@ -58,132 +76,124 @@ def test_cat_promotion(device):
 
 
 def test_stack(device, rng):
-    xs = [arr(rng, (3, 4)) for _ in range(5)]
-    ts = [lam(x, F64, device) for x in xs]
     for dim in (0, 1, 2, -1, -3):
-        check(lamina.stack(ts, dim), np.stack(xs, dim), F64)
-    check(lamina.stack([t.t() for t in ts], 1), np.stack([x.T for x in xs], 1), F64)
-    check(lamina.stack([lamina.tensor(1.0, device=device), lamina.tensor(2.0, device=device)]),
-          np.array([1.0, 2.0]), F32)
+        check_op(lambda *ts: lamina.stack(ts, dim), [(3, 4)] * 5, lambda *xs: np.stack(xs, dim),
+                 lambda *ts: torch.stack(ts, dim), rng=rng, device=device)
+    check_op(lambda *ts: lamina.stack([t.t() for t in ts], 1), [(3, 4)] * 5,
+             lambda *xs: np.stack([x.T for x in xs], 1),
+             lambda *ts: torch.stack([t.t() for t in ts], 1), rng=rng, device=device)
+    check_op(lambda a, b: lamina.stack([a, b]), [(), ()], lambda a, b: np.stack([a, b]),
+             lambda a, b: torch.stack([a, b]), rng=rng, device=device)
 
 
-def test_split_chunk_values(device, rng):
-    x = arr(rng, (11, 6))
-    t = lam(x, F64, device)
-    for got, want in zip(t.split(4), np.split(x, [4, 8])):
-        check(got, want, F64)
-    for got, want in zip(t.split([2, 0, 9]), np.split(x, [2, 2])):
-        check(got, want, F64)
-    for got, want in zip(lamina.chunk(t, 3, 1), np.split(x, 3, 1)):
-        check(got, want, F64)
+def test_split_chunk(device, rng):
+    def split_use(t):
+        return t.split([1, 3], 1)[1] * t.chunk(2, 1)[0].sum()
+
+    def unbind_use(t):
+        return t.unbind(0)[1] * 2 + t.unbind(0)[2]
+
+    for op, shape, ref, tref in [
+            (lambda t: t.split(4), (11, 6), lambda x: np.split(x, [4, 8]), None),
+            (lambda t: t.split([2, 0, 9]), (11, 6), lambda x: np.split(x, [2, 2]), None),
+            (lambda t: lamina.chunk(t, 3, 1), (11, 6), lambda x: np.split(x, 3, 1),
+             lambda t: torch.chunk(t, 3, 1)),
+            (split_use, (3, 4), lambda x: x[:, 1:4] * x[:, :2].sum(), None),
+            (unbind_use, (3, 4), lambda x: x[1] * 2 + x[2], None)]:
+        check_op(op, [shape], ref, tref or op, rng=rng, device=device)
+    t = lamina.zeros(11, 6, device=device)
     assert [c.shape[0] for c in t.chunk(4)] == [3, 3, 3, 2]
     assert [c.shape[0] for c in t.chunk(20)] == [1] * 11
     assert [p.shape for p in lamina.split(t, 6, dim=-1)] == [(11, 6)]
 
 
-def test_cat_split_grad(device, rng):
-    gradcheck(lambda a, b: lamina.cat([a, b.t(), a], 1), arr(rng, (3, 2)), arr(rng, (4, 3)), device=device)
-    gradcheck(lambda a, b: lamina.stack([a, b], 1), arr(rng, (3, 2)), arr(rng, (3, 2)), device=device)
-    gradcheck(lambda a: a.split([1, 3], 1)[1] * a.chunk(2, 1)[0].sum(), arr(rng, (3, 4)), device=device)
-    gradcheck(lambda a: a.unbind(0)[1] * 2 + a.unbind(0)[2], arr(rng, (3, 4)), device=device)
-
-
 # --- index_select / index_add ---------------------------------------------------------------
 
-@pytest.mark.parametrize("dtype", FLOATS + (I64,))
-def test_index_select(dtype, device, rng):
-    x = arr(rng, (6, 7, 5)) * 10
+def test_index_select(device, rng):
+    x = np.round(arr(rng, (6, 7, 5)) * 10)  # integral: the same values in every dtype
     for dim in (0, 1, 2, -1):
         n = x.shape[dim]
-        idx = rng.integers(-n, n, 9)
-        got = lamina.index_select(lam(x, dtype, device), dim, lam(idx, I64, device))
-        check(got, np.take(rounded(x, dtype) if dtype != I64 else x.astype(np.int64), idx, axis=dim), dtype)
-    for kind, t in layouts(x[0], dtype, device):
-        idx = np.array([4, 0, -1, 4])
-        want = np.take(rounded(x[0], dtype) if dtype != I64 else x[0].astype(np.int64), idx, axis=1)
-        check(t.index_select(1, lam(idx, I64, device)), want, dtype, msg=kind)
-    check(lam(x, dtype, device).index_select(0, lamina.tensor([], dtype=I64, device=device)),
-          np.zeros((0, 7, 5)), dtype)
+        check_op(lambda t, i: lamina.index_select(t, dim, i), [x, rng.integers(-n, n, 9)],
+                 lambda a, i: np.take(a, i, axis=dim),
+                 lambda t, i: torch.index_select(t, dim, _wrap(i, n)), rng=rng, device=device,
+                 dtypes=(F32, F64, I64), name=f"index_select dim={dim}")
+    check_op(lambda t, i: t.index_select(1, i), [x[0], np.array([4, 0, -1, 4])],
+             lambda a, i: np.take(a, i, axis=1),
+             lambda t, i: t.index_select(1, _wrap(i, t.shape[1])),
+             rng=rng, device=device, dtypes=(F32, F64, I64))
+    check_op(lambda t, i: t.index_select(0, i), [x, np.zeros(0, np.int64)],
+             lambda a, i: np.take(a, i, axis=0), lambda t, i: t.index_select(0, i), rng=rng,
+             device=device, dtypes=(F32, F64, I64))
+
+
+def _np_index_add(x, dim, i, s, alpha=1.0):
+    out = x.copy()
+    np.add.at(out, (slice(None),) * (dim % x.ndim) + (i,), alpha * s)
+    return out
 
 
 def test_index_add(device, rng):
-    x, src = arr(rng, (5, 4)), arr(rng, (5, 6))
     idx = np.array([0, 3, 3, -1, 1, 0])  # repeats accumulate
-    want = x.copy()
-    np.add.at(want, (slice(None), idx), src)
-    check(lamina.index_add(lam(x, F64, device), 1, lam(idx, I64, device), lam(src, F64, device)), want, F64)
-    want2 = x.copy()
-    np.add.at(want2, (slice(None), idx), 2.5 * src)
-    check(lam(x, F64, device).index_add(1, lam(idx, I64, device), lam(src, F64, device), alpha=2.5),
-          want2, F64)
+    for kw in ({}, dict(alpha=2.5)):
+        check_op(lambda x, i, s, **kw: lamina.index_add(x, 1, i, s, **kw), [(5, 4), idx, (5, 6)],
+                 lambda x, i, s, **kw: _np_index_add(x, 1, i, s, **kw),
+                 lambda x, i, s, **kw: x.index_add(1, _wrap(i, x.shape[1]), s, **kw), rng=rng,
+                 device=device, kwargs=kw)
+    check_op(lambda x, i, s: x.index_add(0, i, s), [(4, 3), np.array([2, 0, 2, -1]), (4, 3)],
+             lambda x, i, s: _np_index_add(x, 0, i, s),
+             lambda x, i, s: x.index_add(0, _wrap(i, x.shape[0]), s), rng=rng, device=device)
+    x = arr(rng, (5, 4))
     t = lam(x, F64, device)
     lamina.index_add(t, 0, lamina.tensor([1], device=device), lamina.ones(1, 4, dtype=F64, device=device))
     check(t, x, F64)  # out of place: the input is untouched
 
 
-def test_index_grads(device, rng):
-    idx = lamina.tensor([2, 0, 2, -1], device=device)
-    gradcheck(lambda x: x.index_select(1, idx), arr(rng, (3, 4)), device=device)
-    gradcheck(lambda x, s: x.index_add(0, idx, s), arr(rng, (4, 3)), arr(rng, (4, 3)), device=device)
-
-
 # --- gather / scatter_add -------------------------------------------------------------------
 
-@pytest.mark.parametrize("dtype", FLOATS + (I64,))
-def test_gather(dtype, device, rng):
+def test_gather(device, rng):
     x = np.round(arr(rng, (5, 7, 6)) * 10)
     for dim in (0, 1, 2, -1):
         n = x.shape[dim]
         shape = [4, 3, 2]
         shape[dim] = 9
-        idx = rng.integers(-n, n, shape)
-        want = _np_gather(x, dim % 3, np.where(idx < 0, idx + n, idx))
-        check(lamina.gather(lam(x, dtype, device), dim, lam(idx, I64, device)), want, dtype)
-    idx = rng.integers(0, 7, (6, 3))  # gather on a transposed input with a transposed index
-    xt = lam(x[0], dtype, device).t()
-    it = lam(np.ascontiguousarray(idx.T), I64, device).t()
-    check(xt.gather(1, it), _np_gather(x[0].T, 1, idx), dtype)
-
-
-def test_gather_cross_entropy_pick(device, rng):
-    logits = arr(rng, (8, 10))
-    y = rng.integers(0, 10, 8)
-    got = lam(logits, device=device).gather(1, lam(y[:, None], I64, device)).squeeze(1)
-    check(got, rounded(logits, F32)[np.arange(8), y], F32)
+        check_op(lambda t, i: lamina.gather(t, dim, i), [x, rng.integers(-n, n, shape)],
+                 lambda a, i: _np_gather(a, dim % 3, np.where(i < 0, i + n, i)),
+                 lambda t, i: torch.gather(t, dim, _wrap(i, n)), rng=rng, device=device,
+                 dtypes=(F32, F64, I64), name=f"gather dim={dim}")
+    # the cross-entropy pick
+    check_op(lambda t, y: t.gather(1, y[:, None]).squeeze(1), [(8, 10), rng.integers(0, 10, 8)],
+             lambda a, y: a[np.arange(8), y], lambda t, y: t.gather(1, y[:, None]).squeeze(1),
+             rng=rng, device=device)
 
 
 def test_scatter_add(device, rng):
-    x = arr(rng, (4, 5))
     idx = rng.integers(-5, 5, (3, 5))
-    src = arr(rng, (4, 6))  # larger than the index: only the index's extent is used
-    want = _np_scatter_add(x, 1, np.where(idx < 0, idx + 5, idx), src[:3, :5])
-    got = lamina.scatter_add(lam(x, F64, device), 1, lam(idx, I64, device), lam(src, F64, device))
-    check(got, want, F64)
-    idx0 = rng.integers(0, 4, (7, 5))
-    src0 = arr(rng, (7, 5))
-    check(lam(x, F64, device).scatter_add(0, lam(idx0, I64, device), lam(src0, F64, device)),
-          _np_scatter_add(x, 0, idx0, src0), F64)
+    # src larger than the index: only the index's extent is used
+    check_op(lambda x, i, s: lamina.scatter_add(x, 1, i, s), [(4, 5), idx, (4, 6)],
+             lambda x, i, s: _np_scatter_add(x, 1, np.where(i < 0, i + 5, i), s[:3, :5]),
+             lambda x, i, s: _tscatter_add(x, 1, i, s), rng=rng, device=device)
+    check_op(lambda x, i, s: x.scatter_add(0, i, s), [(4, 5), rng.integers(0, 4, (7, 5)), (7, 5)],
+             lambda x, i, s: _np_scatter_add(x, 0, i, s), lambda x, i, s: x.scatter_add(0, i, s),
+             rng=rng, device=device)
+    idx = rng.integers(-4, 4, (3, 6))
+    for sub in (idx, idx[:2, :3]):
+        check_op(lambda x, i, s: x.scatter_add(1, i, s), [(3, 4), sub, (3, 6)],
+                 lambda x, i, s: _np_scatter_add(x, 1, np.where(i < 0, i + 4, i),
+                                                 s[:i.shape[0], :i.shape[1]]),
+                 lambda x, i, s: _tscatter_add(x, 1, i, s), rng=rng, device=device)
     z = lamina.zeros(3, dtype=I64, device=device)
     counts = z.scatter_add(0, lamina.tensor([0, 2, 2, 2], device=device), lamina.ones(4, dtype=I64, device=device))
     check(counts, np.array([1, 0, 3]), I64)
 
 
-def test_gather_scatter_grads(device, rng):
-    idx = lam(rng.integers(-4, 4, (3, 6)), I64, device)
-    gradcheck(lambda x: x.gather(1, idx), arr(rng, (3, 4)), device=device)
-    gradcheck(lambda x, s: x.scatter_add(1, idx, s), arr(rng, (3, 4)), arr(rng, (3, 6)), device=device)
-    gradcheck(lambda x, s: x.scatter_add(1, idx[:2, :3], s), arr(rng, (3, 4)), arr(rng, (3, 6)),
-              device=device)
-
-
 # --- masked_fill ----------------------------------------------------------------------------
 
 def test_masked_fill(device, rng):
-    x = arr(rng, (4, 6))
-    m = rng.random((1, 6)) < 0.5
-    got = lam(x, device=device).masked_fill(lam(m, B, device), -1e9)
-    check(got, np.where(m, -1e9, rounded(x, F32)), F32)
-    gradcheck(lambda t: t.masked_fill(lam(m, B, device), 0.0), x, device=device)
+    for m in (rng.random((1, 6)) < 0.5, rng.random((4, 6)) < 0.5):
+        for value in (-1e9, 0.0):
+            check_op(lambda t, m: t.masked_fill(m, value), [(4, 6), m],
+                     lambda x, m: np.where(m, value, x), lambda t, m: t.masked_fill(m, value),
+                     rng=rng, device=device)
 
 
 # --- errors ---------------------------------------------------------------------------------

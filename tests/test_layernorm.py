@@ -1,6 +1,6 @@
-"""Fused layer_norm / nn.LayerNorm against NumPy float64 (awkward sizes, several normalized
-dims, non-contiguous inputs, with and without weight / bias), float64 gradchecks of input,
-weight and bias, torch (when installed) for outputs and every gradient, and bad calls."""
+"""Fused layer_norm through check_op: NumPy float64 (awkward sizes, several normalized dims,
+non-contiguous inputs, with and without weight / bias), float64 gradchecks of input, weight
+and bias, torch (when installed) for outputs and every gradient; nn.LayerNorm, and bad calls."""
 from __future__ import annotations
 
 import numpy as np
@@ -9,7 +9,8 @@ import pytest
 import lamina
 import lamina.nn as nn
 import lamina.nn.functional as F
-from reference import FLOATS, arr, check, gradcheck, lam, layouts, rounded, to_np
+from lamina.testing import Input, check_op
+from reference import arr, check, lam, rounded, to_np, torch
 
 F32, F64 = lamina.float32, lamina.float64
 
@@ -41,59 +42,39 @@ SHAPES = [((1, 1), 1), ((7, 33), 1), ((3, 127), 1), ((2, 5, 257), 1), ((257, 7),
           ((2, 1000), 1)]
 
 
-@pytest.mark.parametrize("dtype", FLOATS)
-@pytest.mark.parametrize("shape,nd", SHAPES)
-def test_forward_backward_matches_numpy(device, rng, dtype, shape, nd):
-    x = rounded(arr(rng, shape) * 3 + 1.5, dtype)
+TOL = {F32: (1e-4, 2e-5), F64: (1e-10, 1e-11)}
+
+
+def _ln(ns, eps, F=F):
+    return lambda x, w, b: F.layer_norm(x, ns, w, b, eps=eps)
+
+
+def _tln(ns, eps):
+    return lambda x, w, b: torch.nn.functional.layer_norm(x, ns, w, b, eps=eps)
+
+
+@pytest.mark.parametrize("shape,nd", SHAPES + [((3, 5), 1), ((2, 3, 4), 2), ((1, 7), 1)])
+def test_layer_norm(device, rng, shape, nd):
     ns = shape[len(shape) - nd:]
-    w, b = rounded(arr(rng, ns), dtype), rounded(arr(rng, ns), dtype)
-    dy = rounded(arr(rng, shape), dtype)
-    y_ref, dx_ref, dw_ref, db_ref = ln_ref(x, nd, w, b, 1e-5, dy)
-    xt = lam(x, dtype, device, requires_grad=True)
-    wt, bt = lam(w, dtype, device, True), lam(b, dtype, device, True)
-    y = F.layer_norm(xt, ns, wt, bt)
-    check(y, y_ref, dtype, **tol(dtype))
-    y.backward(lam(dy, dtype, device))
-    check(xt.grad, dx_ref, dtype, **tol(dtype))
-    check(wt.grad, dw_ref, dtype, **tol(dtype))
-    check(bt.grad, db_ref, dtype, **tol(dtype))
+    tref, grad_tol = _tln, TOL
+    if np.prod(ns) == 1:
+        # one-element rows: dx is exactly 0, computed as a difference of terms rstd * dy with
+        # rstd = 1 / sqrt(eps) = 316: float32 leaves about rstd * |dy| * 2^-23 (up to 1.5e-4;
+        # torch's the same); the atol of 2e-5 used before failed for 3 of 8 seeds
+        tref, grad_tol = (lambda ns, eps: None), {F32: (1e-4, 2e-4)}
+    for w, b, eps in [(ns, ns, 1e-5), (None, None, 1e-5), (ns, ns, 1e-3)]:
+        check_op(_ln(ns, eps), [Input(shape, -4.5, 7.5), w, b],
+                 lambda x, w, b: ln_ref(x, nd, w, b, eps), tref(ns, eps), rng=rng, device=device,
+                 tol=TOL, grad_tol=grad_tol, fd_numel=24,
+                 name=f"layer_norm {shape} {ns} affine={w is not None} eps={eps}")
 
 
-@pytest.mark.parametrize("affine", ["none", "weight", "bias"])
+@pytest.mark.parametrize("affine", ["weight", "bias"])
 def test_partial_affine(device, rng, affine):
-    x, dy = arr(rng, (9, 37)), arr(rng, (9, 37))
-    w = arr(rng, (37,)) if affine == "weight" else None
-    b = arr(rng, (37,)) if affine == "bias" else None
-    y_ref, dx_ref, dw_ref, db_ref = ln_ref(x, 1, w, b, 1e-3, dy)
-    xt = lam(x, F64, device, True)
-    wt = None if w is None else lam(w, F64, device, True)
-    bt = None if b is None else lam(b, F64, device, True)
-    y = F.layer_norm(xt, [37], wt, bt, eps=1e-3)
-    check(y, y_ref, F64, **tol(F64))
-    y.backward(lam(dy, F64, device))
-    check(xt.grad, dx_ref, F64, **tol(F64))
-    if wt is not None:
-        check(wt.grad, dw_ref, F64, **tol(F64))
-    if bt is not None:
-        check(bt.grad, db_ref, F64, **tol(F64))
-
-
-@pytest.mark.parametrize("dtype", FLOATS)
-def test_non_contiguous_inputs(device, rng, dtype):
-    x = rounded(arr(rng, (13, 21)), dtype)
-    dy = rounded(arr(rng, (13, 21)), dtype)
-    w, b = rounded(arr(rng, (21,)), dtype), rounded(arr(rng, (21,)), dtype)
-    y_ref, dx_ref, dw_ref, db_ref = ln_ref(x, 1, w, b, 1e-5, dy)
-    for name, xt in layouts(x, dtype, device):
-        xt.requires_grad_(True)
-        wt = lam(w, dtype, device, True)
-        y = F.layer_norm(xt, 21, wt, lam(b, dtype, device))
-        check(y, y_ref, dtype, msg=name, **tol(dtype))
-        # a non-contiguous upstream gradient too
-        _, g = layouts(dy, dtype, device)[-1]
-        y.backward(g)
-        check(xt.grad, dx_ref, dtype, msg=name, **tol(dtype))
-        check(wt.grad, dw_ref, dtype, msg=name, **tol(dtype))
+    w = (37,) if affine == "weight" else None
+    b = (37,) if affine == "bias" else None
+    check_op(_ln((37,), 1e-3), [(9, 37), w, b], lambda x, w, b: ln_ref(x, 1, w, b, 1e-3),
+             _tln((37,), 1e-3), rng=rng, device=device, tol=TOL)
 
 
 def test_large_mean_and_long_rows(device, rng):
@@ -104,14 +85,13 @@ def test_large_mean_and_long_rows(device, rng):
 
 def test_many_rows_param_grads(device, rng):
     # enough rows for several per-thread chunks and float partial flushes
-    x, dy = rounded(arr(rng, (1031, 64)), F32), rounded(arr(rng, (1031, 64)), F32)
-    w = rounded(arr(rng, (64,)), F32)
-    _, dx_ref, dw_ref, db_ref = ln_ref(x, 1, w, None, 1e-5, dy)
-    xt, wt, bt = lam(x, F32, device, True), lam(w, F32, device, True), lam(w, F32, device, True)
-    F.layer_norm(xt, 64, wt, bt).backward(lam(dy, F32, device))
-    check(xt.grad, dx_ref, F32, **tol(F32))
-    check(wt.grad, dw_ref, F32, rtol=1e-4, atol=1e-4)
-    check(bt.grad, db_ref, F32, rtol=1e-4, atol=1e-4)
+    x, w, b = arr(rng, (1031, 64)), arr(rng, (64,)), arr(rng, (64,))
+    check_op(_ln((64,), 1e-5), [x, Input(w, grad=False), Input(b, grad=False)],
+             lambda x, w, b: ln_ref(x, 1, w, b), _tln((64,), 1e-5), rng=rng, device=device,
+             tol=TOL)
+    # dw and db sum 1031 rows in float32
+    check_op(_ln((64,), 1e-5), [Input(x, grad=False), w, b], lambda x, w, b: ln_ref(x, 1, w, b),
+             _tln((64,), 1e-5), rng=rng, device=device, tol=TOL, grad_tol={F32: (1e-4, 1e-4)})
 
 
 def test_only_param_grads(device, rng):
@@ -124,14 +104,6 @@ def test_only_param_grads(device, rng):
     assert xt.grad is None
     check(wt.grad, dw_ref, F64, **tol(F64))
     check(bt.grad, db_ref, F64, **tol(F64))
-
-
-@pytest.mark.parametrize("shape,nd", [((3, 5), 1), ((2, 3, 4), 2), ((1, 7), 1)])
-def test_gradcheck(device, rng, shape, nd):
-    ns = shape[len(shape) - nd:]
-    x, w, b = arr(rng, shape), arr(rng, ns), arr(rng, ns)
-    gradcheck(lambda x, w, b: F.layer_norm(x, ns, w, b, eps=1e-3), x, w, b, device=device)
-    gradcheck(lambda x: F.layer_norm(x, ns), x, device=device)
 
 
 def test_no_grad_path_and_eval(device, rng):
@@ -168,8 +140,10 @@ def test_module_forward(device, rng):
 
 @pytest.mark.parametrize("cfg", [dict(), dict(bias=False), dict(elementwise_affine=False)])
 @pytest.mark.parametrize("shape,ns", [((4, 7, 33), (33,)), ((3, 5, 6), (5, 6)), ((2, 768), (768,))])
-def test_against_torch(rng, cfg, shape, ns):
-    torch = pytest.importorskip("torch")
+def test_module_against_torch(rng, cfg, shape, ns):
+    """nn.LayerNorm with a torch state_dict: repr, outputs and input gradients (float32: the
+    parameters' dtype; the functional tests cover the parameters' gradients)."""
+    pytest.importorskip("torch")
     tm = torch.nn.LayerNorm(ns, eps=1e-5, **cfg)
     with torch.no_grad():
         for p in tm.parameters():
@@ -177,18 +151,9 @@ def test_against_torch(rng, cfg, shape, ns):
     m = nn.LayerNorm(ns, **cfg)
     m.load_state_dict({k: v.detach().numpy() for k, v in tm.state_dict().items()})
     assert repr(m) == repr(tm)
-    x, dy = arr(rng, shape).astype(np.float32), arr(rng, shape).astype(np.float32)
-    tx = torch.from_numpy(x).requires_grad_(True)
-    ty = tm(tx)
-    ty.backward(torch.from_numpy(dy))
-    xt = lam(x, F32, requires_grad=True)
-    y = m(xt)
-    y.backward(lam(dy, F32))
-    rel = dict(rtol=1e-4, atol=1e-5)
-    check(y, ty.detach().numpy(), F32, **rel)
-    check(xt.grad, tx.grad.numpy(), F32, **rel)
-    for name, p in m.named_parameters():
-        check(p.grad, dict(tm.named_parameters())[name].grad.numpy(), F32, rtol=1e-4, atol=1e-4)
+    w, b = (None if p is None else to_np(p) for p in (m.weight, m.bias))
+    check_op(m, [shape], lambda x: ln_ref(x, len(ns), w, b), tm, rng=rng, dtypes=(F32,),
+             tol={F32: (1e-4, 1e-5)})
 
 
 # --- errors --------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
-"""nn.LSTM / nn.LSTMCell against a NumPy float64 reference (odd sizes, batch_first, layers,
-directions, initial states, projections, non-contiguous inputs), float64 gradchecks of the
-layer and cell Functions, torch (when importable) for outputs and every gradient, errors."""
+"""nn.LSTM / nn.LSTMCell and their Functions through check_op, as functions of the input, the
+initial state and every parameter: a NumPy float64 reference (odd sizes, batch_first, layers,
+directions, initial states, projections, non-contiguous inputs), float64 gradchecks, torch
+(when importable) for outputs and every gradient; the module's attributes, dropout, errors."""
 from __future__ import annotations
 
 import numpy as np
@@ -9,9 +10,13 @@ import pytest
 import lamina
 import lamina.nn as nn
 from lamina.autograd.functions.lstm import LSTMCellFn, LSTMLayer
-from reference import FLOATS, arr, check, gradcheck, lam, to_np
+from lamina.testing import Input, check_op
+from reference import arr, check, lam, to_np, torch
 
-TOL32 = dict(rtol=2e-5, atol=2e-5)
+TOL = {lamina.float32: (2e-5, 2e-5)}
+# float32 gradients through the recurrence: errors near 2e-6 of the largest element (all CPU
+# paths), so small elements need an atol of that order
+GRAD_TOL = {lamina.float32: (2e-5, 1e-4)}
 
 
 def _sig(x):
@@ -74,29 +79,76 @@ def rand_params(m, rng, dtype):
     return params_np(m)
 
 
-# --- forward against the reference -----------------------------------------------------------
-
-SHAPES = [(1, 1, 1, 1), (7, 3, 7, 33), (7, 1, 33, 7), (1, 3, 33, 1), (5, 16, 20, 100)]
+# --- the module as a function of its parameters -------------------------------------------
 
 
-@pytest.mark.parametrize("dtype", FLOATS)
+def call_with(m, params, *args):
+    """m(*args) with its parameters replaced by the tensors ``params`` (name: tensor): the
+    module as a function of them, as torch.func.functional_call."""
+    saved = dict(m._parameters)
+    m._parameters.update(params)
+    try:
+        return m(*args)
+    finally:
+        m._parameters.clear()
+        m._parameters.update(saved)
+
+
+def check_module(rng, device, m, tm, x_shape, state_shapes, ref, **kw):
+    """check_op of module m (torch's twin tm) as a function of its input, initial state (when
+    state_shapes) and every parameter (uniform in [-0.8, 0.8))."""
+    names = [n for n, _ in m.named_parameters()]
+    params = [Input(tuple(p.shape), -0.8, 0.8) for _, p in m.named_parameters()]
+    k = 1 + len(state_shapes)
+
+    def split(args):
+        state = tuple(args[1:k]) if state_shapes else None
+        return args[0], state, dict(zip(names, args[k:]))
+
+    def op(*args):
+        x, state, ps = split(args)
+        return call_with(m, ps, x, *([state] if state else []))
+
+    def tref(*args):
+        x, state, ps = split(args)
+        return torch.func.functional_call(tm, ps, (x,) + ((state,) if state else ()))
+
+    def nref(*args):
+        x, state, ps = split(args)
+        return ref(x, state, ps)
+
+    check_op(op, [x_shape] + list(state_shapes) + params, nref, tm and tref, rng=rng,
+             device=device, tol=TOL, grad_tol=GRAD_TOL, **kw)
+
+
+def _lstm_ref(num_layers, bidirectional, batch_first=False, proj=0):
+    def ref(x, state, ps):
+        if x.ndim == 2:  # unbatched
+            st = None if state is None else tuple(s[:, None] for s in state)
+            y, hn, cn = ref_lstm(x[:, None], ps, num_layers, bidirectional, st, proj)
+            return y[:, 0], (hn[:, 0], cn[:, 0])
+        xt = x.transpose(1, 0, 2) if batch_first else x
+        y, hn, cn = ref_lstm(xt, ps, num_layers, bidirectional, state, proj)
+        return (y.transpose(1, 0, 2) if batch_first else y), (hn, cn)
+    return ref
+
+
+def _torch_lstm(*args, **kw):
+    return torch.nn.LSTM(*args, **kw) if torch is not None else None
+
+
+# --- forward and backward --------------------------------------------------------------------
+
+SHAPES = [(1, 1, 1, 1), (7, 3, 7, 33), (7, 1, 33, 7), (1, 3, 33, 1), (5, 16, 20, 100),
+          (3, 2, 3, 2)]
+
+
 @pytest.mark.parametrize("T,B,I,H", SHAPES)
-def test_lstm_forward_reference(device, rng, dtype, T, B, I, H):
-    m = nn.LSTM(I, H, dtype=dtype, device=device)
-    p = rand_params(m, rng, dtype)
-    x = arr(rng, (T, B, I))
-    h0, c0 = arr(rng, (1, B, H)), arr(rng, (1, B, H))
-    tol = TOL32 if dtype == lamina.float32 else {}
-    y, hn, cn = ref_lstm(x, p, 1, False, (h0, c0))
-    out, (lhn, lcn) = m(lam(x, dtype, device), (lam(h0, dtype, device), lam(c0, dtype, device)))
-    check(out, y, dtype, **tol)
-    check(lhn, hn, dtype, **tol)
-    check(lcn, cn, dtype, **tol)
-    # no initial state: zeros
-    y, hn, cn = ref_lstm(x, p, 1, False)
-    out, (lhn, lcn) = m(lam(x, dtype, device))
-    check(out, y, dtype, **tol)
-    check(lcn, cn, dtype, **tol)
+def test_lstm(device, rng, T, B, I, H):
+    m = nn.LSTM(I, H, device=device)
+    tm = _torch_lstm(I, H)
+    for state in ([(1, B, H), (1, B, H)], []):  # no initial state: zeros
+        check_module(rng, device, m, tm, (T, B, I), state, _lstm_ref(1, False))
 
 
 @pytest.mark.parametrize("batch_first", [False, True])
@@ -105,63 +157,50 @@ def test_lstm_forward_reference(device, rng, dtype, T, B, I, H):
 def test_lstm_layers_directions(device, rng, batch_first, bidirectional, bias):
     T, B, I, H, L = 7, 3, 7, 33, 2
     D = 2 if bidirectional else 1
-    m = nn.LSTM(I, H, L, bias=bias, batch_first=batch_first, bidirectional=bidirectional,
-                dtype=lamina.float64, device=device)
-    p = rand_params(m, rng, lamina.float64)
-    x = arr(rng, (T, B, I))
-    h0, c0 = arr(rng, (L * D, B, H)), arr(rng, (L * D, B, H))
-    y, hn, cn = ref_lstm(x, p, L, bidirectional, (h0, c0))
-    xin = np.ascontiguousarray(x.transpose(1, 0, 2)) if batch_first else x
-    out, (lhn, lcn) = m(lam(xin, lamina.float64, device),
-                        (lam(h0, lamina.float64, device), lam(c0, lamina.float64, device)))
-    check(out, y.transpose(1, 0, 2) if batch_first else y)
-    check(lhn, hn)
-    check(lcn, cn)
+    kw = dict(bias=bias, batch_first=batch_first, bidirectional=bidirectional)
+    m, tm = nn.LSTM(I, H, L, device=device, **kw), _torch_lstm(I, H, L, **kw)
+    x = (B, T, I) if batch_first else (T, B, I)
+    check_module(rng, device, m, tm, x, [(L * D, B, H), (L * D, B, H)],
+                 _lstm_ref(L, bidirectional, batch_first))
 
 
-def test_lstm_non_contiguous_and_unbatched(device, rng):
+def test_lstm_small_every_element(device, rng):
+    """Two layers, both directions, batch_first, small enough for finite differences of every
+    element of the input, the initial state and the parameters."""
+    m, tm = nn.LSTM(3, 2, 2, batch_first=True, bidirectional=True, device=device), \
+        _torch_lstm(3, 2, 2, batch_first=True, bidirectional=True)
+    check_module(rng, device, m, tm, (2, 3, 3), [(4, 2, 2), (4, 2, 2)],
+                 _lstm_ref(2, True, True), fd_numel=10 ** 6)
+
+
+def test_lstm_unbatched(device, rng):
+    T, I, H = 7, 33, 7
+    m, tm = nn.LSTM(I, H, device=device), _torch_lstm(I, H)
+    check_module(rng, device, m, tm, (T, I), [(1, H), (1, H)], _lstm_ref(1, False))
+    check_module(rng, device, m, tm, (T, I), [], _lstm_ref(1, False))
+
+
+def test_lstm_batch_first_transposed_view(device, rng):
+    """batch_first from a transposed (B, T, I) view of a (T, B, I) buffer."""
     T, B, I, H = 7, 3, 33, 7
-    m = nn.LSTM(I, H, dtype=lamina.float64, device=device)
+    m = nn.LSTM(I, H, batch_first=True, dtype=lamina.float64, device=device)
     p = rand_params(m, rng, lamina.float64)
     x = arr(rng, (T, B, I))
-    big = np.full((T, B, 2 * I), np.nan)
-    big[..., ::2] = x
-    xs = lam(big, lamina.float64, device)[..., ::2]
-    assert not xs.is_contiguous()
-    y, hn, cn = ref_lstm(x, p, 1, False)
-    out, (lhn, lcn) = m(xs)
-    check(out, y)
-    check(lcn, cn)
-    # batch_first from a transposed (B, T, I) view of a (T, B, I) buffer
-    mb = nn.LSTM(I, H, batch_first=True, dtype=lamina.float64, device=device)
-    mb.load_state_dict(m.state_dict())
-    out, _ = mb(lam(x, lamina.float64, device).transpose(0, 1))
+    y, _, _ = ref_lstm(x, p, 1, False)
+    out, _ = m(lam(x, lamina.float64, device).transpose(0, 1))
     check(out, y.transpose(1, 0, 2))
-    # unbatched (T, I) input and (L * D, H) states
-    h0, c0 = arr(rng, (1, H)), arr(rng, (1, H))
-    y, hn, cn = ref_lstm(x[:, :1], p, 1, False, (h0[:, None], c0[:, None]))
-    out, (lhn, lcn) = m(lam(x[:, 0], lamina.float64, device),
-                        (lam(h0, lamina.float64, device), lam(c0, lamina.float64, device)))
-    check(out, y[:, 0])
-    check(lhn, hn[:, 0])
-    check(lcn, cn[:, 0])
 
 
+@pytest.mark.filterwarnings("ignore:LSTM with projections is not supported with oneDNN")
 def test_lstm_proj_size(device, rng):
     T, B, I, H, P = 5, 3, 7, 9, 4
-    m = nn.LSTM(I, H, 2, bidirectional=True, proj_size=P, dtype=lamina.float64, device=device)
+    m = nn.LSTM(I, H, 2, bidirectional=True, proj_size=P, device=device)
     assert tuple(m.weight_hr_l1_reverse.shape) == (P, H)
     assert tuple(m.weight_hh_l0.shape) == (4 * H, P)
     assert tuple(m.weight_ih_l1.shape) == (4 * H, 2 * P)
-    p = rand_params(m, rng, lamina.float64)
-    x = arr(rng, (T, B, I))
-    h0, c0 = arr(rng, (4, B, P)), arr(rng, (4, B, H))
-    y, hn, cn = ref_lstm(x, p, 2, True, (h0, c0), proj=P)
-    out, (lhn, lcn) = m(lam(x, lamina.float64, device),
-                        (lam(h0, lamina.float64, device), lam(c0, lamina.float64, device)))
-    check(out, y)
-    check(lhn, hn)
-    check(lcn, cn)
+    tm = _torch_lstm(I, H, 2, bidirectional=True, proj_size=P)
+    check_module(rng, device, m, tm, (T, B, I), [(4, B, P), (4, B, H)],
+                 _lstm_ref(2, True, proj=P))
 
 
 def test_lstm_no_grad_matches_grad_path(device, rng):
@@ -214,142 +253,100 @@ def test_lstm_module_attributes():
     assert repr(c) == "LSTMCell(3, 4, bias=False)"
 
 
-# --- LSTMCell ----------------------------------------------------------------------------------
+# --- LSTMCell and the Functions ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("dtype", FLOATS)
-@pytest.mark.parametrize("B,I,H", [(1, 1, 1), (3, 7, 33), (1, 33, 7), (5, 20, 100)])
-def test_lstm_cell_reference(device, rng, dtype, B, I, H):
-    m = nn.LSTMCell(I, H, dtype=dtype, device=device)
-    p = rand_params(m, rng, dtype)
-    x, h, c = arr(rng, (B, I)), arr(rng, (B, H)), arr(rng, (B, H))
-    tol = TOL32 if dtype == lamina.float32 else {}
-    eh, ec = ref_cell(x, h, c, p["weight_ih"], p["weight_hh"], p["bias_ih"], p["bias_hh"])
-    lh, lc = m(lam(x, dtype, device), (lam(h, dtype, device), lam(c, dtype, device)))
-    check(lh, eh, dtype, **tol)
-    check(lc, ec, dtype, **tol)
-    eh, ec = ref_cell(x, 0 * h, 0 * c, p["weight_ih"], p["weight_hh"], p["bias_ih"],
-                      p["bias_hh"])
-    lh, lc = m(lam(x, dtype, device))
-    check(lh, eh, dtype, **tol)
-    check(lc, ec, dtype, **tol)
-    # unbatched, non-contiguous
-    xt = lam(np.ascontiguousarray(np.stack([x[0], x[0]], 1)), dtype, device)[:, 0]
-    lh, lc = m(xt, (lam(h[0], dtype, device), lam(c[0], dtype, device)))
-    eh, ec = ref_cell(x[:1], h[:1], c[:1], p["weight_ih"], p["weight_hh"], p["bias_ih"],
-                      p["bias_hh"])
-    check(lh, eh[0], dtype, **tol)
-    check(lc, ec[0], dtype, **tol)
+def _cell_ref(x, state, ps):
+    h, c = state if state else (np.zeros(x.shape[:-1] + (ps["weight_hh"].shape[1],)),) * 2
+    x1, h1, c1 = (a[None] if x.ndim == 1 else a for a in (x, h, c))
+    h2, c2 = ref_cell(x1, h1, c1, ps["weight_ih"], ps["weight_hh"], ps.get("bias_ih"),
+                      ps.get("bias_hh"))
+    return (h2[0], c2[0]) if x.ndim == 1 else (h2, c2)
 
 
-# --- gradients ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("B,I,H", [(1, 1, 1), (3, 7, 33), (1, 33, 7), (5, 20, 100), (3, 4, 3)])
+def test_lstm_cell(device, rng, B, I, H):
+    m, tm = nn.LSTMCell(I, H, device=device), torch and torch.nn.LSTMCell(I, H)
+    check_module(rng, device, m, tm, (B, I), [(B, H), (B, H)], _cell_ref)
+    check_module(rng, device, m, tm, (B, I), [], _cell_ref)
+    check_module(rng, device, m, tm, (I,), [(H,), (H,)], _cell_ref)  # unbatched
+
+
+def test_lstm_cell_steps(device, rng):
+    """LSTMCell applied over T steps (the graph of a hand-written recurrence)."""
+    B, I, H, T = 5, 11, 24, 4
+    m, tm = nn.LSTMCell(I, H, device=device), torch and torch.nn.LSTMCell(I, H)
+
+    def ref(xs, state, ps):
+        h = c = np.zeros((B, H))
+        for x in xs:
+            h, c = _cell_ref(x, (h, c), ps)
+        return h, c
+
+    def steps(cell):
+        def run(xs, *args):
+            state = None
+            for t in range(T):
+                state = cell(xs[t], *args) if state is None else cell(xs[t], state, *args)
+            return state
+        return run
+
+    names = [n for n, _ in m.named_parameters()]
+    check_op(lambda xs, *ps: steps(lambda x, *s: call_with(m, dict(zip(names, ps)), x, *s))(xs),
+             [(T, B, I)] + [Input(tuple(p.shape), -0.8, 0.8) for p in m.parameters()],
+             lambda xs, *ps: ref(xs, None, dict(zip(names, ps))),
+             tm and (lambda xs, *ps: steps(lambda x, *s: torch.func.functional_call(
+                 tm, dict(zip(names, ps)), (x,) + s))(xs)), rng=rng, device=device, tol=TOL,
+             grad_tol=GRAD_TOL)
+
+
+def _layer_ref(reverse):
+    def ref(x, h, c, wi, wh, bi, bh):
+        B, H = x.shape[1], wh.shape[1]
+        ps = {"weight_ih_l0": wi, "weight_hh_l0": wh, "bias_ih_l0": bi, "bias_hh_l0": bh}
+        h = np.zeros((B, H)) if h is None else h
+        c = np.zeros((B, H)) if c is None else c
+        xs = x[::-1] if reverse else x
+        y, hn, cn = ref_lstm(xs, {k: v for k, v in ps.items() if v is not None}, 1, False,
+                             (h[None], c[None]))
+        return (y[::-1] if reverse else y), hn[0], cn[0]
+    return ref
 
 
 @pytest.mark.parametrize("reverse", [False, True])
-@pytest.mark.parametrize("T,B,I,H", [(3, 2, 3, 2), (1, 1, 2, 3)])
-def test_lstm_layer_gradcheck(device, rng, reverse, T, B, I, H):
-    ins = [arr(rng, (T, B, I)), arr(rng, (B, H)), arr(rng, (B, H)),
-           arr(rng, (4 * H, I), -0.8, 0.8), arr(rng, (4 * H, H), -0.8, 0.8),
-           arr(rng, (4 * H,), -0.5, 0.5), arr(rng, (4 * H,), -0.5, 0.5)]
-    gradcheck(lambda *a: LSTMLayer.apply(*a, reverse), *ins, device=device)
-
-
-def test_lstm_layer_gradcheck_no_state_no_bias(device, rng):
-    T, B, I, H = 4, 2, 3, 2
-    w_ih, w_hh = arr(rng, (4 * H, I), -0.8, 0.8), arr(rng, (4 * H, H), -0.8, 0.8)
-    gradcheck(lambda x, a, b: LSTMLayer.apply(x, None, None, a, b, None, None, False),
-              arr(rng, (T, B, I)), w_ih, w_hh, device=device)
-
-
-def test_lstm_module_gradcheck(device, rng):
-    """Two layers, both directions, batch_first: gradients of input and initial state."""
-    m = nn.LSTM(3, 2, 2, batch_first=True, bidirectional=True, dtype=lamina.float64,
-                device=device)
-    gradcheck(lambda x, h, c: m(x, (h, c)), arr(rng, (2, 3, 3)), arr(rng, (4, 2, 2)),
-              arr(rng, (4, 2, 2)), device=device)
+@pytest.mark.parametrize("T,B,I,H", [(3, 2, 3, 2), (1, 1, 2, 3), (7, 3, 7, 33)])
+def test_lstm_layer_function(device, rng, reverse, T, B, I, H):
+    """LSTMLayer.apply, one direction of one layer: the time loop and BPTT in C++."""
+    w = [Input((4 * H, I), -0.8, 0.8), Input((4 * H, H), -0.8, 0.8), Input((4 * H,), -0.5, 0.5),
+         Input((4 * H,), -0.5, 0.5)]
+    every = 10 ** 6 if T * B * I <= 20 else 20  # the small ones element by element
+    check_op(lambda *a: LSTMLayer.apply(*a, reverse), [(T, B, I), (B, H), (B, H)] + w,
+             _layer_ref(reverse), rng=rng, device=device, tol=TOL, grad_tol=GRAD_TOL,
+             fd_numel=every)
+    check_op(lambda x, a, b: LSTMLayer.apply(x, None, None, a, b, None, None, reverse),
+             [(T, B, I)] + w[:2], lambda x, a, b: _layer_ref(reverse)(x, None, None, a, b, None,
+                                                                      None),
+             rng=rng, device=device, tol=TOL, grad_tol=GRAD_TOL, fd_numel=every)
 
 
 @pytest.mark.parametrize("with_state", [True, False])
-def test_lstm_cell_gradcheck(device, rng, with_state):
+def test_lstm_cell_function(device, rng, with_state):
     B, I, H = 3, 4, 3
-    w = [arr(rng, (4 * H, I), -0.8, 0.8), arr(rng, (4 * H, H), -0.8, 0.8),
-         arr(rng, (4 * H,), -0.5, 0.5), arr(rng, (4 * H,), -0.5, 0.5)]
+    w = [Input((4 * H, I), -0.8, 0.8), Input((4 * H, H), -0.8, 0.8), Input((4 * H,), -0.5, 0.5),
+         Input((4 * H,), -0.5, 0.5)]
+
+    def ref(x, h, c, wi, wh, bi, bh):
+        ps = dict(weight_ih=wi, weight_hh=wh, bias_ih=bi, bias_hh=bh)
+        return _cell_ref(x, None if h is None else (h, c), {k: v for k, v in ps.items()
+                                                           if v is not None})
+
     if with_state:
-        gradcheck(lambda x, h, c, a, b, bi, bh: LSTMCellFn.apply(x, h, c, a, b, bi, bh),
-                  arr(rng, (B, I)), arr(rng, (B, H)), arr(rng, (B, H)), *w, device=device)
+        check_op(LSTMCellFn.apply, [(B, I), (B, H), (B, H)] + w, ref, rng=rng, device=device,
+                 tol=TOL, grad_tol=GRAD_TOL, fd_numel=10 ** 6)
     else:
-        gradcheck(lambda x, a, b: LSTMCellFn.apply(x, None, None, a, b, None, None),
-                  arr(rng, (B, I)), w[0], w[1], device=device)
-
-
-# --- torch ---------------------------------------------------------------------------------
-
-
-def _rel(a, b):
-    return np.abs(a - b).max() / max(1e-12, np.abs(b).max())
-
-
-@pytest.mark.parametrize("batch_first,layers,bidirectional,init",
-                         [(False, 1, False, True), (True, 2, False, False),
-                          (False, 2, True, True), (True, 1, True, False)])
-def test_lstm_against_torch(device, rng, batch_first, layers, bidirectional, init):
-    torch = pytest.importorskip("torch")
-    T, B, I, H = 9, 4, 13, 40
-    D = 2 if bidirectional else 1
-    tm = torch.nn.LSTM(I, H, layers, batch_first=batch_first, bidirectional=bidirectional)
-    m = nn.LSTM(I, H, layers, batch_first=batch_first, bidirectional=bidirectional,
-                device=device)
-    m.load_state_dict({k: lam(v.detach().numpy(), device=device)
-                       for k, v in tm.state_dict().items()})
-    x = rng.standard_normal((B, T, I) if batch_first else (T, B, I)).astype(np.float32)
-    h0 = rng.standard_normal((layers * D, B, H)).astype(np.float32)
-    c0 = rng.standard_normal((layers * D, B, H)).astype(np.float32)
-    tx = torch.tensor(x, requires_grad=True)
-    th, tc = torch.tensor(h0, requires_grad=True), torch.tensor(c0, requires_grad=True)
-    lx = lam(x, device=device, requires_grad=True)
-    lh, lc = lam(h0, device=device, requires_grad=True), lam(c0, device=device, requires_grad=True)
-    tout, (thn, tcn) = tm(tx, (th, tc)) if init else tm(tx)
-    out, (hn, cn) = m(lx, (lh, lc)) if init else m(lx)
-    ws = [rng.standard_normal(tuple(t.shape)).astype(np.float32) for t in (tout, thn, tcn)]
-    sum((t * torch.tensor(w)).sum() for t, w in zip((tout, thn, tcn), ws)).backward()
-    tot = None
-    for t, w in zip((out, hn, cn), ws):
-        term = (t * lam(w, device=device)).sum()
-        tot = term if tot is None else tot + term
-    tot.backward()
-    pairs = [(out, tout), (hn, thn), (cn, tcn), (lx.grad, tx.grad)]
-    if init:
-        pairs += [(lh.grad, th.grad), (lc.grad, tc.grad)]
-    lp = dict(m.named_parameters())
-    pairs += [(lp[k].grad, p.grad) for k, p in tm.named_parameters()]
-    for a, b in pairs:
-        assert _rel(to_np(a), b.detach().numpy().astype(np.float64)) <= 1e-4
-
-
-def test_lstm_cell_against_torch(device, rng):
-    torch = pytest.importorskip("torch")
-    B, I, H, T = 5, 11, 24, 4
-    tm = torch.nn.LSTMCell(I, H)
-    m = nn.LSTMCell(I, H, device=device)
-    m.load_state_dict({k: lam(v.detach().numpy(), device=device)
-                       for k, v in tm.state_dict().items()})
-    xs = rng.standard_normal((T, B, I)).astype(np.float32)
-    tx = torch.tensor(xs, requires_grad=True)
-    lx = lam(xs, device=device, requires_grad=True)
-    th = tc = None
-    lh = lc = None
-    for t in range(T):
-        th, tc = tm(tx[t]) if th is None else tm(tx[t], (th, tc))
-        lh, lc = m(lx[t]) if lh is None else m(lx[t], (lh, lc))
-    w = rng.standard_normal((B, H)).astype(np.float32)
-    ((th * torch.tensor(w)).sum() + tc.sum()).backward()
-    ((lh * lam(w, device=device)).sum() + lc.sum()).backward()
-    assert _rel(to_np(lh), th.detach().numpy()) <= 1e-4
-    assert _rel(to_np(lc), tc.detach().numpy()) <= 1e-4
-    assert _rel(to_np(lx.grad), tx.grad.numpy()) <= 1e-4
-    lp = dict(m.named_parameters())
-    for k, p in tm.named_parameters():
-        assert _rel(to_np(lp[k].grad), p.grad.numpy()) <= 1e-4
+        check_op(lambda x, a, b: LSTMCellFn.apply(x, None, None, a, b, None, None),
+                 [(B, I)] + w[:2], lambda x, a, b: ref(x, None, None, a, b, None, None),
+                 rng=rng, device=device, tol=TOL, grad_tol=GRAD_TOL, fd_numel=10 ** 6)
 
 
 # --- errors ------------------------------------------------------------------------------------

@@ -1,12 +1,16 @@
-"""matmul / mm / bmm against NumPy float64: 1-D, 2-D, batched and broadcast operands,
-transposed (non-contiguous) inputs, awkward sizes, gradients and errors."""
+"""matmul / mm / bmm against NumPy float64 and torch through check_op (1-D, 2-D, batched and
+broadcast operands, awkward sizes, non-contiguous inputs, gradients), the GEMM's operand
+layouts, tile edges and TF32 switch, and errors."""
 from __future__ import annotations
+
+import operator
 
 import numpy as np
 import pytest
 
 import lamina
-from reference import FLOATS, arr, check, gradcheck, lam, rounded, to_np
+from lamina.testing import check_op
+from reference import FLOATS, arr, check, lam, rounded, to_np, torch
 
 F32, F64, I64 = lamina.float32, lamina.float64, lamina.int64
 
@@ -17,22 +21,27 @@ def _tol(dtype, k):
     return dict(rtol=1e-5, atol=1e-5 * max(1.0, k ** 0.5))  # float32 dot products of k terms
 
 
+def _tols(k, grad_k):
+    """check_op tolerances: the forward sums k products, the gradients grad_k."""
+    return dict(tol={F32: tuple(_tol(F32, k).values())},
+                grad_tol={F32: tuple(_tol(F32, grad_k).values())})
+
+
 def _check_mm(ta, tb, a, b, dtype, msg=""):
     want = np.matmul(rounded(a, dtype), rounded(b, dtype))
     check(ta @ tb, want, dtype, msg=msg, **_tol(dtype, a.shape[-1]))
 
 
-@pytest.mark.parametrize("dtype", FLOATS)
+def _tmatmul(a, b):
+    return torch.matmul(a, b)
+
+
 @pytest.mark.parametrize("m,k,n", [(1, 1, 1), (7, 33, 1), (1, 127, 7), (33, 7, 33), (127, 33, 7),
-                                   (257, 7, 33), (7, 257, 33), (33, 33, 257), (1, 257, 1)])
-def test_matmul_2d_sizes(m, k, n, dtype, device, rng):
-    a, b = arr(rng, (m, k)), arr(rng, (k, n))
-    _check_mm(lam(a, dtype, device), lam(b, dtype, device), a, b, dtype, f"{m}x{k}x{n}")
-
-
-def test_matmul_large_square(device, rng):
-    a, b = arr(rng, (257, 257)), arr(rng, (257, 257))
-    _check_mm(lam(a, F32, device), lam(b, F32, device), a, b, F32)
+                                   (257, 7, 33), (7, 257, 33), (33, 33, 257), (1, 257, 1),
+                                   (257, 257, 257)])
+def test_matmul_2d_sizes(m, k, n, device, rng):
+    check_op(operator.matmul, [(m, k), (k, n)], np.matmul, _tmatmul, rng=rng, device=device,
+             **_tols(k, max(m, n)))
 
 
 @pytest.mark.parametrize("sa,sb", [
@@ -40,11 +49,13 @@ def test_matmul_large_square(device, rng):
     ((3, 4, 7), (3, 7, 5)), ((3, 4, 7), (7, 5)), ((4, 7), (3, 7, 5)), ((2, 1, 4, 7), (3, 7, 5)),
     ((1, 4, 7), (6, 7, 5)), ((2, 3, 1, 4, 7), (1, 3, 5, 7, 2)), ((5, 0, 7), (7, 3)),
     ((4, 0), (0, 5)), ((0,), (0,)), ((2, 3, 0), (2, 0, 4)),
+    ((3, 4), (4, 5)), ((4,), (4,)), ((4,), (4, 3)), ((3, 4), (4,)), ((2, 3, 4), (4, 5)),
+    ((2, 1, 3, 4), (2, 4, 2)), ((3, 4), (2, 4, 5)), ((4,), (2, 4, 3)), ((2, 3, 4), (4,)),
 ])
 def test_matmul_broadcast_shapes(sa, sb, device, rng):
-    a, b = arr(rng, sa), arr(rng, sb)
-    for dtype in FLOATS:
-        _check_mm(lam(a, dtype, device), lam(b, dtype, device), a, b, dtype, f"{sa}@{sb}")
+    grad_k = max(np.prod(sa[:-1]), np.prod(sb[:-2] + sb[-1:]))  # terms of a gradient sum
+    check_op(operator.matmul, [sa, sb], np.matmul, _tmatmul, rng=rng, device=device,
+             fd_numel=24, **_tols(sa[-1], grad_k))
 
 
 def test_matmul_noncontiguous(device, rng):
@@ -68,20 +79,19 @@ def test_matmul_noncontiguous(device, rng):
 
 
 def test_mm_bmm(device, rng):
-    a, b = arr(rng, (5, 7)), arr(rng, (7, 3))
-    check(lamina.mm(lam(a, device=device), lam(b, device=device)),
-          rounded(a, F32) @ rounded(b, F32), F32, **_tol(F32, 7))
-    check(lam(a, device=device).mm(lam(b, device=device)), rounded(a, F32) @ rounded(b, F32), F32,
-          **_tol(F32, 7))
-    x, y = arr(rng, (4, 5, 7)), arr(rng, (4, 7, 3))
-    check(lamina.bmm(lam(x, device=device), lam(y, device=device)),
-          np.matmul(rounded(x, F32), rounded(y, F32)), F32, **_tol(F32, 7))
+    check_op(lamina.mm, [(5, 7), (7, 3)], np.matmul, lambda a, b: torch.mm(a, b), rng=rng,
+             device=device, **_tols(7, 5))
+    check_op(lambda a, b: a.mm(b), [(5, 7), (7, 3)], np.matmul, lambda a, b: a.mm(b), rng=rng,
+             device=device, **_tols(7, 5))
+    check_op(lamina.bmm, [(4, 5, 7), (4, 7, 3)], np.matmul, lambda a, b: torch.bmm(a, b),
+             rng=rng, device=device, **_tols(7, 5))
+    a, b, x = (lam(arr(rng, s), device=device) for s in ((5, 7), (7, 3), (4, 5, 7)))
     with pytest.raises(ValueError, match=r"^\[mm\]"):
-        lamina.mm(lam(x, device=device), lam(b, device=device))
+        lamina.mm(x, b)
     with pytest.raises(ValueError, match=r"^\[bmm\]"):
-        lamina.bmm(lam(a, device=device), lam(b, device=device))
+        lamina.bmm(a, b)
     with pytest.raises(ValueError, match=r"^\[bmm\]"):
-        lamina.bmm(lam(x, device=device), lam(arr(rng, (2, 7, 3)), device=device))
+        lamina.bmm(x, lam(arr(rng, (2, 7, 3)), device=device))
 
 
 def test_integer_matmul(device, rng):
@@ -95,20 +105,15 @@ def test_matmul_output_is_fresh(device, rng):
     assert out._storage_id != a._storage_id and out.is_contiguous()
 
 
-# --- gradients ------------------------------------------------------------------------------
-
-@pytest.mark.parametrize("sa,sb", [((3, 4), (4, 5)), ((4,), (4,)), ((4,), (4, 3)), ((3, 4), (4,)),
-                                   ((2, 3, 4), (4, 5)), ((2, 1, 3, 4), (2, 4, 2)), ((3, 4), (2, 4, 5)),
-                                   ((4,), (2, 4, 3)), ((2, 3, 4), (4,))])
-def test_matmul_grad(sa, sb, device, rng):
-    gradcheck(lambda a, b: a @ b, arr(rng, sa), arr(rng, sb), device=device)
-
-
-def test_matmul_grad_noncontiguous(device, rng):
-    gradcheck(lambda a, b: a.t() @ b[:, ::2], arr(rng, (4, 3)), arr(rng, (4, 6)), device=device)
-    gradcheck(lambda a: a @ a.t(), arr(rng, (3, 5)), device=device)  # one input used twice
-    gradcheck(lambda a, b: lamina.bmm(a.transpose(1, 2), b), arr(rng, (2, 4, 3)), arr(rng, (2, 4, 2)),
-              device=device)
+def test_matmul_of_views(device, rng):
+    """Views taken inside the op: a transposed and a strided operand, one input used twice."""
+    check_op(lambda a, b: a.t() @ b[:, ::2], [(4, 3), (4, 6)], lambda a, b: a.T @ b[:, ::2],
+             lambda a, b: a.t() @ b[:, ::2], rng=rng, device=device)
+    check_op(lambda a: a @ a.t(), [(3, 5)], lambda a: a @ a.T, lambda a: a @ a.t(), rng=rng,
+             device=device)
+    check_op(lambda a, b: lamina.bmm(a.transpose(1, 2), b), [(2, 4, 3), (2, 4, 2)],
+             lambda a, b: np.matmul(a.transpose(0, 2, 1), b),
+             lambda a, b: torch.bmm(a.transpose(1, 2), b), rng=rng, device=device)
 
 
 # --- errors ---------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
-"""Reductions against NumPy float64: any axes, keepdim, non-contiguous inputs, ties, NaN,
-empty inputs, integer inputs and gradients."""
+"""Reductions against NumPy float64 and torch through check_op (any axes, keepdim,
+non-contiguous inputs, gradients), plus ties, NaN, empty, integer and bool inputs."""
 from __future__ import annotations
 
 import numpy as np
@@ -7,7 +7,8 @@ import pytest
 
 import lamina
 import reference as R
-from reference import FLOATS, arr, check, gradcheck, lam, layouts, rounded, to_np
+from lamina.testing import Input, check_op
+from reference import arr, check, distinct, lam, rounded
 
 F32, F64, I64, B = lamina.float32, lamina.float64, lamina.int64, lamina.bool
 
@@ -16,7 +17,13 @@ def _np_axis(dim):
     return tuple(dim) if isinstance(dim, (list, tuple)) else dim
 
 
-# name: (lamina fn(t, dim, keepdim), numpy fn(a, axis, keepdims))
+def _tdim(t, dim):
+    """torch's spelling of 'every dim' for the reductions that take no None."""
+    return (tuple(range(t.ndim)) or 0) if dim is None else dim
+
+
+# name: (lamina fn(t, dim, keepdim), numpy fn(a, axis, keepdims)); the lamina fns are
+# methods torch has too (amin also goes through lamina.amin).
 REDUCTIONS = {
     "sum": (lambda t, d, k: t.sum(d, keepdim=k), lambda a, d, k: a.sum(d, keepdims=k)),
     "mean": (lambda t, d, k: t.mean(d, keepdim=k), lambda a, d, k: a.mean(d, keepdims=k)),
@@ -25,48 +32,43 @@ REDUCTIONS = {
     "std": (lambda t, d, k: t.std(d, keepdim=k), lambda a, d, k: a.std(d, ddof=1, keepdims=k)),
     "std0": (lambda t, d, k: t.std(d, unbiased=False, keepdim=k), lambda a, d, k: a.std(d, keepdims=k)),
     "amax": (lambda t, d, k: t.amax(d, keepdim=k), lambda a, d, k: a.max(d, keepdims=k)),
-    "amin": (lambda t, d, k: lamina.amin(t, d, keepdim=k), lambda a, d, k: a.min(d, keepdims=k)),
+    "amin": (lambda t, d, k: t.amin(d, keepdim=k), lambda a, d, k: a.min(d, keepdims=k)),
     "logsumexp": (lambda t, d, k: t.logsumexp(d, keepdim=k), lambda a, d, k: R.logsumexp(a, d, k)),
 }
 # (shape, dims) pairs: ints, negative, tuples, None (everything)
 AXES = [((257,), None), ((257,), 0), ((7, 33), 1), ((7, 33), -2), ((7, 33), None),
         ((3, 1, 127), (0, 2)), ((3, 1, 127), (-1, 0)), ((2, 5, 7, 3), (1, 3)), ((2, 5, 7, 3), 2),
-        ((2, 5, 7, 3), (0, 1, 2, 3)), ((4, 6), (1,)), ((), None), ((), 0)]
+        ((2, 5, 7, 3), (0, 1, 2, 3)), ((4, 6), (1,)), ((), None), ((), 0),
+        ((3, 4), None), ((3, 4), 1), ((2, 3, 4), (0, 2)), ((2, 3, 4), -2), ((5,), 0)]
+AXES += [((6, 9, 33), dim) for dim in [None, 0, 1, -1, (0, 2), (1, 2)]]
 
 
-def _tol(name, dtype, n):
-    if dtype == F64:
-        return {}
-    # float32 results of many-term sums: the kernel may accumulate in float32
-    return dict(rtol=2e-5, atol=1e-4 if n > 32 else 1e-5)
+def _tol(n):
+    """float32 results of many-term sums: the kernel may accumulate in float32."""
+    return {F32: (2e-5, 1e-4 if n > 32 else 1e-5)}
 
 
-@pytest.mark.parametrize("dtype", FLOATS)
 @pytest.mark.parametrize("name", REDUCTIONS)
-def test_reduction_axes(name, dtype, device, rng):
+def test_reduction(name, device, rng):
     fn, ref = REDUCTIONS[name]
+    lfn = (lambda t, d, k: lamina.amin(t, d, keepdim=k)) if name == "amin" else fn
     for shape, dim in AXES:
         if name.startswith(("var", "std")) and shape == ():
             continue  # one element: nan with correction 1, covered below
-        x = arr(rng, shape)
-        n = x.size if dim is None else int(np.prod([x.shape[d] for d in np.atleast_1d(dim)])) if shape else 1
+        n = int(np.prod(shape if dim is None or not shape else
+                        [shape[d] for d in np.atleast_1d(dim)]))
+        x = distinct(rng, shape) if name in ("amax", "amin") else shape  # no near ties
         for keepdim in (False, True):
-            want = ref(rounded(x, dtype), _np_axis(dim) if shape else None, keepdim)
-            check(fn(lam(x, dtype, device), dim, keepdim), want, dtype,
-                  msg=f"{name} {shape} dim={dim} keepdim={keepdim}", **_tol(name, dtype, n))
-
-
-@pytest.mark.parametrize("name", REDUCTIONS)
-def test_reduction_noncontiguous(name, device, rng):
-    fn, ref = REDUCTIONS[name]
-    x = arr(rng, (6, 9, 33))
-    for kind, t in layouts(x, F32, device):
-        for dim in [None, 0, 1, -1, (0, 2), (1, 2)]:
-            want = ref(rounded(x, F32), _np_axis(dim), False)
-            check(fn(t, dim, False), want, F32, msg=f"{name} {kind} dim={dim}", rtol=2e-5, atol=1e-4)
-    p = lam(x, F32, device).permute(2, 0, 1)
-    check(fn(p, (0, 2), True), ref(rounded(x, F32).transpose(2, 0, 1), (0, 2), True), F32,
-          rtol=2e-5, atol=1e-4)
+            check_op(lambda t: lfn(t, dim, keepdim), [x],
+                     lambda a: ref(a, _np_axis(dim) if shape else None, keepdim),
+                     lambda t: fn(t, _tdim(t, dim), keepdim), rng=rng, device=device,
+                     tol=_tol(n), fd_numel=24, name=f"{name} {shape} dim={dim} keepdim={keepdim}")
+    # a permuted view reduced over two of its dims
+    x = distinct(rng, (6, 9, 33)) if name in ("amax", "amin") else (6, 9, 33)
+    check_op(lambda t: lfn(t.permute(2, 0, 1), (0, 2), True), [x],
+             lambda a: ref(a.transpose(2, 0, 1), (0, 2), True),
+             lambda t: fn(t.permute(2, 0, 1), (0, 2), True), rng=rng, device=device,
+             tol=_tol(33 * 9), name=f"{name} permuted")
 
 
 def test_sum_many_terms_accuracy(device, rng):
@@ -81,17 +83,25 @@ def test_sum_many_terms_accuracy(device, rng):
 @pytest.mark.parametrize("op", ["max", "min"])
 def test_max_min_dim_values_and_indices(op, device, rng):
     npv, npi = (np.max, np.argmax) if op == "max" else (np.min, np.argmin)
-    for shape, dim in [((257,), 0), ((7, 33), 1), ((7, 33), -2), ((3, 5, 127), 1), ((4, 1), 1)]:
-        x = np.round(arr(rng, shape, -3, 3))  # few distinct values: many ties
-        for kind, t in layouts(x, F32, device):
-            for keepdim in (False, True):
-                values, indices = getattr(t, op)(dim, keepdim=keepdim)
-                check(values, npv(x, dim, keepdims=keepdim), F32, msg=f"{op} {shape} {kind}")
-                want_i = npi(x, dim)  # numpy picks the first of tied extremes, like torch
-                check(indices, np.expand_dims(want_i, dim) if keepdim else want_i, I64,
-                      msg=f"{op} {shape} {kind}")
-        res = getattr(lam(x, device=device), op)(dim)
+    for shape, dim in [((257,), 0), ((7, 33), 1), ((7, 33), -2), ((3, 5, 127), 1), ((4, 1), 1),
+                       ((2, 3, 4), 1), ((2, 3, 4), -1)]:
+        for keepdim in (False, True):
+            def ref(a):
+                i = npi(a, dim)  # numpy picks the first of tied extremes, like torch
+                return npv(a, dim, keepdims=keepdim), (np.expand_dims(i, dim) if keepdim else i)
+
+            def fn(t):
+                return tuple(getattr(t, op)(dim, keepdim=keepdim))
+
+            ties = np.round(arr(rng, shape, -3, 3))  # few distinct values: many ties
+            check_op(fn, [ties], ref, fn, rng=rng, device=device, grad=False,
+                     name=f"{op} ties {shape} {dim}")
+            check_op(fn, [distinct(rng, shape)], ref, fn, rng=rng, device=device,
+                     name=f"{op} {shape} {dim}")
+        res = getattr(lam(arr(rng, shape), device=device), op)(dim)
         assert res.values is res[0] and res.indices is res[1]
+    fn = lambda t: getattr(t, op)()  # noqa: E731
+    check_op(fn, [distinct(rng, (2, 3, 4))], getattr(np, op), fn, rng=rng, device=device)
 
 
 def test_ties_pick_the_first_index(device):
@@ -107,12 +117,16 @@ def test_ties_pick_the_first_index(device):
 
 def test_argmax_argmin(device, rng):
     x = np.round(arr(rng, (5, 7, 9), -4, 4))
-    for kind, t in layouts(x, F32, device):
-        check(t.argmax(), np.argmax(x), I64, msg=kind)
-        check(t.argmin(), np.argmin(x), I64, msg=kind)
-        for dim in (0, 1, -1):
-            check(t.argmax(dim), np.argmax(x, dim), I64)
-            check(lamina.argmin(t, dim, keepdim=True), np.expand_dims(np.argmin(x, dim), dim), I64)
+    for dim in (None, 0, 1, -1):
+        for keepdim in (False, True):
+            for name in ("argmax", "argmin"):
+                fn = (lambda t: getattr(t, name)(dim, keepdim=keepdim)) if dim is not None else \
+                    (lambda t: getattr(t, name)())
+                ref = getattr(np, name)
+                check_op(fn, [x], lambda a: ref(a, dim, keepdims=keepdim) if dim is not None
+                         else ref(a), fn, rng=rng, device=device, name=f"{name} {dim}")
+    check_op(lambda t: lamina.argmin(t, 1, keepdim=True), [x],
+             lambda a: np.argmin(a, 1, keepdims=True), rng=rng, device=device)
 
 
 def test_nan_propagates(device):
@@ -145,26 +159,29 @@ def test_logsumexp_edge_cases(device):
 
 
 def test_softmax_and_log_softmax(device, rng):
-    x = arr(rng, (7, 33), -5, 5)
-    for kind, t in layouts(x, F64, device):
-        for dim in (0, 1, -1):
-            lse = R.logsumexp(x, dim, True)
-            check(t.softmax(dim), np.exp(x - lse), F64, msg=kind)
-            check(t.log_softmax(dim), x - lse, F64, msg=kind)
-    gradcheck(lambda t: t.softmax(1), arr(rng, (3, 5)), device=device)
-    gradcheck(lambda t: t.log_softmax(0), arr(rng, (3, 5)), device=device)
+    for dim in (0, 1, -1):
+        for name, ref in (("softmax", lambda a: np.exp(a - R.logsumexp(a, dim, True))),
+                          ("log_softmax", lambda a: a - R.logsumexp(a, dim, True))):
+            fn = lambda t: getattr(t, name)(dim)  # noqa: E731
+            check_op(fn, [Input((7, 33), -5, 5)], ref, fn, rng=rng, device=device,
+                     name=f"{name} {dim}")
+            check_op(fn, [(3, 5)], ref, fn, rng=rng, device=device, name=f"{name} {dim}")
 
 
 def test_all_any(device, rng):
     m = rng.random((6, 7, 5)) < 0.8
     m[0] = True
     m[1] = False
-    for kind, t in layouts(m, B, device):
-        check(t.all(), m.all(), B, msg=kind)
-        check(t.any(), m.any(), B, msg=kind)
-        for dim in (0, 1, -1, (0, 2)):
-            check(t.all(dim), m.all(_np_axis(dim)), B, msg=f"{kind} {dim}")
-            check(t.any(dim, keepdim=True), m.any(_np_axis(dim), keepdims=True), B)
+    for dim in (None, 0, 1, -1, (0, 2)):
+        for keepdim in (False, True):
+            for name in ("all", "any"):
+                if dim is None and keepdim:
+                    continue
+                fn = (lambda t: getattr(t, name)(dim, keepdim=keepdim)) if dim is not None else \
+                    (lambda t: getattr(t, name)())
+                ref = getattr(np, name)
+                check_op(fn, [m], lambda a: ref(a, _np_axis(dim), keepdims=keepdim), fn,
+                         rng=rng, device=device, name=f"{name} {dim}")
     f = arr(rng, (4, 5))
     f[0, 1] = 0.0
     check(lam(f, device=device).all(1), (f != 0).all(1), B)
@@ -224,25 +241,6 @@ def test_sum_dtype_argument(device, rng):
     check(lam(x > 0, B, device).sum(dtype=F32), np.array((x > 0).sum(), float), F32)
 
 
-# --- gradients ------------------------------------------------------------------------------
-
-@pytest.mark.parametrize("name", ["sum", "mean", "var", "var0", "std", "std0", "logsumexp", "amax", "amin"])
-def test_reduction_grad(name, device, rng):
-    fn = REDUCTIONS[name][0]
-    for shape, dim, keepdim in [((3, 4), None, False), ((3, 4), 1, False), ((2, 3, 4), (0, 2), True),
-                                ((2, 3, 4), -2, False), ((5,), 0, True)]:
-        x = rng.permutation(np.linspace(-2, 2, int(np.prod(shape)))).reshape(shape)  # no ties
-        gradcheck(lambda t: fn(t, dim, keepdim), x, device=device)
-
-
-@pytest.mark.parametrize("op", ["max", "min"])
-def test_max_dim_grad(op, device, rng):
-    x = rng.permutation(np.linspace(-2, 2, 24)).reshape(2, 3, 4)
-    gradcheck(lambda t: getattr(t, op)(1)[0], x, device=device)
-    gradcheck(lambda t: getattr(t, op)(-1, keepdim=True)[0], x, device=device)
-    gradcheck(lambda t: getattr(t, op)(), x, device=device)
-
-
 def test_tied_extremes_share_the_gradient(device):
     x = lamina.tensor([1.0, 3.0, 3.0, 2.0], dtype=F64, device=device, requires_grad=True)
     x.amax().backward()
@@ -253,7 +251,7 @@ def test_tied_extremes_share_the_gradient(device):
 
 
 def test_reduction_grad_noncontiguous(device, rng):
-    x = arr(rng, (4, 6))
-    gradcheck(lambda t: t.t()[::2].sum(0), x, device=device)
-    gradcheck(lambda t: t[:, 1::2].var(1), x, device=device)
-    gradcheck(lambda t: t.t().logsumexp(1), x, device=device)
+    for fn, ref in [(lambda t: t.t()[::2].sum(0), lambda a: a.T[::2].sum(0)),
+                    (lambda t: t[:, 1::2].var(1), lambda a: a[:, 1::2].var(1, ddof=1)),
+                    (lambda t: t.t().logsumexp(1), lambda a: R.logsumexp(a.T, 1))]:
+        check_op(fn, [(4, 6)], ref, fn, rng=rng, device=device)
