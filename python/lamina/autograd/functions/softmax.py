@@ -10,36 +10,25 @@ from ..._registry import tensor_method
 from ..function import Function
 
 
-class Softmax(Function):
-    kernel = _C.softmax
+def _softmax_function(name, kernel, log):
+    """The Function of softmax (log=False) or log_softmax (log=True): forward saves y."""
 
-    @staticmethod
     def forward(ctx, x, dim):
-        y = _C.softmax(x, dim)
+        y = kernel(x, dim)
         ctx.dim = dim
         ctx.save_for_backward(y)
         return y
 
-    @staticmethod
     def backward(ctx, g):
         (y,) = ctx.saved_tensors
-        return _C.softmax_backward(y, g, ctx.dim, False), None
+        return _C.softmax_backward(y, g, ctx.dim, log), None
+
+    return type(name, (Function,), {"kernel": kernel, "forward": staticmethod(forward),
+                                    "backward": staticmethod(backward)})
 
 
-class LogSoftmax(Function):
-    kernel = _C.log_softmax
-
-    @staticmethod
-    def forward(ctx, x, dim):
-        y = _C.log_softmax(x, dim)
-        ctx.dim = dim
-        ctx.save_for_backward(y)
-        return y
-
-    @staticmethod
-    def backward(ctx, g):
-        (y,) = ctx.saved_tensors
-        return _C.softmax_backward(y, g, ctx.dim, True), None
+Softmax = _softmax_function("Softmax", _C.softmax, log=False)
+LogSoftmax = _softmax_function("LogSoftmax", _C.log_softmax, log=True)
 
 
 def _check(x, dim, op):
