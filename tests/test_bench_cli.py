@@ -98,3 +98,25 @@ def test_bench_missing_torch_is_skipped_not_an_error(tmp_path):
     assert rows and all(r["peer"] == "torch" and r["status"] == "peer missing" for r in rows)
     assert all(r["lamina_time"] > 0 for r in rows)
     assert "peer missing" in p.stdout
+
+
+@pytest.mark.skipif(not {"avx2", "fma"} <= set(common.cpu_details().get("simd", [])),
+                    reason="--isa avx2 needs a CPU with AVX2 and FMA")
+def test_bench_isa_avx2_pins_every_library(tmp_path):
+    out = tmp_path / "r.json"
+    p = _lamina("bench", "--quick", "--isa", "avx2", "--suite", "matmul", "--out", str(out))
+    assert p.returncode == 0, p.stdout + p.stderr
+    rec = json.loads(out.read_text())
+    used = rec["settings"]["isa_in_use"]
+    assert used["lamina"] == "avx2"
+    assert used["numpy"] == "Haswell"                              # OpenBLAS's AVX2 core
+    if importlib.util.find_spec("torch") is not None:
+        assert used["torch"] == "AVX2"
+    assert "instruction sets in use: lamina avx2" in p.stdout
+
+
+def test_bench_worker_refuses_a_library_that_did_not_switch(monkeypatch):
+    from lamina.bench import peer
+    monkeypatch.setitem(peer.ISA_EXPECT["avx2"], "lamina", "an-isa-no-cpu-has")
+    doc = peer.run_suites("lamina", ["elementwise"], quick=True, isa="avx2")
+    assert doc["status"] == "failed" and "did not switch to avx2" in doc["reason"]

@@ -45,6 +45,10 @@ class Backend:
     def info(self) -> dict:
         return {}
 
+    def isa(self) -> Optional[str]:
+        """The instruction set the library's CPU kernels run with, as the library reports it."""
+        return None
+
     # ops shared by the torch-like libraries (lamina and torch)
     def _mod(self):
         raise NotImplementedError
@@ -103,6 +107,9 @@ class LaminaBackend(Backend):
         if self.device != "cpu":
             self.L.cuda.synchronize()
 
+    def isa(self):
+        return self.L.build_info()["cpu_path"]
+
     def info(self):
         info = {"version": self.L.__version__, "num_threads": self.L.get_num_threads(),
                 "build_info": self.L.build_info()}
@@ -156,6 +163,9 @@ class TorchBackend(Backend):
         end.synchronize()
         return int(start.elapsed_time(end) * 1e6)                # ms -> ns
 
+    def isa(self):
+        return self.torch.backends.cpu.get_cpu_capability()
+
     def info(self):
         t = self.torch
         info = {"version": t.__version__, "num_threads": t.get_num_threads(),
@@ -208,6 +218,17 @@ class NumpyBackend(Backend):
 
     def matmul(self, a, b):
         return self.np.matmul(a, b)
+
+    def isa(self):
+        """OpenBLAS's core type (threadpoolctl), e.g. Haswell (AVX2) or SkylakeX (AVX-512)."""
+        try:
+            from threadpoolctl import threadpool_info
+        except ImportError:
+            return None
+        for pool in threadpool_info():
+            if pool.get("internal_api") == "openblas":
+                return pool.get("architecture")
+        return None
 
     def info(self):
         np = self.np

@@ -1,7 +1,7 @@
 """Benchmark worker: time the cases of some suites on ONE library, in this process only.
 
     python -m lamina.bench.peer --peer numpy|torch|lamina --suite matmul [--suite ...] [--device cpu|cuda]
-                                [--threads N] [--quick] [--json]
+                                [--threads N] [--isa native|avx2] [--quick] [--json]
 
 With ``--json`` it prints one JSON document on the last line of stdout (the driver reads that line);
 without it a plain table. Each library runs in its own process (BENCHMARKS.md: OpenBLAS and torch thread
@@ -40,8 +40,25 @@ def thread_env(library: str, threads: int) -> dict:
     }
 
 
+# What each library reads to cap its CPU kernels at AVX2 (read when the library loads, so the driver
+# sets them in the worker's environment), and what the library must then report (Backend.isa()).
+ISA_ENV = {
+    "avx2": {
+        "lamina": {"LAMINA_CPU_PATH": "avx2"},
+        "torch": {"ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2"},
+        "numpy": {"OPENBLAS_CORETYPE": "Haswell"},
+    },
+}
+ISA_EXPECT = {"avx2": {"lamina": "avx2", "torch": "AVX2", "numpy": "Haswell"}}
+
+
+def isa_env(library: str, isa: str) -> dict:
+    """Environment that pins ``library`` to the instruction set ``isa`` ("native": nothing)."""
+    return dict(ISA_ENV.get(isa, {}).get(library, {}))
+
+
 def run_suites(library: str, suites, device: str = "cpu", threads=None, quick: bool = False,
-               log=None) -> dict:
+               log=None, isa: str = "native") -> dict:
     """Time every case of ``suites`` on ``library``; returns the worker's JSON document as a dict."""
     from .backends import NotApplicable, PeerMissing, make_backend
 
@@ -54,6 +71,12 @@ def run_suites(library: str, suites, device: str = "cpu", threads=None, quick: b
         doc.update(status="missing", reason=str(e))
         return doc
     doc["info"] = be.info()
+    doc["info"]["isa"] = got = be.isa()
+    want = ISA_EXPECT.get(isa, {}).get(library)
+    if want is not None and (got or "").lower() != want.lower():
+        doc.update(status="failed", reason=f"{library} did not switch to {isa}: it reports {got!r} "
+                                            f"(environment {isa_env(library, isa)})")
+        return doc
     budget = common.Budget.quick() if quick else common.Budget()
     for suite in suites:
         for case in get_cases(suite, quick):
@@ -102,6 +125,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
     p.add_argument("--threads", type=int, default=None,
                    help="threads for the library (sets OMP/MKL/OPENBLAS_NUM_THREADS, then re-executes)")
+    p.add_argument("--isa", default="native", choices=("native", "avx2"),
+                   help="instruction set the library is pinned to (the driver sets the environment; the "
+                        "worker checks that the library reports it)")
     p.add_argument("--quick", action="store_true", help="tiny sizes and few repeats (smoke test)")
     p.add_argument("--json", action="store_true", help="print one JSON document instead of a table")
     return p
@@ -111,13 +137,13 @@ def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
     if args.threads is not None:
-        want = thread_env(args.peer, args.threads)
+        want = {**thread_env(args.peer, args.threads), **isa_env(args.peer, args.isa)}
         if any(os.environ.get(k) != v for k, v in want.items()) and not os.environ.get(_REEXEC_FLAG):
             env = dict(os.environ, **want, **{_REEXEC_FLAG: "1"})
             sys.stdout.flush()
             os.execve(sys.executable, [sys.executable, "-m", "lamina.bench.peer", *argv], env)
     doc = run_suites(args.peer, args.suite or list(SUITES), device=args.device, threads=args.threads,
-                     quick=args.quick)
+                     quick=args.quick, isa=args.isa)
     if args.json:
         sys.stdout.write("\n" + json.dumps(doc) + "\n")
         sys.stdout.flush()

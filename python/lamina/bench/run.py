@@ -1,6 +1,7 @@
 """Benchmark driver: lamina against numpy and torch, each library in its own worker process.
 
-    lamina bench [--suite S ...] [--device cpu|cuda] [--threads N] [--out PATH] [--plot] [--quick]
+    lamina bench [--suite S ...] [--device cpu|cuda] [--threads N] [--isa native|avx2] [--out PATH]
+                 [--plot] [--quick]
     python -m lamina.bench.run ...          python bench/run.py ...   (in a checkout)
 
 For every suite and round it starts ``python -m lamina.bench.peer`` once per library (lamina first, then
@@ -8,6 +9,12 @@ each peer), with the thread variables set the same way for all (:func:`lamina.be
 matches the cases by name, prints a table of ``ratio = peer_time / lamina_time`` (above 1: lamina faster),
 and writes a JSON record with machine, date, commit and ``lamina.build_info()``. Several rounds alternate
 the libraries (A/B/A/B) and take the median per case, against clock drift.
+
+``--isa avx2`` pins every library to AVX2 through its own switch (lamina ``LAMINA_CPU_PATH=avx2``, torch
+``ATEN_CPU_CAPABILITY=avx2`` and ``ONEDNN_MAX_CPU_ISA=AVX2``, OpenBLAS ``OPENBLAS_CORETYPE=Haswell``); each
+worker checks that its library reports the pinned set (``lamina.build_info()["cpu_path"]``,
+``torch.backends.cpu.get_cpu_capability()``, OpenBLAS's core from threadpoolctl) and fails otherwise, so
+the AVX2 path can be compared with its peers on an AVX-512 machine.
 """
 from __future__ import annotations
 
@@ -22,7 +29,7 @@ import time
 from pathlib import Path
 
 from . import common
-from .peer import thread_env
+from .peer import isa_env, thread_env
 from .suites import DEFAULT_SUITES, SUITES, get_cases
 
 HELP = "benchmark lamina against numpy and torch"   # the ``lamina bench`` line of ``lamina --help``
@@ -38,6 +45,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--threads", type=int, default=2,
                    help="threads for every library: OMP/MKL_NUM_THREADS, OPENBLAS_NUM_THREADS in the "
                         "numpy worker (default 2)")
+    p.add_argument("--isa", default="native", choices=("native", "avx2"),
+                   help="pin every library to this instruction set (default native: each its widest)")
     p.add_argument("--peers", action="extend", nargs="+", choices=PEERS, default=None, metavar="PEER",
                    help="peers to compare with (default: numpy torch)")
     p.add_argument("--rounds", type=int, default=None,
@@ -74,13 +83,15 @@ def _peer_installed(name: str) -> bool:
     return importlib.util.find_spec(name) is not None
 
 
-def run_worker(library: str, suite: str, *, device: str, threads: int, quick: bool) -> dict:
+def run_worker(library: str, suite: str, *, device: str, threads: int, quick: bool,
+               isa: str = "native") -> dict:
     """One worker process for one library and suite; returns its JSON document (or a failure doc)."""
     cmd = [sys.executable, "-m", "lamina.bench.peer", "--peer", library, "--suite", suite,
-           "--device", device, "--threads", str(threads), "--json"]
+           "--device", device, "--threads", str(threads), "--isa", isa, "--json"]
     if quick:
         cmd.append("--quick")
-    env = dict(os.environ, **thread_env(library, threads), LAMINA_BENCH_WORKER_ENV="1")
+    env = dict(os.environ, **thread_env(library, threads), **isa_env(library, isa),
+               LAMINA_BENCH_WORKER_ENV="1")
     try:
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=WORKER_TIMEOUT_S)
     except subprocess.TimeoutExpired:
@@ -124,7 +135,8 @@ def _run_metered(lib: str, suite: str, args) -> dict:
             if waited > 1:
                 _log(f"  {suite}/{lib}: waited {waited:.0f} s for a quiet CPU")
         meter = common.BackgroundMeter()
-        doc = run_worker(lib, suite, device=args.device, threads=args.threads, quick=args.quick)
+        doc = run_worker(lib, suite, device=args.device, threads=args.threads, quick=args.quick,
+                         isa=args.isa)
         m = meter.stop()
         bg = m.get("background_cores")
         # jiffies are 10 ms: ignore a few ticks on short workers
@@ -191,7 +203,7 @@ def run(args) -> int:
     for p, why in missing.items():
         peer_info[p] = {"status": "missing", "reason": why}
     _log(f"lamina bench: suites {', '.join(suites)} on {args.device}, {args.threads} threads, "
-         f"peers {', '.join(peers) or 'none'}" + (" (quick)" if args.quick else ""))
+         f"peers {', '.join(peers) or 'none'}, isa {args.isa}" + (" (quick)" if args.quick else ""))
     for suite in suites:
         cases = get_cases(suite, args.quick)
         libs = ["lamina"] + [p for p in peers if p not in missing and any(p in c.peers for c in cases)]
@@ -268,6 +280,9 @@ def run(args) -> int:
         print(flush=True)
     elapsed = time.perf_counter() - t_start
 
+    isas = {"lamina": (build_info or {}).get("cpu_path"),
+            **{p: i.get("isa") for p, i in peer_info.items() if i.get("status") == "ok"}}
+    print("instruction sets in use: " + ", ".join(f"{k} {v}" for k, v in isas.items()), flush=True)
     summary = _summary(rows)
     if summary:
         print(summary, flush=True)
@@ -278,6 +293,8 @@ def run(args) -> int:
     if not args.no_save:
         out = Path(args.out) if args.out else common.default_out_path(args.device, gpu_name)
         settings = {"suites": suites, "device": args.device, "threads": args.threads, "peers": peers,
+                    "isa": args.isa, "isa_in_use": isas,
+                    "isa_env": {lib: isa_env(lib, args.isa) for lib in ("lamina", *PEERS)},
                     "rounds": args.rounds, "quick": bool(args.quick),
                     "budget": vars(common.Budget.quick() if args.quick else common.Budget()),
                     "thread_env": {lib: thread_env(lib, args.threads) for lib in ("lamina", *PEERS)},
