@@ -2,6 +2,8 @@
 // Element types lamina supports, and the macros that turn a runtime dtype into a C++ type.
 #include <cstdint>
 #include <string>
+#include <type_traits>
+#include <utility>
 
 namespace lamina {
 
@@ -72,3 +74,24 @@ inline bool is_floating(DType dt) { return dt == DType::Float32 || dt == DType::
 namespace lamina {
 [[noreturn]] void throw_dtype_error(const char* op, DType dt, const char* expected);
 }
+
+namespace lamina {
+
+// typed<T>(p): an entry point's type-erased pointer as the dtype's pointer (const void* ->
+// const T*, void* -> T*); any other argument passes through unchanged.
+template <typename T, typename A>
+constexpr decltype(auto) typed(A&& a) {
+  using B = std::decay_t<A>;
+  if constexpr (std::is_same_v<B, const void*>) return static_cast<const T*>(a);
+  else if constexpr (std::is_same_v<B, void*>) return static_cast<T*>(a);
+  else return std::forward<A>(a);
+}
+
+// typed_call<T>(f, args...) = f(typed<T>(args)...): the body of an entry point whose only work,
+// once the dtype is known, is to cast its pointers and call its templated implementation.
+template <typename T, typename F, typename... A>
+decltype(auto) typed_call(F&& f, A&&... args) {
+  return std::forward<F>(f)(typed<T>(std::forward<A>(args))...);
+}
+
+}  // namespace lamina

@@ -106,7 +106,7 @@ T mask_scores(const AttnParams& p, const void* mask_b, T* s, int64_t ldS, int64_
         break;
       }
       case AttnMask::Float: {
-        const T* mk = static_cast<const T*>(mask_b) + i * p.smL + j0 * p.smS;
+        const T* mk = typed<T>(mask_b) + i * p.smL + j0 * p.smS;
         if (p.smS == 1) {
           rows::scale_add(x, mk, cend, scale);
         } else {

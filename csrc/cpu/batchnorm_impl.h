@@ -284,10 +284,10 @@ void batch_norm_train(DType dt, int64_t N, int64_t C, int64_t S, const void* x,
                       void* running_mean, void* running_var, void* y, void* mean, void* invstd) {
   LAMINA_DISPATCH_FLOAT(dt, "batch_norm", [&] {
     using T = scalar_t;
-    Args<T> a{N, C, S, static_cast<const T*>(x), static_cast<const T*>(weight),
-              static_cast<const T*>(bias), static_cast<T*>(y), static_cast<T*>(mean),
-              static_cast<T*>(invstd), eps, momentum, static_cast<T*>(running_mean),
-              static_cast<T*>(running_var)};
+    Args<T> a{N, C, S, typed<T>(x), typed<T>(weight),
+              typed<T>(bias), typed<T>(y), typed<T>(mean),
+              typed<T>(invstd), eps, momentum, typed<T>(running_mean),
+              typed<T>(running_var)};
     train_t(a);
   });
 }
@@ -297,10 +297,10 @@ void batch_norm_eval(DType dt, int64_t N, int64_t C, int64_t S, const void* x,
                      const void* running_var, double eps, void* y, void* mean, void* invstd) {
   LAMINA_DISPATCH_FLOAT(dt, "batch_norm", [&] {
     using T = scalar_t;
-    Args<T> a{N, C, S, static_cast<const T*>(x), static_cast<const T*>(weight),
-              static_cast<const T*>(bias), static_cast<T*>(y), static_cast<T*>(mean),
-              static_cast<T*>(invstd), eps, 0.0, nullptr, nullptr};
-    eval_t(a, static_cast<const T*>(running_mean), static_cast<const T*>(running_var));
+    Args<T> a{N, C, S, typed<T>(x), typed<T>(weight),
+              typed<T>(bias), typed<T>(y), typed<T>(mean),
+              typed<T>(invstd), eps, 0.0, nullptr, nullptr};
+    eval_t(a, typed<T>(running_mean), typed<T>(running_var));
   });
 }
 
@@ -310,10 +310,10 @@ void batch_norm_backward(DType dt, int64_t N, int64_t C, int64_t S, const void* 
                          void* dbias) {
   LAMINA_DISPATCH_FLOAT(dt, "batch_norm_backward", [&] {
     using T = scalar_t;
-    Grad<T> a{N, C, S, static_cast<const T*>(x), static_cast<const T*>(dy),
-              static_cast<const T*>(weight), static_cast<const T*>(mean),
-              static_cast<const T*>(invstd), training, static_cast<T*>(dx),
-              static_cast<T*>(dweight), static_cast<T*>(dbias)};
+    Grad<T> a{N, C, S, typed<T>(x), typed<T>(dy),
+              typed<T>(weight), typed<T>(mean),
+              typed<T>(invstd), training, typed<T>(dx),
+              typed<T>(dweight), typed<T>(dbias)};
     for_channels(N, C, S, [&](int64_t c0, int64_t c1) {
       if (S >= kRun) {
         for (int64_t c = c0; c < c1; ++c) grad_channel(a, c);

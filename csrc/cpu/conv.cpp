@@ -392,12 +392,12 @@ void conv2d_forward(DType dt, const ConvGeom& g, const void* x, const void* w, c
   const Kernel kern = gemm_kernel(dt);
   LAMINA_DISPATCH_FLOAT(dt, "conv2d", [&] {
     if (conv_detail::use_depthwise(g))
-      return conv_detail::depthwise_forward(g, static_cast<const scalar_t*>(x),
-                                            static_cast<const scalar_t*>(w),
-                                            static_cast<const scalar_t*>(bias),
-                                            static_cast<scalar_t*>(y));
-    forward_impl(kern, g, static_cast<const scalar_t*>(x), static_cast<const scalar_t*>(w),
-                 static_cast<const scalar_t*>(bias), static_cast<scalar_t*>(y));
+      return conv_detail::depthwise_forward(g, typed<scalar_t>(x),
+                                            typed<scalar_t>(w),
+                                            typed<scalar_t>(bias),
+                                            typed<scalar_t>(y));
+    forward_impl(kern, g, typed<scalar_t>(x), typed<scalar_t>(w),
+                 typed<scalar_t>(bias), typed<scalar_t>(y));
   });
 }
 
@@ -406,11 +406,11 @@ void conv2d_backward_data(DType dt, const ConvGeom& g, const void* dy, const voi
   const Kernel kern = gemm_kernel(dt);
   LAMINA_DISPATCH_FLOAT(dt, "conv2d_backward", [&] {
     if (conv_detail::use_depthwise(g))
-      return conv_detail::depthwise_backward_data(g, static_cast<const scalar_t*>(dy),
-                                                  static_cast<const scalar_t*>(w),
-                                                  static_cast<scalar_t*>(dx));
-    backward_data_impl(kern, g, static_cast<const scalar_t*>(dy),
-                       static_cast<const scalar_t*>(w), static_cast<scalar_t*>(dx));
+      return conv_detail::depthwise_backward_data(g, typed<scalar_t>(dy),
+                                                  typed<scalar_t>(w),
+                                                  typed<scalar_t>(dx));
+    backward_data_impl(kern, g, typed<scalar_t>(dy),
+                       typed<scalar_t>(w), typed<scalar_t>(dx));
   });
 }
 
@@ -420,18 +420,18 @@ void conv2d_backward_weight(DType dt, const ConvGeom& g, const void* x, const vo
   const Kernel kern = gemm_kernel(dt);
   LAMINA_DISPATCH_FLOAT(dt, "conv2d_backward", [&] {
     if (conv_detail::use_depthwise(g))
-      return conv_detail::depthwise_backward_weight(g, static_cast<const scalar_t*>(x),
-                                                    static_cast<const scalar_t*>(dy),
-                                                    static_cast<scalar_t*>(dw));
-    backward_weight_impl(kern, g, static_cast<const scalar_t*>(x),
-                         static_cast<const scalar_t*>(dy), static_cast<scalar_t*>(dw));
+      return conv_detail::depthwise_backward_weight(g, typed<scalar_t>(x),
+                                                    typed<scalar_t>(dy),
+                                                    typed<scalar_t>(dw));
+    backward_weight_impl(kern, g, typed<scalar_t>(x),
+                         typed<scalar_t>(dy), typed<scalar_t>(dw));
   });
 }
 
 void conv2d_backward_bias(DType dt, const ConvGeom& g, const void* dy, void* db) {
   const SerialScope serial(8.0 * double(g.N * g.K * g.OH * g.OW));  // a sum: cheap
   LAMINA_DISPATCH_FLOAT(dt, "conv2d_backward", [&] {
-    backward_bias_impl(g, static_cast<const scalar_t*>(dy), static_cast<scalar_t*>(db));
+    backward_bias_impl(g, typed<scalar_t>(dy), typed<scalar_t>(db));
   });
 }
 

@@ -29,7 +29,7 @@ void where(DType dt, const Geometry& g, void* out, const bool* cond, const void*
 
 void arange(DType dt, int64_t n, void* out, double start, double step) {
   LAMINA_DISPATCH_NUMERIC(dt, "arange", [&] {
-    auto* o = static_cast<scalar_t*>(out);
+    auto* o = typed<scalar_t>(out);
     for (int64_t i = 0; i < n; ++i) o[i] = static_cast<scalar_t>(start + static_cast<double>(i) * step);
   });
 }

@@ -113,8 +113,8 @@ static void where_t(const Geometry& g, T* out, const bool* c, const T* a, const 
 void unary(UnaryOp op, DType dt, const Geometry& g, void* out, const void* in, double p0,
            double p1) {
   LAMINA_DISPATCH_ALL(dt, "unary", [&] {
-    auto* o = static_cast<scalar_t*>(out);
-    auto* x = static_cast<const scalar_t*>(in);
+    auto* o = typed<scalar_t>(out);
+    auto* x = typed<scalar_t>(in);
     switch (op) {
       LAMINA_UNARY_OPS(LAMINA_UNARY_CASE)
       default: throw std::runtime_error("[unary] unknown op");
@@ -132,8 +132,8 @@ void unary(UnaryOp op, DType dt, const Geometry& g, void* out, const void* in, d
 
 void binary(BinaryOp op, DType dt, const Geometry& g, void* out, const void* a, const void* b) {
   LAMINA_DISPATCH_ALL(dt, "binary", [&] {
-    auto* x = static_cast<const scalar_t*>(a);
-    auto* y = static_cast<const scalar_t*>(b);
+    auto* x = typed<scalar_t>(a);
+    auto* y = typed<scalar_t>(b);
     switch (op) {
       LAMINA_BINARY_OPS(LAMINA_BINARY_CASE)
       default: throw std::runtime_error("[binary] unknown op");
@@ -144,7 +144,7 @@ void binary(BinaryOp op, DType dt, const Geometry& g, void* out, const void* a, 
 
 void fill(DType dt, const Geometry& g, void* out, double value) {
   LAMINA_DISPATCH_ALL(dt, "fill", [&] {
-    fill_t<scalar_t>(g, static_cast<scalar_t*>(out), static_cast<scalar_t>(value));
+    fill_t<scalar_t>(g, typed<scalar_t>(out), static_cast<scalar_t>(value));
   });
 }
 
@@ -152,7 +152,7 @@ void cast(DType out_dt, DType in_dt, const Geometry& g, void* out, const void* i
   LAMINA_DISPATCH_ALL(out_dt, "cast", [&] {
     using out_t = scalar_t;
     LAMINA_DISPATCH_ALL(in_dt, "cast", [&] {
-      cast_t<out_t, scalar_t>(g, static_cast<out_t*>(out), static_cast<const scalar_t*>(in));
+      cast_t<out_t, scalar_t>(g, static_cast<out_t*>(out), typed<scalar_t>(in));
     });
   });
 }
@@ -160,8 +160,8 @@ void cast(DType out_dt, DType in_dt, const Geometry& g, void* out, const void* i
 void where(DType dt, const Geometry& g, void* out, const bool* cond, const void* a,
            const void* b) {
   LAMINA_DISPATCH_ALL(dt, "where", [&] {
-    where_t<scalar_t>(g, static_cast<scalar_t*>(out), cond, static_cast<const scalar_t*>(a),
-                      static_cast<const scalar_t*>(b));
+    where_t<scalar_t>(g, typed<scalar_t>(out), cond, typed<scalar_t>(a),
+                      typed<scalar_t>(b));
   });
 }
 

@@ -8,8 +8,8 @@ namespace lamina::cpu {
 void index_select(DType dt, int64_t O, int64_t S, int64_t I, int64_t n, const void* in,
                   const int64_t* index, void* out) {
   LAMINA_DISPATCH_ALL(dt, "index_select", [&] {
-    auto* x = static_cast<const scalar_t*>(in);
-    auto* y = static_cast<scalar_t*>(out);
+    auto* x = typed<scalar_t>(in);
+    auto* y = typed<scalar_t>(out);
     parallel_for(0, O * n, std::max<int64_t>(1, 16384 / std::max<int64_t>(1, I)),
                  [&](int64_t lo, int64_t hi) {
       for (int64_t r = lo; r < hi; ++r) {
@@ -25,8 +25,8 @@ void index_select(DType dt, int64_t O, int64_t S, int64_t I, int64_t n, const vo
 void index_add(DType dt, int64_t O, int64_t S, int64_t I, int64_t n, void* out,
                const int64_t* index, const void* src) {
   LAMINA_DISPATCH_NUMERIC(dt, "index_add", [&] {
-    auto* y = static_cast<scalar_t*>(out);
-    auto* s = static_cast<const scalar_t*>(src);
+    auto* y = typed<scalar_t>(out);
+    auto* s = typed<scalar_t>(src);
     // rows of one o never collide across o, so split over O; within o, j runs in order
     parallel_for(0, O, 1, [&](int64_t lo, int64_t hi) {
       for (int64_t o = lo; o < hi; ++o)
@@ -42,8 +42,8 @@ void index_add(DType dt, int64_t O, int64_t S, int64_t I, int64_t n, void* out,
 void gather(DType dt, const Geometry& g, int64_t dim_stride, void* out, const int64_t* index,
             const void* in) {
   LAMINA_DISPATCH_ALL(dt, "gather", [&] {
-    auto* y = static_cast<scalar_t*>(out);
-    auto* x = static_cast<const scalar_t*>(in);
+    auto* y = typed<scalar_t>(out);
+    auto* x = typed<scalar_t>(in);
     parallel_runs<3>(g, [&](const std::array<int64_t, 3>& off, int64_t n, const int64_t* st) {
       for (int64_t i = 0; i < n; ++i)
         y[off[0] + i * st[0]] = x[off[2] + i * st[2] + index[off[1] + i * st[1]] * dim_stride];
@@ -54,8 +54,8 @@ void gather(DType dt, const Geometry& g, int64_t dim_stride, void* out, const in
 void scatter_add(DType dt, const Geometry& g, int64_t dim_stride, void* out,
                  const int64_t* index, const void* src) {
   LAMINA_DISPATCH_NUMERIC(dt, "scatter_add", [&] {
-    auto* y = static_cast<scalar_t*>(out);
-    auto* s = static_cast<const scalar_t*>(src);
+    auto* y = typed<scalar_t>(out);
+    auto* s = typed<scalar_t>(src);
     // serial: two source elements may land on one destination
     for_each_run<3>(g, 0, g.numel, [&](const std::array<int64_t, 3>& off, int64_t n,
                                        const int64_t* st) {

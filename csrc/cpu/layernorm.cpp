@@ -118,9 +118,9 @@ void layer_norm_forward(DType dt, int64_t M, int64_t N, const void* x, const voi
                         const void* b, double eps, void* y, void* mean, void* rstd) {
   LAMINA_DISPATCH_FLOAT(dt, "layer_norm", [&] {
     using T = scalar_t;
-    forward_t<T>(M, N, static_cast<const T*>(x), static_cast<const T*>(w),
-                 static_cast<const T*>(b), eps, static_cast<T*>(y), static_cast<T*>(mean),
-                 static_cast<T*>(rstd));
+    forward_t<T>(M, N, typed<T>(x), typed<T>(w),
+                 typed<T>(b), eps, typed<T>(y), typed<T>(mean),
+                 typed<T>(rstd));
   });
 }
 
@@ -129,10 +129,10 @@ void layer_norm_backward(DType dt, int64_t M, int64_t N, const void* dy, const v
                          void* db) {
   LAMINA_DISPATCH_FLOAT(dt, "layer_norm_backward", [&] {
     using T = scalar_t;
-    backward_t<T>(M, N, static_cast<const T*>(dy), static_cast<const T*>(x),
-                  static_cast<const T*>(mean), static_cast<const T*>(rstd),
-                  static_cast<const T*>(w), static_cast<T*>(dx), static_cast<T*>(dw),
-                  static_cast<T*>(db));
+    backward_t<T>(M, N, typed<T>(dy), typed<T>(x),
+                  typed<T>(mean), typed<T>(rstd),
+                  typed<T>(w), typed<T>(dx), typed<T>(dw),
+                  typed<T>(db));
   });
 }
 

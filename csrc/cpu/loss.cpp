@@ -136,9 +136,9 @@ void cross_entropy_forward(DType dt, int64_t N, int64_t C, const void* logits,
                            const int64_t* target, const void* weight, int64_t ignore_index,
                            double eps, void* loss, double* lse, void* wrow) {
   LAMINA_DISPATCH_FLOAT(dt, "cross_entropy", [&] {
-    index_forward<scalar_t>(N, C, static_cast<const scalar_t*>(logits), target,
-                            static_cast<const scalar_t*>(weight), ignore_index, eps,
-                            static_cast<scalar_t*>(loss), lse, static_cast<scalar_t*>(wrow));
+    index_forward<scalar_t>(N, C, typed<scalar_t>(logits), target,
+                            typed<scalar_t>(weight), ignore_index, eps,
+                            typed<scalar_t>(loss), lse, typed<scalar_t>(wrow));
   });
 }
 
@@ -147,10 +147,10 @@ void cross_entropy_backward(DType dt, int64_t N, int64_t C, const void* logits,
                             double eps, const double* lse, const void* grad, int64_t gstride,
                             void* dlogits) {
   LAMINA_DISPATCH_FLOAT(dt, "cross_entropy_backward", [&] {
-    index_backward<scalar_t>(N, C, static_cast<const scalar_t*>(logits), target,
-                             static_cast<const scalar_t*>(weight), ignore_index, eps, lse,
-                             static_cast<const scalar_t*>(grad), gstride,
-                             static_cast<scalar_t*>(dlogits));
+    index_backward<scalar_t>(N, C, typed<scalar_t>(logits), target,
+                             typed<scalar_t>(weight), ignore_index, eps, lse,
+                             typed<scalar_t>(grad), gstride,
+                             typed<scalar_t>(dlogits));
   });
 }
 
@@ -158,10 +158,10 @@ void cross_entropy_prob_forward(DType dt, int64_t N, int64_t C, const void* logi
                                 const void* target, const void* weight, double eps, void* loss,
                                 double* lse) {
   LAMINA_DISPATCH_FLOAT(dt, "cross_entropy", [&] {
-    prob_forward<scalar_t>(N, C, static_cast<const scalar_t*>(logits),
-                           static_cast<const scalar_t*>(target),
-                           static_cast<const scalar_t*>(weight), eps,
-                           static_cast<scalar_t*>(loss), lse);
+    prob_forward<scalar_t>(N, C, typed<scalar_t>(logits),
+                           typed<scalar_t>(target),
+                           typed<scalar_t>(weight), eps,
+                           typed<scalar_t>(loss), lse);
   });
 }
 
@@ -170,11 +170,11 @@ void cross_entropy_prob_backward(DType dt, int64_t N, int64_t C, const void* log
                                  const double* lse, const void* grad, int64_t gstride,
                                  void* dlogits) {
   LAMINA_DISPATCH_FLOAT(dt, "cross_entropy_backward", [&] {
-    prob_backward<scalar_t>(N, C, static_cast<const scalar_t*>(logits),
-                            static_cast<const scalar_t*>(target),
-                            static_cast<const scalar_t*>(weight), eps, lse,
-                            static_cast<const scalar_t*>(grad), gstride,
-                            static_cast<scalar_t*>(dlogits));
+    prob_backward<scalar_t>(N, C, typed<scalar_t>(logits),
+                            typed<scalar_t>(target),
+                            typed<scalar_t>(weight), eps, lse,
+                            typed<scalar_t>(grad), gstride,
+                            typed<scalar_t>(dlogits));
   });
 }
 

@@ -18,9 +18,9 @@ void sgd_step(DType dt, int64_t n, void* param, const void* grad, void* buf, dou
   LAMINA_DISPATCH_FLOAT(dt, "sgd", [&] {
     using T = scalar_t;
     const auto k = make_sgd<T>(lr, momentum, dampening, weight_decay, nesterov, maximize, first);
-    T* p = static_cast<T*>(param);
-    const T* g = static_cast<const T*>(grad);
-    T* b = static_cast<T*>(buf);
+    T* p = typed<T>(param);
+    const T* g = typed<T>(grad);
+    T* b = typed<T>(buf);
     parallel_for(0, n, kGrain, [&](int64_t lo, int64_t hi) {
       for (int64_t i = lo; i < hi; ++i) sgd_element(k, p[i], g[i], b ? b + i : nullptr);
     });
@@ -35,11 +35,11 @@ void adam_step(DType dt, int64_t n, void* param, const void* grad, void* exp_avg
     using T = scalar_t;
     const auto k = make_adam<T>(lr, beta1, beta2, eps, weight_decay, decoupled, maximize, bc1,
                                 bc2);
-    T* p = static_cast<T*>(param);
-    const T* g = static_cast<const T*>(grad);
-    T* m = static_cast<T*>(exp_avg);
-    T* v = static_cast<T*>(exp_avg_sq);
-    T* vmax = static_cast<T*>(max_exp_avg_sq);
+    T* p = typed<T>(param);
+    const T* g = typed<T>(grad);
+    T* m = typed<T>(exp_avg);
+    T* v = typed<T>(exp_avg_sq);
+    T* vmax = typed<T>(max_exp_avg_sq);
     parallel_for(0, n, kGrain, [&](int64_t lo, int64_t hi) {
       for (int64_t i = lo; i < hi; ++i)
         adam_element(k, p[i], g[i], m[i], v[i], vmax ? vmax + i : nullptr);

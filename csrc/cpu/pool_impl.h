@@ -350,8 +350,8 @@ void adaptive_max_plane(int64_t H, int64_t W, int64_t OH, int64_t OW, const T* x
 
 void max_pool2d(DType dt, const Pool2d& g, const void* x, void* y, int64_t* idx) {
   LAMINA_DISPATCH_FLOAT(dt, "max_pool2d", [&] {
-    auto* xp = static_cast<const scalar_t*>(x);
-    auto* yp = static_cast<scalar_t*>(y);
+    auto* xp = typed<scalar_t>(x);
+    auto* yp = typed<scalar_t>(y);
     if (idx) max_pool_t<scalar_t, true>(g, xp, yp, idx);
     else max_pool_t<scalar_t, false>(g, xp, yp, nullptr);
   });
@@ -359,8 +359,8 @@ void max_pool2d(DType dt, const Pool2d& g, const void* x, void* y, int64_t* idx)
 
 void avg_pool2d(DType dt, const Pool2d& g, const void* x, void* y, bool cip, int64_t over) {
   LAMINA_DISPATCH_FLOAT(dt, "avg_pool2d", [&] {
-    auto* xp = static_cast<const scalar_t*>(x);
-    auto* yp = static_cast<scalar_t*>(y);
+    auto* xp = typed<scalar_t>(x);
+    auto* yp = typed<scalar_t>(y);
     const int64_t in = g.H * g.W, out = g.OH * g.OW;
     by_stride<scalar_t>(g.sW, [&](auto sw) {
       for_planes(g.P, in, [&](int64_t p) {
@@ -373,8 +373,8 @@ void avg_pool2d(DType dt, const Pool2d& g, const void* x, void* y, bool cip, int
 void avg_pool2d_backward(DType dt, const Pool2d& g, const void* dy, void* dx, bool cip,
                          int64_t over) {
   LAMINA_DISPATCH_FLOAT(dt, "avg_pool2d_backward", [&] {
-    auto* gp = static_cast<const scalar_t*>(dy);
-    auto* dp = static_cast<scalar_t*>(dx);
+    auto* gp = typed<scalar_t>(dy);
+    auto* dp = typed<scalar_t>(dx);
     const int64_t in = g.H * g.W, out = g.OH * g.OW;
     by_stride<scalar_t>(g.sW, [&](auto sw) {
       for_planes(g.P, in, [&](int64_t p) {
@@ -388,8 +388,8 @@ void avg_pool2d_backward(DType dt, const Pool2d& g, const void* dy, void* dx, bo
 void adaptive_avg_pool2d(DType dt, int64_t P, int64_t H, int64_t W, int64_t OH, int64_t OW,
                          const void* x, void* y) {
   LAMINA_DISPATCH_FLOAT(dt, "adaptive_avg_pool2d", [&] {
-    auto* xp = static_cast<const scalar_t*>(x);
-    auto* yp = static_cast<scalar_t*>(y);
+    auto* xp = typed<scalar_t>(x);
+    auto* yp = typed<scalar_t>(y);
     const int64_t grain = std::max<int64_t>(1, 32768 / std::max<int64_t>(H * W, 1));
     parallel_for(0, P, grain, [&](int64_t b, int64_t e) {
       std::unique_ptr<double[]> col(new double[W]);
@@ -402,8 +402,8 @@ void adaptive_avg_pool2d(DType dt, int64_t P, int64_t H, int64_t W, int64_t OH, 
 void adaptive_avg_pool2d_backward(DType dt, int64_t P, int64_t H, int64_t W, int64_t OH,
                                   int64_t OW, const void* dy, void* dx) {
   LAMINA_DISPATCH_FLOAT(dt, "adaptive_avg_pool2d_backward", [&] {
-    auto* gp = static_cast<const scalar_t*>(dy);
-    auto* dp = static_cast<scalar_t*>(dx);
+    auto* gp = typed<scalar_t>(dy);
+    auto* dp = typed<scalar_t>(dx);
     for_planes(P, H * W, [&](int64_t p) {
       adaptive_avg_plane_backward(H, W, OH, OW, gp + p * OH * OW, dp + p * H * W);
     });
@@ -413,8 +413,8 @@ void adaptive_avg_pool2d_backward(DType dt, int64_t P, int64_t H, int64_t W, int
 void adaptive_max_pool2d(DType dt, int64_t P, int64_t H, int64_t W, int64_t OH, int64_t OW,
                          const void* x, void* y, int64_t* idx) {
   LAMINA_DISPATCH_FLOAT(dt, "adaptive_max_pool2d", [&] {
-    auto* xp = static_cast<const scalar_t*>(x);
-    auto* yp = static_cast<scalar_t*>(y);
+    auto* xp = typed<scalar_t>(x);
+    auto* yp = typed<scalar_t>(y);
     for_planes(P, H * W, [&](int64_t p) {
       adaptive_max_plane(H, W, OH, OW, xp + p * H * W, yp + p * OH * OW,
                          idx ? idx + p * OH * OW : nullptr);
@@ -425,8 +425,8 @@ void adaptive_max_pool2d(DType dt, int64_t P, int64_t H, int64_t W, int64_t OH, 
 void max_pool2d_backward(DType dt, int64_t P, int64_t in_plane, int64_t out_plane,
                          const void* dy, const int64_t* idx, void* dx) {
   LAMINA_DISPATCH_FLOAT(dt, "max_pool2d_backward", [&] {
-    auto* gp = static_cast<const scalar_t*>(dy);
-    auto* dp = static_cast<scalar_t*>(dx);
+    auto* gp = typed<scalar_t>(dy);
+    auto* dp = typed<scalar_t>(dx);
     for_planes(P, in_plane, [&](int64_t p) {
       scalar_t* d = dp + p * in_plane;
       const scalar_t* gr = gp + p * out_plane;

@@ -373,8 +373,8 @@ void var_t(int64_t O, int64_t R, int64_t I, double correction, const T* in, T* o
 void reduce(ReduceOp op, DType dt, int64_t O, int64_t R, int64_t I, const void* in, void* out,
             int64_t* idx, double scale) {
   LAMINA_DISPATCH_NUMERIC(dt, "reduce", [&] {
-    auto* x = static_cast<const scalar_t*>(in);
-    auto* y = static_cast<scalar_t*>(out);
+    auto* x = typed<scalar_t>(in);
+    auto* y = typed<scalar_t>(out);
     switch (op) {
       case ReduceOp::Sum: sum_t<scalar_t>(O, R, I, x, y, scale); break;
       case ReduceOp::Max: extreme_t<scalar_t, true>(O, R, I, x, y, idx); break;
@@ -390,8 +390,8 @@ void reduce(ReduceOp op, DType dt, int64_t O, int64_t R, int64_t I, const void* 
 
 void var(DType dt, int64_t O, int64_t R, int64_t I, double correction, const void* in, void* out) {
   LAMINA_DISPATCH_FLOAT(dt, "var", [&] {
-    var_t<scalar_t>(O, R, I, correction, static_cast<const scalar_t*>(in),
-                    static_cast<scalar_t*>(out));
+    var_t<scalar_t>(O, R, I, correction, typed<scalar_t>(in),
+                    typed<scalar_t>(out));
   });
 }
 

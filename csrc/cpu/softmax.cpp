@@ -71,15 +71,15 @@ void backward_t(int64_t O, int64_t R, int64_t I, const T* y, const T* dy, T* dx,
 void softmax_forward(DType dt, int64_t O, int64_t R, int64_t I, const void* x, void* y,
                      bool log) {
   LAMINA_DISPATCH_FLOAT(dt, log ? "log_softmax" : "softmax", [&] {
-    forward_t<scalar_t>(O, R, I, static_cast<const scalar_t*>(x), static_cast<scalar_t*>(y), log);
+    forward_t<scalar_t>(O, R, I, typed<scalar_t>(x), typed<scalar_t>(y), log);
   });
 }
 
 void softmax_backward(DType dt, int64_t O, int64_t R, int64_t I, const void* y, const void* dy,
                       void* dx, bool log) {
   LAMINA_DISPATCH_FLOAT(dt, log ? "log_softmax_backward" : "softmax_backward", [&] {
-    backward_t<scalar_t>(O, R, I, static_cast<const scalar_t*>(y),
-                         static_cast<const scalar_t*>(dy), static_cast<scalar_t*>(dx), log);
+    backward_t<scalar_t>(O, R, I, typed<scalar_t>(y),
+                         typed<scalar_t>(dy), typed<scalar_t>(dx), log);
   });
 }
 

@@ -43,7 +43,7 @@ __device__ __forceinline__ T masked_score(const AttnParams& p, const void* mask_
     const uint8_t* mk = static_cast<const uint8_t*>(mask_b);
     if (!mk[i * p.smL + j * p.smS]) return -inf_of<T>();
   } else if (p.mask_kind == AttnMask::Float) {
-    s += static_cast<const T*>(mask_b)[i * p.smL + j * p.smS];
+    s += typed<T>(mask_b)[i * p.smL + j * p.smS];
   }
   return s;
 }
@@ -280,7 +280,7 @@ void forward_t(const AttnParams& p, void* out, void* lse) {
   LAMINA_CHECK(blocks < (int64_t(1) << 31), ValueError,
                "[scaled_dot_product_attention] too many query blocks for one CUDA launch");
   LAMINA_LAUNCH(attn_fwd<T>, static_cast<unsigned>(blocks), static_cast<unsigned>(tile), bytes,
-      p, tile, static_cast<T*>(out), static_cast<T*>(lse));
+      p, tile, typed<T>(out), typed<T>(lse));
 }
 
 template <typename T>
@@ -292,8 +292,8 @@ void backward_t(const AttnParams& p, const void* dout, const void* out, const vo
   LAMINA_CUDA_CHECK(cudaGetDevice(&dev));
   dbuf = allocate(static_cast<int64_t>(rows * sizeof(T)), dev);
   T* D = static_cast<T*>(dbuf.get());
-  LAMINA_LAUNCH(attn_rowdot<T>, grid_for(rows), kBlock, 0, rows, p.Ev, static_cast<const T*>(dout),
-                                             static_cast<const T*>(out), D);
+  LAMINA_LAUNCH(attn_rowdot<T>, grid_for(rows), kBlock, 0, rows, p.Ev, typed<T>(dout),
+                                             typed<T>(out), D);
   LAMINA_CUDA_CHECK(cudaMemsetAsync(dq, 0, static_cast<size_t>(rows * p.E) * sizeof(T)));
   size_t bytes = 0;
   const int64_t tile = pick_tile(attn_bwd<T>, bwd_smem_elems, p.E, p.Ev, sizeof(T), &bytes);
@@ -301,8 +301,8 @@ void backward_t(const AttnParams& p, const void* dout, const void* out, const vo
   LAMINA_CHECK(blocks < (int64_t(1) << 31), ValueError,
                "[scaled_dot_product_attention] too many key blocks for one CUDA launch");
   LAMINA_LAUNCH(attn_bwd<T>, static_cast<unsigned>(blocks), static_cast<unsigned>(tile), bytes,
-      p, tile, static_cast<const T*>(dout), static_cast<const T*>(lse), D, static_cast<T*>(dq),
-      static_cast<T*>(dk), static_cast<T*>(dv));
+      p, tile, typed<T>(dout), typed<T>(lse), D, typed<T>(dq),
+      typed<T>(dk), typed<T>(dv));
   // D is freed (back to the caching allocator) after the kernels on this stream: keep it
   // until they are done
   LAMINA_CUDA_CHECK(cudaStreamSynchronize(0));

@@ -120,10 +120,10 @@ void batch_norm_train(DType dt, int64_t N, int64_t C, int64_t S, const void* x,
   LAMINA_DISPATCH_FLOAT(dt, "batch_norm", [&] {
     using T = scalar_t;
     LAMINA_LAUNCH(train_kernel<T>, channel_grid(C), kBnBlock, 0,
-        N, C, S, static_cast<const T*>(x), static_cast<const T*>(weight),
-        static_cast<const T*>(bias), eps, momentum, static_cast<T*>(running_mean),
-        static_cast<T*>(running_var), static_cast<T*>(y), static_cast<T*>(mean),
-        static_cast<T*>(invstd));
+        N, C, S, typed<T>(x), typed<T>(weight),
+        typed<T>(bias), eps, momentum, typed<T>(running_mean),
+        typed<T>(running_var), typed<T>(y), typed<T>(mean),
+        typed<T>(invstd));
   });
 }
 
@@ -133,15 +133,15 @@ void batch_norm_eval(DType dt, int64_t N, int64_t C, int64_t S, const void* x,
   LAMINA_DISPATCH_FLOAT(dt, "batch_norm", [&] {
     using T = scalar_t;
     const int64_t n = N * C * S;
-    LAMINA_LAUNCH(eval_stats_kernel<T>, grid_for(C), kBlock, 0, C, static_cast<const T*>(running_mean),
-                                                   static_cast<const T*>(running_var), eps,
-                                                   static_cast<T*>(mean),
-                                                   static_cast<T*>(invstd));
+    LAMINA_LAUNCH(eval_stats_kernel<T>, grid_for(C), kBlock, 0, C, typed<T>(running_mean),
+                                                   typed<T>(running_var), eps,
+                                                   typed<T>(mean),
+                                                   typed<T>(invstd));
     if (n == 0) return;
     LAMINA_LAUNCH(eval_kernel<T>, grid_for(n), kBlock, 0,
-        n, C, S, static_cast<const T*>(x), static_cast<const T*>(weight),
-        static_cast<const T*>(bias), static_cast<const T*>(running_mean),
-        static_cast<const T*>(running_var), eps, static_cast<T*>(y));
+        n, C, S, typed<T>(x), typed<T>(weight),
+        typed<T>(bias), typed<T>(running_mean),
+        typed<T>(running_var), eps, typed<T>(y));
   });
 }
 
@@ -152,10 +152,10 @@ void batch_norm_backward(DType dt, int64_t N, int64_t C, int64_t S, const void* 
   LAMINA_DISPATCH_FLOAT(dt, "batch_norm_backward", [&] {
     using T = scalar_t;
     LAMINA_LAUNCH(backward_kernel<T>, channel_grid(C), kBnBlock, 0,
-        N, C, S, static_cast<const T*>(x), static_cast<const T*>(dy),
-        static_cast<const T*>(weight), static_cast<const T*>(mean),
-        static_cast<const T*>(invstd), training, static_cast<T*>(dx), static_cast<T*>(dweight),
-        static_cast<T*>(dbias));
+        N, C, S, typed<T>(x), typed<T>(dy),
+        typed<T>(weight), typed<T>(mean),
+        typed<T>(invstd), training, typed<T>(dx), typed<T>(dweight),
+        typed<T>(dbias));
   });
 }
 

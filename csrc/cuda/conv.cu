@@ -197,9 +197,9 @@ void conv2d_forward(DType dt, const ConvGeom& g, const void* x, const void* w, c
                     void* y) {
   LAMINA_DISPATCH_FLOAT(dt, "conv2d", [&] {
     const int64_t Cg = g.C / g.groups, Kg = g.K / g.groups;
-    launch<scalar_t, kForward>(g, static_cast<const scalar_t*>(w),
-                               static_cast<const scalar_t*>(x),
-                               static_cast<const scalar_t*>(bias), static_cast<scalar_t*>(y),
+    launch<scalar_t, kForward>(g, typed<scalar_t>(w),
+                               typed<scalar_t>(x),
+                               typed<scalar_t>(bias), typed<scalar_t>(y),
                                Kg, g.N * g.OH * g.OW, Cg * g.R * g.S);
   });
 }
@@ -207,9 +207,9 @@ void conv2d_forward(DType dt, const ConvGeom& g, const void* x, const void* w, c
 void conv2d_backward_data(DType dt, const ConvGeom& g, const void* dy, const void* w, void* dx) {
   LAMINA_DISPATCH_FLOAT(dt, "conv2d_backward", [&] {
     const int64_t Cg = g.C / g.groups, Kg = g.K / g.groups;
-    launch<scalar_t, kBackData>(g, static_cast<const scalar_t*>(w),
-                                static_cast<const scalar_t*>(dy), nullptr,
-                                static_cast<scalar_t*>(dx), Cg, g.N * g.H * g.W,
+    launch<scalar_t, kBackData>(g, typed<scalar_t>(w),
+                                typed<scalar_t>(dy), nullptr,
+                                typed<scalar_t>(dx), Cg, g.N * g.H * g.W,
                                 Kg * g.R * g.S);
   });
 }
@@ -220,9 +220,9 @@ void conv2d_backward_weight(DType dt, const ConvGeom& g, const void* x, const vo
     const int64_t Cg = g.C / g.groups, Kg = g.K / g.groups;
     LAMINA_CUDA_CHECK(
         cudaMemsetAsync(dw, 0, size_t(g.K * Cg * g.R * g.S) * sizeof(scalar_t), 0));
-    launch<scalar_t, kBackWeight>(g, static_cast<const scalar_t*>(dy),
-                                  static_cast<const scalar_t*>(x), nullptr,
-                                  static_cast<scalar_t*>(dw), Kg, Cg * g.R * g.S,
+    launch<scalar_t, kBackWeight>(g, typed<scalar_t>(dy),
+                                  typed<scalar_t>(x), nullptr,
+                                  typed<scalar_t>(dw), Kg, Cg * g.R * g.S,
                                   g.N * g.OH * g.OW);
   });
 }
@@ -232,7 +232,7 @@ void conv2d_backward_bias(DType dt, const ConvGeom& g, const void* dy, void* db)
     if (g.K <= 0) return;
     LAMINA_LAUNCH(bias_grad<scalar_t>, static_cast<unsigned>(std::min<int64_t>(g.K, kMaxBlocks)),
                   kBlock, 0,
-        g, static_cast<const scalar_t*>(dy), static_cast<scalar_t*>(db));
+        g, typed<scalar_t>(dy), typed<scalar_t>(db));
   });
 }
 

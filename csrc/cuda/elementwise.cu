@@ -69,7 +69,7 @@ __global__ void __launch_bounds__(kBlock) arange_kernel(int64_t n, T* out, doubl
 
 void fill(DType dt, const Geometry& g, void* out, double value) {
   LAMINA_DISPATCH_ALL(dt, "fill", [&] {
-    launch_geometry<1>(g, FillF<scalar_t>{static_cast<scalar_t*>(out),
+    launch_geometry<1>(g, FillF<scalar_t>{typed<scalar_t>(out),
                                           static_cast<scalar_t>(value)});
   });
 }
@@ -79,7 +79,7 @@ void cast(DType out_dt, DType in_dt, const Geometry& g, void* out, const void* i
     using out_t = scalar_t;
     LAMINA_DISPATCH_ALL(in_dt, "cast", [&] {
       launch_geometry<2>(g, CastF<out_t, scalar_t>{static_cast<out_t*>(out),
-                                                   static_cast<const scalar_t*>(in)});
+                                                   typed<scalar_t>(in)});
     });
   });
 }
@@ -92,8 +92,8 @@ void cast(DType out_dt, DType in_dt, const Geometry& g, void* out, const void* i
 void unary(UnaryOp op, DType dt, const Geometry& g, void* out, const void* in, double p0,
            double p1) {
   LAMINA_DISPATCH_ALL(dt, "unary", [&] {
-    auto* o = static_cast<scalar_t*>(out);
-    auto* x = static_cast<const scalar_t*>(in);
+    auto* o = typed<scalar_t>(out);
+    auto* x = typed<scalar_t>(in);
     switch (op) {
       LAMINA_UNARY_OPS(LAMINA_UNARY_CASE)
       default: throw std::runtime_error("[unary] unknown op");
@@ -111,8 +111,8 @@ void unary(UnaryOp op, DType dt, const Geometry& g, void* out, const void* in, d
 
 void binary(BinaryOp op, DType dt, const Geometry& g, void* out, const void* a, const void* b) {
   LAMINA_DISPATCH_ALL(dt, "binary", [&] {
-    auto* x = static_cast<const scalar_t*>(a);
-    auto* y = static_cast<const scalar_t*>(b);
+    auto* x = typed<scalar_t>(a);
+    auto* y = typed<scalar_t>(b);
     switch (op) {
       LAMINA_BINARY_OPS(LAMINA_BINARY_CASE)
       default: throw std::runtime_error("[binary] unknown op");
@@ -124,16 +124,16 @@ void binary(BinaryOp op, DType dt, const Geometry& g, void* out, const void* a, 
 void where(DType dt, const Geometry& g, void* out, const bool* cond, const void* a,
            const void* b) {
   LAMINA_DISPATCH_ALL(dt, "where", [&] {
-    launch_geometry<4>(g, WhereF<scalar_t>{static_cast<scalar_t*>(out), cond,
-                                           static_cast<const scalar_t*>(a),
-                                           static_cast<const scalar_t*>(b)});
+    launch_geometry<4>(g, WhereF<scalar_t>{typed<scalar_t>(out), cond,
+                                           typed<scalar_t>(a),
+                                           typed<scalar_t>(b)});
   });
 }
 
 void arange(DType dt, int64_t n, void* out, double start, double step) {
   LAMINA_DISPATCH_NUMERIC(dt, "arange", [&] {
     if (n <= 0) return;
-    LAMINA_LAUNCH(arange_kernel<scalar_t>, grid_for(n), kBlock, 0, n, static_cast<scalar_t*>(out), start, step);
+    LAMINA_LAUNCH(arange_kernel<scalar_t>, grid_for(n), kBlock, 0, n, typed<scalar_t>(out), start, step);
   });
 }
 

@@ -69,7 +69,7 @@ void index_select(DType dt, int64_t O, int64_t S, int64_t I, int64_t n, const vo
   LAMINA_DISPATCH_ALL(dt, "index_select", [&] {
     if (total <= 0) return;
     LAMINA_LAUNCH(index_select_kernel<scalar_t>, grid_for(total), kBlock, 0,
-        total, S, I, n, static_cast<const scalar_t*>(in), index, static_cast<scalar_t*>(out));
+        total, S, I, n, typed<scalar_t>(in), index, typed<scalar_t>(out));
   });
 }
 
@@ -79,23 +79,23 @@ void index_add(DType dt, int64_t O, int64_t S, int64_t I, int64_t n, void* out,
   LAMINA_DISPATCH_NUMERIC(dt, "index_add", [&] {
     if (total <= 0) return;
     LAMINA_LAUNCH(index_add_kernel<scalar_t>, grid_for(total), kBlock, 0,
-        total, S, I, n, static_cast<scalar_t*>(out), index, static_cast<const scalar_t*>(src));
+        total, S, I, n, typed<scalar_t>(out), index, typed<scalar_t>(src));
   });
 }
 
 void gather(DType dt, const Geometry& g, int64_t dim_stride, void* out, const int64_t* index,
             const void* in) {
   LAMINA_DISPATCH_ALL(dt, "gather", [&] {
-    launch_geometry<3>(g, GatherF<scalar_t>{static_cast<scalar_t*>(out), index,
-                                            static_cast<const scalar_t*>(in), dim_stride});
+    launch_geometry<3>(g, GatherF<scalar_t>{typed<scalar_t>(out), index,
+                                            typed<scalar_t>(in), dim_stride});
   });
 }
 
 void scatter_add(DType dt, const Geometry& g, int64_t dim_stride, void* out,
                  const int64_t* index, const void* src) {
   LAMINA_DISPATCH_NUMERIC(dt, "scatter_add", [&] {
-    launch_geometry<3>(g, ScatterAddF<scalar_t>{static_cast<const scalar_t*>(src), index,
-                                                static_cast<scalar_t*>(out), dim_stride});
+    launch_geometry<3>(g, ScatterAddF<scalar_t>{typed<scalar_t>(src), index,
+                                                typed<scalar_t>(out), dim_stride});
   });
 }
 

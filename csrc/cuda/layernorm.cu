@@ -153,8 +153,8 @@ void layer_norm_forward(DType dt, int64_t M, int64_t N, const void* x, const voi
   LAMINA_DISPATCH_FLOAT(dt, "layer_norm", [&] {
     using T = scalar_t;
     LAMINA_LAUNCH(forward_kernel<T>, row_blocks(M), 32 * kWarps, 0,
-        M, N, static_cast<const T*>(x), static_cast<const T*>(w), static_cast<const T*>(b), eps,
-        static_cast<T*>(y), static_cast<T*>(mean), static_cast<T*>(rstd));
+        M, N, typed<T>(x), typed<T>(w), typed<T>(b), eps,
+        typed<T>(y), typed<T>(mean), typed<T>(rstd));
   });
 }
 
@@ -164,14 +164,14 @@ void layer_norm_backward(DType dt, int64_t M, int64_t N, const void* dy, const v
   if (N <= 0) return;
   LAMINA_DISPATCH_FLOAT(dt, "layer_norm_backward", [&] {
     using T = scalar_t;
-    const T* dyp = static_cast<const T*>(dy);
-    const T* xp = static_cast<const T*>(x);
-    const T* mp = static_cast<const T*>(mean);
-    const T* rp = static_cast<const T*>(rstd);
+    const T* dyp = typed<T>(dy);
+    const T* xp = typed<T>(x);
+    const T* mp = typed<T>(mean);
+    const T* rp = typed<T>(rstd);
     if (dx && M > 0) {
       LAMINA_LAUNCH(backward_dx_kernel<T>, row_blocks(M), 32 * kWarps, 0, M, N, dyp, xp, mp, rp,
-                                                            static_cast<const T*>(w),
-                                                            static_cast<T*>(dx));
+                                                            typed<T>(w),
+                                                            typed<T>(dx));
     }
     if (!dw && !db) return;
     // chunks of at least kChunkRows rows, at most 65535 of them (gridDim.y)
@@ -190,7 +190,7 @@ void layer_norm_backward(DType dt, int64_t M, int64_t N, const void* dy, const v
                                                           pb);
     }
     LAMINA_LAUNCH(backward_params_final<T>, grid_for(N), kBlock, 0, N, M > 0 ? chunks : 0, pw, pb,
-                                                      static_cast<T*>(dw), static_cast<T*>(db));
+                                                      typed<T>(dw), typed<T>(db));
   });
 }
 

@@ -143,8 +143,8 @@ void cross_entropy_forward(DType dt, int64_t N, int64_t C, const void* logits,
   if (N <= 0) return;
   LAMINA_DISPATCH_FLOAT(dt, "cross_entropy", [&] {
     LAMINA_LAUNCH(index_forward<scalar_t>, row_grid(N), kBlock, 0,
-        N, C, static_cast<const scalar_t*>(logits), target, static_cast<const scalar_t*>(weight),
-        ignore_index, eps, static_cast<scalar_t*>(loss), lse, static_cast<scalar_t*>(wrow));
+        N, C, typed<scalar_t>(logits), target, typed<scalar_t>(weight),
+        ignore_index, eps, typed<scalar_t>(loss), lse, typed<scalar_t>(wrow));
   });
 }
 
@@ -155,9 +155,9 @@ void cross_entropy_backward(DType dt, int64_t N, int64_t C, const void* logits,
   if (N <= 0) return;
   LAMINA_DISPATCH_FLOAT(dt, "cross_entropy_backward", [&] {
     LAMINA_LAUNCH(index_backward<scalar_t>, row_grid(N), kBlock, 0,
-        N, C, static_cast<const scalar_t*>(logits), target, static_cast<const scalar_t*>(weight),
-        ignore_index, eps, lse, static_cast<const scalar_t*>(grad), gstride,
-        static_cast<scalar_t*>(dlogits));
+        N, C, typed<scalar_t>(logits), target, typed<scalar_t>(weight),
+        ignore_index, eps, lse, typed<scalar_t>(grad), gstride,
+        typed<scalar_t>(dlogits));
   });
 }
 
@@ -167,8 +167,8 @@ void cross_entropy_prob_forward(DType dt, int64_t N, int64_t C, const void* logi
   if (N <= 0) return;
   LAMINA_DISPATCH_FLOAT(dt, "cross_entropy", [&] {
     LAMINA_LAUNCH(prob_forward<scalar_t>, row_grid(N), kBlock, 0,
-        N, C, static_cast<const scalar_t*>(logits), static_cast<const scalar_t*>(target),
-        static_cast<const scalar_t*>(weight), eps, static_cast<scalar_t*>(loss), lse);
+        N, C, typed<scalar_t>(logits), typed<scalar_t>(target),
+        typed<scalar_t>(weight), eps, typed<scalar_t>(loss), lse);
   });
 }
 
@@ -179,9 +179,9 @@ void cross_entropy_prob_backward(DType dt, int64_t N, int64_t C, const void* log
   if (N <= 0) return;
   LAMINA_DISPATCH_FLOAT(dt, "cross_entropy_backward", [&] {
     LAMINA_LAUNCH(prob_backward<scalar_t>, row_grid(N), kBlock, 0,
-        N, C, static_cast<const scalar_t*>(logits), static_cast<const scalar_t*>(target),
-        static_cast<const scalar_t*>(weight), eps, lse, static_cast<const scalar_t*>(grad),
-        gstride, static_cast<scalar_t*>(dlogits));
+        N, C, typed<scalar_t>(logits), typed<scalar_t>(target),
+        typed<scalar_t>(weight), eps, lse, typed<scalar_t>(grad),
+        gstride, typed<scalar_t>(dlogits));
   });
 }
 

@@ -183,10 +183,10 @@ void lstm_cell_forward(DType dt, int64_t B, int64_t H, const void* gx, const voi
   if (B * H == 0) return;
   LAMINA_DISPATCH_FLOAT(dt, "lstm_cell", [&] {
     using T = scalar_t;
-    launch_cell_fwd<T>(B, H, static_cast<const T*>(gx), static_cast<const T*>(gh),
-                       static_cast<const T*>(b_ih), static_cast<const T*>(b_hh),
-                       static_cast<const T*>(c_prev), static_cast<T*>(c), static_cast<T*>(h),
-                       static_cast<T*>(acts));
+    launch_cell_fwd<T>(B, H, typed<T>(gx), typed<T>(gh),
+                       typed<T>(b_ih), typed<T>(b_hh),
+                       typed<T>(c_prev), typed<T>(c), typed<T>(h),
+                       typed<T>(acts));
   });
 }
 
@@ -196,10 +196,10 @@ void lstm_cell_backward(DType dt, int64_t B, int64_t H, const void* acts, const 
   if (B * H == 0) return;
   LAMINA_DISPATCH_FLOAT(dt, "lstm_cell", [&] {
     using T = scalar_t;
-    launch_cell_bwd<T>(B, H, static_cast<const T*>(acts), static_cast<const T*>(c_prev),
-                       static_cast<const T*>(c), static_cast<const T*>(dh), nullptr,
-                       static_cast<const T*>(dc), static_cast<T*>(dgates),
-                       static_cast<T*>(dc_prev));
+    launch_cell_bwd<T>(B, H, typed<T>(acts), typed<T>(c_prev),
+                       typed<T>(c), typed<T>(dh), nullptr,
+                       typed<T>(dc), typed<T>(dgates),
+                       typed<T>(dc_prev));
   });
 }
 
@@ -207,11 +207,8 @@ void lstm_layer_forward(DType dt, int64_t T, int64_t B, int64_t I, int64_t H, co
                         const void* w_ih, const void* w_hh, const void* b_ih, const void* b_hh,
                         bool reverse, void* hs, void* cs, void* acts) {
   LAMINA_DISPATCH_FLOAT(dt, "lstm", [&] {
-    using S = scalar_t;
-    layer_forward<S>(dt, T, B, I, H, static_cast<const S*>(x), static_cast<const S*>(w_ih),
-                     static_cast<const S*>(w_hh), static_cast<const S*>(b_ih),
-                     static_cast<const S*>(b_hh), reverse, static_cast<S*>(hs),
-                     static_cast<S*>(cs), static_cast<S*>(acts));
+    typed_call<scalar_t>(layer_forward<scalar_t>, dt, T, B, I, H, x, w_ih, w_hh, b_ih, b_hh,
+                         reverse, hs, cs, acts);
   });
 }
 
@@ -221,14 +218,8 @@ void lstm_layer_backward(DType dt, int64_t T, int64_t B, int64_t I, int64_t H, c
                          const void* dcn, void* dx, void* dh0, void* dc0, void* dw_ih,
                          void* dw_hh, void* db) {
   LAMINA_DISPATCH_FLOAT(dt, "lstm", [&] {
-    using S = scalar_t;
-    layer_backward<S>(dt, T, B, I, H, static_cast<const S*>(x), static_cast<const S*>(w_ih),
-                      static_cast<const S*>(w_hh), static_cast<const S*>(hs),
-                      static_cast<const S*>(cs), static_cast<const S*>(acts), reverse,
-                      static_cast<const S*>(dy), static_cast<const S*>(dhn),
-                      static_cast<const S*>(dcn), static_cast<S*>(dx), static_cast<S*>(dh0),
-                      static_cast<S*>(dc0), static_cast<S*>(dw_ih), static_cast<S*>(dw_hh),
-                      static_cast<S*>(db));
+    typed_call<scalar_t>(layer_backward<scalar_t>, dt, T, B, I, H, x, w_ih, w_hh, hs, cs, acts,
+                         reverse, dy, dhn, dcn, dx, dh0, dc0, dw_ih, dw_hh, db);
   });
 }
 

@@ -254,9 +254,9 @@ void gemm(DType dt, int64_t batch, int64_t M, int64_t N, int64_t K, const void* 
   LAMINA_DISPATCH_NUMERIC(dt, "matmul", [&] {
     using namespace gemm_detail;
     SimpleArgs<scalar_t> g{batch, M, N, K,
-                           static_cast<const scalar_t*>(A), sab, sam, sak,
-                           static_cast<const scalar_t*>(B), sbb, sbk, sbn,
-                           static_cast<scalar_t*>(C),
+                           typed<scalar_t>(A), sab, sam, sak,
+                           typed<scalar_t>(B), sbb, sbk, sbn,
+                           typed<scalar_t>(C),
                            first_is_fast(sak, sam), first_is_fast(sbn, sbk)};
     const dim3 grid = tile_grid(batch, M, N, kSimpleBM, kSimpleBN);
     LAMINA_LAUNCH(simple_gemm_kernel<scalar_t>, grid, kSimpleThreads, 0, g);

@@ -32,7 +32,7 @@ void sgd_step(DType dt, int64_t n, void* param, const void* grad, void* buf, dou
   LAMINA_DISPATCH_FLOAT(dt, "sgd", [&] {
     using T = scalar_t;
     LAMINA_LAUNCH(sgd_kernel<T>, grid_for(n), kBlock, 0,
-        n, static_cast<T*>(param), static_cast<const T*>(grad), static_cast<T*>(buf),
+        n, typed<T>(param), typed<T>(grad), typed<T>(buf),
         make_sgd<T>(lr, momentum, dampening, weight_decay, nesterov, maximize, first));
   });
 }
@@ -45,8 +45,8 @@ void adam_step(DType dt, int64_t n, void* param, const void* grad, void* exp_avg
   LAMINA_DISPATCH_FLOAT(dt, decoupled ? "adamw" : "adam", [&] {
     using T = scalar_t;
     LAMINA_LAUNCH(adam_kernel<T>, grid_for(n), kBlock, 0,
-        n, static_cast<T*>(param), static_cast<const T*>(grad), static_cast<T*>(exp_avg),
-        static_cast<T*>(exp_avg_sq), static_cast<T*>(max_exp_avg_sq),
+        n, typed<T>(param), typed<T>(grad), typed<T>(exp_avg),
+        typed<T>(exp_avg_sq), typed<T>(max_exp_avg_sq),
         make_adam<T>(lr, beta1, beta2, eps, weight_decay, decoupled, maximize, bc1, bc2));
   });
 }

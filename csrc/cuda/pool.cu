@@ -171,14 +171,14 @@ max_backward_kernel(int64_t P, int64_t in_plane, int64_t out_plane, const T* dy,
 void max_pool2d(DType dt, const Pool2d& g, const void* x, void* y, int64_t* idx) {
   LAMINA_DISPATCH_FLOAT(dt, "max_pool2d", [&] {
     LAMINA_LAUNCH(max_pool_kernel<scalar_t>, grid_for(g.P * g.OH * g.OW), kBlock, 0,
-        g, static_cast<const scalar_t*>(x), static_cast<scalar_t*>(y), idx);
+        g, typed<scalar_t>(x), typed<scalar_t>(y), idx);
   });
 }
 
 void avg_pool2d(DType dt, const Pool2d& g, const void* x, void* y, bool cip, int64_t over) {
   LAMINA_DISPATCH_FLOAT(dt, "avg_pool2d", [&] {
     LAMINA_LAUNCH(avg_pool_kernel<scalar_t>, grid_for(g.P * g.OH * g.OW), kBlock, 0,
-        g, static_cast<const scalar_t*>(x), static_cast<scalar_t*>(y), cip, over);
+        g, typed<scalar_t>(x), typed<scalar_t>(y), cip, over);
   });
 }
 
@@ -186,7 +186,7 @@ void avg_pool2d_backward(DType dt, const Pool2d& g, const void* dy, void* dx, bo
                          int64_t over) {
   LAMINA_DISPATCH_FLOAT(dt, "avg_pool2d_backward", [&] {
     LAMINA_LAUNCH(avg_pool_backward_kernel<scalar_t>, grid_for(g.P * g.H * g.W), kBlock, 0,
-        g, static_cast<const scalar_t*>(dy), static_cast<scalar_t*>(dx), cip, over);
+        g, typed<scalar_t>(dy), typed<scalar_t>(dx), cip, over);
   });
 }
 
@@ -194,7 +194,7 @@ void adaptive_avg_pool2d(DType dt, int64_t P, int64_t H, int64_t W, int64_t OH, 
                          const void* x, void* y) {
   LAMINA_DISPATCH_FLOAT(dt, "adaptive_avg_pool2d", [&] {
     LAMINA_LAUNCH((adaptive_kernel<scalar_t, false>), grid_for(P * OH * OW), kBlock, 0,
-        P, H, W, OH, OW, static_cast<const scalar_t*>(x), static_cast<scalar_t*>(y), nullptr);
+        P, H, W, OH, OW, typed<scalar_t>(x), typed<scalar_t>(y), nullptr);
   });
 }
 
@@ -202,7 +202,7 @@ void adaptive_avg_pool2d_backward(DType dt, int64_t P, int64_t H, int64_t W, int
                                   int64_t OW, const void* dy, void* dx) {
   LAMINA_DISPATCH_FLOAT(dt, "adaptive_avg_pool2d_backward", [&] {
     LAMINA_LAUNCH(adaptive_avg_backward_kernel<scalar_t>, grid_for(P * H * W), kBlock, 0,
-        P, H, W, OH, OW, static_cast<const scalar_t*>(dy), static_cast<scalar_t*>(dx));
+        P, H, W, OH, OW, typed<scalar_t>(dy), typed<scalar_t>(dx));
   });
 }
 
@@ -210,7 +210,7 @@ void adaptive_max_pool2d(DType dt, int64_t P, int64_t H, int64_t W, int64_t OH, 
                          const void* x, void* y, int64_t* idx) {
   LAMINA_DISPATCH_FLOAT(dt, "adaptive_max_pool2d", [&] {
     LAMINA_LAUNCH((adaptive_kernel<scalar_t, true>), grid_for(P * OH * OW), kBlock, 0,
-        P, H, W, OH, OW, static_cast<const scalar_t*>(x), static_cast<scalar_t*>(y), idx);
+        P, H, W, OH, OW, typed<scalar_t>(x), typed<scalar_t>(y), idx);
   });
 }
 
@@ -219,8 +219,8 @@ void max_pool2d_backward(DType dt, int64_t P, int64_t in_plane, int64_t out_plan
   LAMINA_DISPATCH_FLOAT(dt, "max_pool2d_backward", [&] {
     LAMINA_CUDA_CHECK(cudaMemsetAsync(dx, 0, sizeof(scalar_t) * P * in_plane));
     LAMINA_LAUNCH(max_backward_kernel<scalar_t>, grid_for(P * out_plane), kBlock, 0,
-        P, in_plane, out_plane, static_cast<const scalar_t*>(dy), idx,
-        static_cast<scalar_t*>(dx));
+        P, in_plane, out_plane, typed<scalar_t>(dy), idx,
+        typed<scalar_t>(dx));
   });
 }
 

@@ -17,7 +17,7 @@ random_kernel(int64_t n, T* out, uint64_t seed, uint64_t offset, double a, doubl
 
 template <RandomKind K, typename T>
 void launch(int64_t n, void* out, uint64_t seed, uint64_t offset, double a, double b) {
-  LAMINA_LAUNCH((random_kernel<K, T>), grid_for(n), kBlock, 0, n, static_cast<T*>(out), seed, offset, a, b);
+  LAMINA_LAUNCH((random_kernel<K, T>), grid_for(n), kBlock, 0, n, typed<T>(out), seed, offset, a, b);
 }
 
 }  // namespace

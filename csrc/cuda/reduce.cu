@@ -232,8 +232,8 @@ void run(int64_t O, int64_t R, int64_t I, const void* in, void* out, int64_t* id
   }
   const dim3 grid(static_cast<unsigned>(std::min(p.tiles, kMaxTilesGrid)),
                   static_cast<unsigned>(p.splits));
-  auto* y = static_cast<T*>(out);
-  LAMINA_LAUNCH((reduce_kernel<K, T>), grid, kBlock, 0, p, static_cast<const T*>(in), y, idx, scale,
+  auto* y = typed<T>(out);
+  LAMINA_LAUNCH((reduce_kernel<K, T>), grid, kBlock, 0, p, typed<T>(in), y, idx, scale,
                                         correction, part);
   if (p.splits > 1) {
     LAMINA_LAUNCH((combine_kernel<K, T>), grid_for(p.outs), kBlock, 0, p, part, y, idx, scale, correction);

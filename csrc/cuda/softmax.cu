@@ -106,8 +106,8 @@ void softmax_forward(DType dt, int64_t O, int64_t R, int64_t I, const void* x, v
                      bool log) {
   if (O * R * I <= 0) return;
   LAMINA_DISPATCH_FLOAT(dt, log ? "log_softmax" : "softmax", [&] {
-    auto* xp = static_cast<const scalar_t*>(x);
-    auto* yp = static_cast<scalar_t*>(y);
+    auto* xp = typed<scalar_t>(x);
+    auto* yp = typed<scalar_t>(y);
     if (I == 1) LAMINA_LAUNCH(forward_rows<scalar_t>, row_grid(O), kBlock, 0, O, R, xp, yp, log);
     else LAMINA_LAUNCH(forward_cols<scalar_t>, grid_for(O * I), kBlock, 0, O, R, I, xp, yp, log);
   });
@@ -117,9 +117,9 @@ void softmax_backward(DType dt, int64_t O, int64_t R, int64_t I, const void* y, 
                       void* dx, bool log) {
   if (O * R * I <= 0) return;
   LAMINA_DISPATCH_FLOAT(dt, log ? "log_softmax_backward" : "softmax_backward", [&] {
-    auto* yp = static_cast<const scalar_t*>(y);
-    auto* gp = static_cast<const scalar_t*>(dy);
-    auto* dp = static_cast<scalar_t*>(dx);
+    auto* yp = typed<scalar_t>(y);
+    auto* gp = typed<scalar_t>(dy);
+    auto* dp = typed<scalar_t>(dx);
     if (I == 1) LAMINA_LAUNCH(backward_rows<scalar_t>, row_grid(O), kBlock, 0, O, R, yp, gp, dp, log);
     else LAMINA_LAUNCH(backward_cols<scalar_t>, grid_for(O * I), kBlock, 0, O, R, I, yp, gp, dp, log);
   });

@@ -13,3 +13,4 @@
 #define LAMINA_DECLARE_KERNELS(LIST)                \
   namespace lamina::cpu { LIST(LAMINA_KERNEL_DECL) }  \
   namespace lamina::cuda { LIST(LAMINA_KERNEL_DECL) }
+
