@@ -120,3 +120,23 @@ def test_bench_worker_refuses_a_library_that_did_not_switch(monkeypatch):
     monkeypatch.setitem(peer.ISA_EXPECT["avx2"], "lamina", "an-isa-no-cpu-has")
     doc = peer.run_suites("lamina", ["elementwise"], quick=True, isa="avx2")
     assert doc["status"] == "failed" and "did not switch to avx2" in doc["reason"]
+
+
+def test_bench_mxnet_peer_without_mxnet_is_reported_not_an_error(tmp_path):
+    out = tmp_path / "r.json"
+    p = _lamina("bench", "--quick", "--suite", "poolbn", "--peers", "mxnet", "--mxnet-python",
+                sys.executable if importlib.util.find_spec("mxnet") is None else "/nonexistent/python",
+                "--out", str(out))
+    assert p.returncode == 0, p.stdout + p.stderr
+    rows = json.loads(out.read_text())["rows"]
+    assert rows and all(r["peer"] == "mxnet" and r["status"] == "peer missing" for r in rows)
+
+
+def test_bench_foreign_interpreter_sees_only_lamina():
+    from lamina.bench import run
+    d = run._package_path()
+    assert [p.name for p in __import__("pathlib").Path(d).iterdir()] == ["lamina"]
+    code = "import lamina, sys; print(lamina.__file__)"
+    p = subprocess.run([sys.executable, "-c", code], env=dict(os.environ, PYTHONPATH=d), cwd=d,
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0 and "lamina" in p.stdout, p.stderr

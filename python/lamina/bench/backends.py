@@ -78,6 +78,48 @@ class Backend:
     def matmul(self, a, b):
         return self._mod().matmul(a, b)
 
+    # layers, in torch's functional vocabulary (the MXNet adapter maps them to its operators)
+    def conv2d(self, x, w, b, stride, padding):
+        return self._mod().nn.functional.conv2d(x, w, b, stride=stride, padding=padding)
+
+    def max_pool2d(self, x, kernel_size, stride, padding=0):
+        return self._mod().nn.functional.max_pool2d(x, kernel_size, stride, padding)
+
+    def avg_pool2d(self, x, kernel_size, stride, padding=0):
+        return self._mod().nn.functional.avg_pool2d(x, kernel_size, stride, padding)
+
+    def batch_norm_train(self, x, running_mean, running_var, w, b):
+        """Training-mode batch norm (batch statistics; the running ones updated)."""
+        return self._mod().nn.functional.batch_norm(x, running_mean, running_var, w, b,
+                                                    training=True)
+
+    def zeros(self, *shape):
+        return self._mod().zeros(*shape, device=self.device)
+
+    def ones(self, *shape):
+        return self._mod().ones(*shape, device=self.device)
+
+    # autograd
+    def record(self, forward):
+        """The output of ``forward()``, on the tape (libraries whose tape records always: just call)."""
+        return forward()
+
+    def step(self, forward, inputs, grad):
+        """A callable: forward() on the tape, then backward with ``grad``, the inputs' grads reset."""
+        def run():
+            for t in inputs:
+                t.grad = None
+            forward().backward(grad)
+        return run
+
+    def backward(self, y, inputs, grad):
+        """A callable: backward of a graph built once (``y = record(...)``), kept for the next call."""
+        def run():
+            for t in inputs:
+                t.grad = None
+            y.backward(grad, retain_graph=True)
+        return run
+
 
 class LaminaBackend(Backend):
     name = "lamina"
@@ -244,7 +286,13 @@ class NumpyBackend(Backend):
         return info
 
 
-BACKENDS = {"lamina": LaminaBackend, "numpy": NumpyBackend, "torch": TorchBackend}
+def _mxnet_backend(device="cpu", threads=None):
+    from .backend_mxnet import MxnetBackend
+    return MxnetBackend(device=device, threads=threads)
+
+
+BACKENDS = {"lamina": LaminaBackend, "numpy": NumpyBackend, "torch": TorchBackend,
+            "mxnet": _mxnet_backend}
 
 
 def make_backend(name: str, device: str = "cpu", threads: Optional[int] = None) -> Backend:

@@ -33,7 +33,7 @@ from .peer import isa_env, thread_env
 from .suites import DEFAULT_SUITES, SUITES, get_cases
 
 HELP = "benchmark lamina against numpy and torch"   # the ``lamina bench`` line of ``lamina --help``
-PEERS = ("numpy", "torch")
+PEERS = ("numpy", "torch", "mxnet")
 WORKER_TIMEOUT_S = 900
 NOISE_CORES = 0.15      # other processes using more than this many cores during a worker: flagged, retried
 
@@ -48,7 +48,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--isa", default="native", choices=("native", "avx2"),
                    help="pin every library to this instruction set (default native: each its widest)")
     p.add_argument("--peers", action="extend", nargs="+", choices=PEERS, default=None, metavar="PEER",
-                   help="peers to compare with (default: numpy torch)")
+                   help="peers to compare with (default: numpy torch, and mxnet when it can run)")
+    p.add_argument("--mxnet-python", default=None, metavar="PATH",
+                   help="interpreter of a virtual environment with MXNet 1.9.1 (it needs numpy<1.24): the "
+                        "mxnet worker runs there (default peers then include mxnet)")
     p.add_argument("--rounds", type=int, default=None,
                    help="alternate lamina and the peers this many times per suite (A/B/A/B against clock "
                         "drift), median per case (default 2, 1 with --quick)")
@@ -83,14 +86,45 @@ def _peer_installed(name: str) -> bool:
     return importlib.util.find_spec(name) is not None
 
 
+def _package_path() -> str:
+    """A folder holding only a link to this lamina package: the PYTHONPATH of a worker run by another
+    interpreter (MXNet's environment), which must not see this environment's numpy."""
+    import tempfile
+    pkg = Path(__file__).resolve().parents[1]
+    d = Path(tempfile.gettempdir()) / f"lamina-bench-path-{os.getuid()}-{abs(hash(str(pkg)))}"
+    d.mkdir(exist_ok=True)
+    link = d / "lamina"
+    if not link.exists():
+        link.symlink_to(pkg, target_is_directory=True)
+    return str(d)
+
+
+def _worker_python(library: str, mxnet_python) -> tuple:
+    """(interpreter, extra environment) for ``library``'s worker."""
+    if library == "mxnet" and mxnet_python:
+        return mxnet_python, {"PYTHONPATH": _package_path()}
+    return sys.executable, {}
+
+
+def _mxnet_runs(mxnet_python) -> bool:
+    if not mxnet_python:
+        return _peer_installed("mxnet")
+    try:
+        return subprocess.run([mxnet_python, "-c", "import mxnet"], capture_output=True,
+                              timeout=120).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
 def run_worker(library: str, suite: str, *, device: str, threads: int, quick: bool,
-               isa: str = "native") -> dict:
+               isa: str = "native", mxnet_python=None) -> dict:
     """One worker process for one library and suite; returns its JSON document (or a failure doc)."""
-    cmd = [sys.executable, "-m", "lamina.bench.peer", "--peer", library, "--suite", suite,
+    python, extra = _worker_python(library, mxnet_python)
+    cmd = [python, "-m", "lamina.bench.peer", "--peer", library, "--suite", suite,
            "--device", device, "--threads", str(threads), "--isa", isa, "--json"]
     if quick:
         cmd.append("--quick")
-    env = dict(os.environ, **thread_env(library, threads), **isa_env(library, isa),
+    env = dict(os.environ, **thread_env(library, threads), **isa_env(library, isa), **extra,
                LAMINA_BENCH_WORKER_ENV="1")
     try:
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=WORKER_TIMEOUT_S)
@@ -136,7 +170,7 @@ def _run_metered(lib: str, suite: str, args) -> dict:
                 _log(f"  {suite}/{lib}: waited {waited:.0f} s for a quiet CPU")
         meter = common.BackgroundMeter()
         doc = run_worker(lib, suite, device=args.device, threads=args.threads, quick=args.quick,
-                         isa=args.isa)
+                         isa=args.isa, mxnet_python=args.mxnet_python)
         m = meter.stop()
         bg = m.get("background_cores")
         # jiffies are 10 ms: ignore a few ticks on short workers
@@ -191,10 +225,14 @@ def run(args) -> int:
             _log(msg)
             return 2
     suites = list(dict.fromkeys(args.suite or DEFAULT_SUITES))
-    peers = list(dict.fromkeys(args.peers or PEERS))
+    mxnet_ok = _mxnet_runs(args.mxnet_python)
+    peers = list(dict.fromkeys(args.peers or [p for p in PEERS if p != "mxnet" or mxnet_ok]))
     if args.device != "cpu":
-        peers = [p for p in peers if p != "numpy"]               # numpy has no device
-    missing = {p: f"{p} is not installed" for p in peers if not _peer_installed(p)}
+        peers = [p for p in peers if p not in ("numpy", "mxnet")]   # CPU-only peers
+    missing = {p: f"{p} is not installed" for p in peers
+               if not (mxnet_ok if p == "mxnet" else _peer_installed(p))}
+    if "mxnet" in missing:
+        missing["mxnet"] = "mxnet cannot be imported (give its environment with --mxnet-python)"
 
     t_start = time.perf_counter()
     rows, peer_info, build_info, gpu_name, failed = [], {}, None, None, False
@@ -298,6 +336,7 @@ def run(args) -> int:
                     "rounds": args.rounds, "quick": bool(args.quick),
                     "budget": vars(common.Budget.quick() if args.quick else common.Budget()),
                     "thread_env": {lib: thread_env(lib, args.threads) for lib in ("lamina", *PEERS)},
+                    "mxnet_python": bool(args.mxnet_python),
                     "command": sys.argv, "noise_threshold_cores": NOISE_CORES,
                     "retry_noisy": args.retry_noisy, "wait_quiet_s": args.wait_quiet}
         record = common.make_record(rows, settings=settings, build_info=build_info, peers=peer_info,

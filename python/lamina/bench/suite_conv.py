@@ -1,5 +1,6 @@
 """The "conv" suite: 2-D convolutions (float32, NCHW) of BENCHMARKS.md, forward alone and
-forward + backward (gradients of input, weight and bias), against torch (oneDNN on the CPU).
+forward + backward (gradients of input, weight and bias), against torch and MXNet (oneDNN on the
+CPU both).
 GFLOP/s count 2 * N * K * OH * OW * C * R * S per pass, three passes for forward + backward."""
 from __future__ import annotations
 
@@ -27,25 +28,19 @@ def conv(quick: bool = False):
         flops = 2.0 * n * k * oh * oh * c * r * r
 
         def fwd(be, n=n, c=c, h=h, k=k, r=r, s=s, p=p):
-            F = be._mod().nn.functional
             x, w, b = be.randn(n, c, h, h), be.randn(k, c, r, r), be.randn(k)
-            return lambda: F.conv2d(x, w, b, stride=s, padding=p)
+            return lambda: be.conv2d(x, w, b, s, p)
 
         def fwd_bwd(be, n=n, c=c, h=h, k=k, r=r, s=s, p=p):
-            F = be._mod().nn.functional
             x = be.randn(n, c, h, h, requires_grad=True)
             w, b = be.randn(k, c, r, r, requires_grad=True), be.randn(k, requires_grad=True)
             gy = be.randn(n, k, (h + 2 * p - r) // s + 1, (h + 2 * p - r) // s + 1)
-
-            def step():
-                x.grad = w.grad = b.grad = None
-                F.conv2d(x, w, b, stride=s, padding=p).backward(gy)
-            return step
+            return be.step(lambda: be.conv2d(x, w, b, s, p), (x, w, b), gy)
 
         label = f"{r}x{r}" + (f" s{s}" if s != 1 else "")
         shape = f"N{n} C{c}->{k} @{h}^2"
-        cases.append(Case(f"conv {label} fwd {shape}", shape, "GFLOP/s", flops, fwd, peers=("torch",),
+        cases.append(Case(f"conv {label} fwd {shape}", shape, "GFLOP/s", flops, fwd, peers=("torch", "mxnet"),
                           note=_shape(n, c, h, h) + f" k{r} s{s} p{p}"))
         cases.append(Case(f"conv {label} fwd+bwd {shape}", shape, "GFLOP/s", 3 * flops, fwd_bwd,
-                          peers=("torch",), note="grads of input, weight and bias"))
+                          peers=("torch", "mxnet"), note="grads of input, weight and bias"))
     return cases

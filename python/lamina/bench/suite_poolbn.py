@@ -1,5 +1,5 @@
 """Pooling and batch-norm benchmark cases (BENCHMARKS.md: shapes (32,64,32,32),
-(8,64,112,112), (32,128,16,16); pools 2x2 s2 and 3x3 s2 p1), against torch.
+(8,64,112,112), (32,128,16,16); pools 2x2 s2 and 3x3 s2 p1), against torch and MXNet.
 
 Forward cases run without autograd (values only). Backward cases time ``y.backward(g)`` on a
 graph built once (retain_graph), with the input's grad reset before each call, so the time is
@@ -19,11 +19,7 @@ def _out(n, k, s, p):
     return (n + 2 * p - k) // s + 1
 
 
-def _backward(be, y, x, g):
-    def run():
-        x.grad = None
-        y.backward(g, retain_graph=True)
-    return run
+MX = ("torch", "mxnet")
 
 
 def poolbn(quick: bool = False):
@@ -41,56 +37,50 @@ def poolbn(quick: bool = False):
             def fwd(op, kw=kw, N=N, C=C, H=H, W=W):
                 def build(be):
                     x = be.randn(N, C, H, W)
-                    f = getattr(be._mod().nn.functional, op)
+                    f = getattr(be, op)
                     return lambda: f(x, **kw)
                 return build
 
             def bwd(op, kw=kw, N=N, C=C, H=H, W=W):
                 def build(be):
                     x = be.randn(N, C, H, W, requires_grad=True)
-                    y = getattr(be._mod().nn.functional, op)(x, **kw)
-                    return _backward(be, y, x, be.randn(*y.shape))
+                    y = be.record(lambda: getattr(be, op)(x, **kw))
+                    return be.backward(y, (x,), be.randn(*y.shape))
                 return build
 
             cases += [
                 Case(f"max_pool2d {wname} fwd" + tag, label, "GB/s", (n_in + n_out) * F32,
-                     fwd("max_pool2d"), peers=("torch",)),
+                     fwd("max_pool2d"), peers=MX),
                 Case(f"max_pool2d {wname} bwd" + tag, label, "GB/s",
-                     n_out * (F32 + I64) + n_in * F32, bwd("max_pool2d"), peers=("torch",),
+                     n_out * (F32 + I64) + n_in * F32, bwd("max_pool2d"), peers=MX,
                      note="backward through saved int64 indices"),
                 Case(f"avg_pool2d {wname} fwd" + tag, label, "GB/s", (n_in + n_out) * F32,
-                     fwd("avg_pool2d"), peers=("torch",)),
+                     fwd("avg_pool2d"), peers=MX),
                 Case(f"avg_pool2d {wname} bwd" + tag, label, "GB/s", (n_in + n_out) * F32,
-                     bwd("avg_pool2d"), peers=("torch",)),
+                     bwd("avg_pool2d"), peers=MX),
             ]
 
         def bn(N=N, C=C, H=H, W=W):
             def build(be):
-                m = be._mod()
                 x = be.randn(N, C, H, W, requires_grad=True)
                 w, b = be.randn(C, requires_grad=True), be.randn(C, requires_grad=True)
-                rm, rv = m.zeros(C), m.ones(C)
-                g = be.randn(N, C, H, W)
-
-                def run():
-                    x.grad = w.grad = b.grad = None
-                    m.nn.functional.batch_norm(x, rm, rv, w, b, training=True).backward(g)
-                return run
+                rm, rv = be.zeros(C), be.ones(C)
+                return be.step(lambda: be.batch_norm_train(x, rm, rv, w, b), (x, w, b),
+                               be.randn(N, C, H, W))
             return build
 
         def bn_fwd(N=N, C=C, H=H, W=W):
             def build(be):
-                m = be._mod()
                 x = be.randn(N, C, H, W)
                 w, b = be.randn(C), be.randn(C)
-                rm, rv = m.zeros(C), m.ones(C)
-                return lambda: m.nn.functional.batch_norm(x, rm, rv, w, b, training=True)
+                rm, rv = be.zeros(C), be.ones(C)
+                return lambda: be.batch_norm_train(x, rm, rv, w, b)
             return build
 
         cases += [
             Case("batch_norm train fwd" + tag, label, "GB/s", 2 * n_in * F32, bn_fwd(),
-                 peers=("torch",), note="running stats updated"),
+                 peers=MX, note="running stats updated"),
             Case("batch_norm train fwd+bwd" + tag, label, "GB/s", 5 * n_in * F32, bn(),
-                 peers=("torch",), note="x, weight, bias require grad"),
+                 peers=MX, note="x, weight, bias require grad"),
         ]
     return cases

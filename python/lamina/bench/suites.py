@@ -114,11 +114,13 @@ def matmul(quick: bool = False):
             return lambda: be.matmul(a, b)
         return build
 
-    cases = [Case(f"matmul {n}^3", _shape(n, n, n), "GFLOP/s", 2.0 * n ** 3, mm(n, n, n)) for n in sizes]
+    peers = ("numpy", "torch", "mxnet")
+    cases = [Case(f"matmul {n}^3", _shape(n, n, n), "GFLOP/s", 2.0 * n ** 3, mm(n, n, n), peers=peers)
+             for n in sizes]
     for m, n, k in shapes:
         for label, ta, tb in (("NN", False, False), ("NT", False, True), ("TN", True, False)):
             cases.append(Case(f"matmul {label} {m}x{n}x{k}", _shape(m, n, k), "GFLOP/s", 2.0 * m * n * k,
-                              mm(m, n, k, ta, tb), note="(M, N, K)"))
+                              mm(m, n, k, ta, tb), peers=peers, note="(M, N, K)"))
     return cases
 
 
