@@ -70,8 +70,8 @@ def to_tensor(x, dtype=None, device=None):
     if isinstance(x, (np.ndarray, np.generic, list, float, int)):
         a = np.asarray(x)
         if dtype is None:
-            dtype = "int64" if a.dtype.kind in "iub" else "float32"
-        t = _creation.tensor(np.ascontiguousarray(a, dtype=dtype))
+            dtype = {"b": "bool", "i": "int64", "u": "int64"}.get(a.dtype.kind, "float32")
+        t = _creation.tensor(np.array(a, dtype=dtype, order="C"))
         return t if device is None or str(device) == "cpu" else t.to(device)
     return x
 
@@ -154,7 +154,7 @@ class Layer(Module):
         name = name or f"variable_{len(self._weight_names)}"
         attr = name if name not in self._weight_names else f"{name}_{len(self._weight_names)}"
         value = _init.get(initializer)(shape)
-        t = _creation.tensor(np.ascontiguousarray(value, np.float32))
+        t = _creation.tensor(np.array(value, np.float32, order="C"))
         if self._device is not None and str(self._device) != "cpu":
             t = t.to(self._device)
         if trainable:
@@ -243,7 +243,7 @@ class Layer(Module):
             if tuple(v.shape) != tuple(w.shape):
                 raise ValueError(f"[{type(self).__name__}] layer '{self.name}' weight of shape "
                                  f"{tuple(w.shape)} cannot take a value of shape {v.shape}")
-            w.detach().copy_(_creation.tensor(np.ascontiguousarray(v)).to(w.device))
+            w.detach().copy_(_creation.tensor(np.array(v, order="C")).to(w.device))
 
     # --- building and calling --------------------------------------------------------------
 
@@ -285,6 +285,8 @@ class Layer(Module):
         if _symbolic(args, kwargs):
             return self._symbolic_call(args, kwargs)
         args = map_structure(to_tensor, args)
+        kwargs = {k: map_structure(to_tensor, v) if k != "initial_state" or v is not None else v
+                  for k, v in kwargs.items()}
         if not self.built:
             first = next((t for t in flatten(args) if isinstance(t, Tensor)), None)
             if first is not None:

@@ -226,9 +226,13 @@ class MaxPooling2D(_Pooling2D):
 
 
 class AveragePooling2D(_Pooling2D):
-    """``AveragePooling2D(pool_size=(2, 2), strides=None, padding='valid', data_format=None)``;
-    with 'same' padding the padded positions are not counted (Keras's rule)."""
+    """``AveragePooling2D(pool_size, strides=None, padding='valid', data_format=None)``;
+    with 'same' padding the padded positions are not counted (Keras's rule). pool_size is
+    required, as in Keras 3."""
     _max = False
+
+    def __init__(self, pool_size, strides=None, padding="valid", data_format=None, **kwargs):
+        super().__init__(pool_size, strides, padding, data_format, **kwargs)
 
 
 class _GlobalPooling2D(Layer):
