@@ -53,13 +53,14 @@ class Model(Trainer, Layer):
         for t in self.inputs:
             if not isinstance(t._keras_history[0], InputLayer):
                 raise ValueError(f"[Model] inputs must come from keras.Input, got {t}")
-        order, seen = [], set()
+        order, seen, pre = [], set(), {}
 
         def visit(t):
             layer, node, _ = t._keras_history
             if id(node) in seen:
                 return
             seen.add(id(node))
+            pre.setdefault(layer, len(pre))
             for s in node.inputs:
                 visit(s)
             order.append(node)
@@ -70,20 +71,32 @@ class Model(Trainer, Layer):
             if isinstance(node.layer, InputLayer) and id(node.outputs[0]) not in given:
                 raise ValueError(f"[Model] the outputs depend on the Input "
                                  f"'{node.layer.name}', which is not among the model's inputs")
-        self._input_layers = [t._keras_history[0] for t in self.inputs]
         self._nodes = [n for n in order if not isinstance(n.layer, InputLayer)]
-        self._graph_layers = []
-        for n in self._nodes:
-            if n.layer not in self._graph_layers:
-                self._graph_layers.append(n.layer)
-                _register(self, n.layer)
+        # Keras's layer order (weights, layers, summary): by depth from the outputs, deepest
+        # first, ties in first-visit order of the walk from the outputs (Keras's map_graph)
+        node_depth, layer_depth = {}, {}
+        for node in reversed(order):
+            d = max(node_depth.setdefault(id(node), 0), layer_depth.get(node.layer, 0))
+            layer_depth[node.layer] = node_depth[id(node)] = d
+            for t in node.inputs:
+                parent = t._keras_history[1]
+                node_depth[id(parent)] = max(d + 1, node_depth.get(id(parent), 0))
+        for t in self.inputs:
+            layer_depth.setdefault(t._keras_history[0], 0)
+            pre.setdefault(t._keras_history[0], len(pre))
+        ranked = sorted(layer_depth, key=lambda layer: (-layer_depth[layer], pre[layer]))
+        self._input_layers = [layer for layer in ranked if isinstance(layer, InputLayer)]
+        self._graph_layers = [layer for layer in ranked if not isinstance(layer, InputLayer)]
+        for layer in self._graph_layers:
+            _register(self, layer)
+        self._ranked = ranked
         self.built = True
         self._device = _dev("cpu")
 
     @property
     def layers(self):
         if self._nodes is not None:
-            return list(self._input_layers) + list(self._graph_layers)
+            return list(self._ranked)
         return list(self._sublayers())
 
     def get_layer(self, name=None, index=None):

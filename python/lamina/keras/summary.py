@@ -18,12 +18,17 @@ def _rows(model):
     """(name (type), output shape, params, connected to) per layer."""
     rows = []
     if getattr(model, "_nodes", None) is not None:
-        for layer in model._input_layers:
-            rows.append((layer, layer.output.shape, []))
+        first = {}
         for node in model._nodes:
+            first.setdefault(node.layer, node)
+        for layer in model.layers:  # Keras's order
+            if isinstance(layer, InputLayer):
+                rows.append((layer, layer.output.shape, []))
+                continue
+            node = first[layer]
             shape = node.outputs[0].shape if len(node.outputs) == 1 else \
                 [t.shape for t in node.outputs]
-            rows.append((node.layer, shape, [t.name for t in node.inputs]))
+            rows.append((layer, shape, [t.name for t in node.inputs]))
         multi = len(model.inputs) > 1 or any(len(r[2]) > 1 for r in rows)
         return rows, multi
     shapes = getattr(model, "_shapes", [])

@@ -163,7 +163,13 @@ class Trainer:
             for m in ms:
                 m.reset_state()
 
-    def _model_device(self):
+    def _model_device(self, x=None):
+        """Where batches go: the device of lamina tensors given as data (the model follows
+        them), else the device of the model's weights (``model.to('cuda')``)."""
+        first = next((a for a in flatten(x) if isinstance(a, Tensor)), None) \
+            if x is not None else None
+        if first is not None:
+            return first.device
         ws = self.weights
         return ws[0].device if ws else None
 
@@ -191,21 +197,21 @@ class Trainer:
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None,
                        return_dict=False):
         self._need_compiled("train_on_batch")
-        dev = self._model_device()
+        dev = self._model_device(x)
         self._reset()
         self._train_step(_take(x, None, 0, _n(x), dev), _take(y, None, 0, _n(x), dev))
         return self._result(return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         self._need_compiled("test_on_batch")
-        dev = self._model_device()
+        dev = self._model_device(x)
         self._reset()
         self._test_step(_take(x, None, 0, _n(x), dev), _take(y, None, 0, _n(x), dev))
         return self._result(return_dict)
 
     def predict_on_batch(self, x):
         with no_grad():
-            out = self(_take(x, None, 0, _n(x), self._model_device()), training=False)
+            out = self(_take(x, None, 0, _n(x), self._model_device(x)), training=False)
         return _to_numpy(out)
 
     def _result(self, return_dict):
@@ -252,7 +258,7 @@ class Trainer:
             if verbose:
                 print(f"Epoch {epoch + 1}/{epochs}")
             self._reset()
-            dev = self._model_device()
+            dev = self._model_device(x)
             idx = rng.permutation(n) if shuffle else None
             bar = _Progress(steps, verbose)
             for step in range(steps):
@@ -289,7 +295,7 @@ class Trainer:
         n = _n(x)
         nsteps = -(-n // batch_size)
         self._reset()
-        dev = self._model_device()
+        dev = self._model_device(x)
         bar = _Progress(nsteps, verbose)
         for step in range(nsteps):
             s, e = step * batch_size, min(n, (step + 1) * batch_size)
@@ -302,7 +308,7 @@ class Trainer:
         """The outputs as numpy arrays (a list for several outputs), in batches."""
         batch_size = batch_size or 32
         n = _n(x)
-        dev = self._model_device()
+        dev = self._model_device(x)
         outs = []
         with no_grad():
             for s in range(0, n, batch_size):
