@@ -300,3 +300,35 @@ def test_merge_and_attention_errors():
         lk.layers.Attention()([lamina.randn(2, 3, 4), lamina.randn(2, 5, 3)])
     with pytest.raises(ValueError, match=r"^\[Dense\]"):
         lk.layers.Dense(2).set_weights([np.zeros((1,))])
+
+
+def test_lstm_dropout_only_while_training(rng):
+    x = randn(rng, 3, 4, 5)
+    compare_layer(lambda ns: ns.layers.LSTM(4, dropout=0.5), [x], rng)  # inference: no dropout
+    layer = lk.layers.LSTM(4, dropout=0.5, return_sequences=True)
+    a = layer(lamina.tensor(x)).detach().numpy()
+    b = layer(lamina.tensor(x), training=True).detach().numpy()
+    assert np.isfinite(b).all() and not np.allclose(a, b)
+
+
+def test_frozen_batch_normalization_uses_moving_statistics(rng):
+    x = randn(rng, 5, 6) * 3 + 1
+    compare_layer(lambda ns: ns.layers.BatchNormalization(trainable=False), [x], rng,
+                  training=True, grads=False)
+
+
+def test_custom_layer_and_input_shape_argument(rng):
+    class Scale(lk.layers.Layer):
+        def build(self, input_shape):
+            self.add_weight((input_shape[-1],), "ones", "w")
+
+        def call(self, x):
+            return x * self.w
+
+    model = lk.Sequential([lk.layers.Dense(3, input_shape=(4,)), Scale()])
+    assert model.built and [w.shape for w in model.get_weights()] == [(4, 3), (3,), (3,)]
+    x = randn(rng, 2, 4)
+    k, b, _ = model.get_weights()
+    np.testing.assert_allclose(model.predict(x, verbose=0), x @ k + b, rtol=1e-5, atol=1e-6)
+    model.get_layer(index=1).trainable = False
+    assert len(model.trainable_weights) == 2 and len(model.non_trainable_weights) == 1

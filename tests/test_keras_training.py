@@ -105,6 +105,11 @@ def binary(ns):
                           ns.layers.LayerNormalization(), ns.layers.Dense(1, activation="sigmoid")])
 
 
+def emb(ns):
+    return ns.Sequential([ns.Input((6,), dtype="int64"), ns.layers.Embedding(11, 4),
+                          ns.layers.LSTM(5, return_sequences=True), ns.layers.Dense(11)])
+
+
 def _opt(ns, name, kw):
     return getattr(ns.optimizers, name)(**kw)
 
@@ -122,13 +127,16 @@ FITS = [
     ("rnn", "RMSprop", dict(learning_rate=0.01), "mse"),
     ("rnn", "Adam", dict(learning_rate=0.01), "huber"),
     ("binary", "SGD", dict(learning_rate=0.1), "bce"),
+    ("emb", "Adam", dict(learning_rate=0.02), "seq_logits"),
 ]
 MODELS = {"mlp": (mlp, (7,)), "cnn": (cnn, (9, 7, 2)), "rnn": (rnn, (4, 5)),
-          "binary": (binary, (7,))}
+          "binary": (binary, (7,)), "emb": (emb, (6,))}
 
 
 def _data(rng, model, loss, n):
     x = randn(rng, n, *MODELS[model][1])
+    if model == "emb":
+        return rng.integers(0, 11, size=(n, 6)), rng.integers(0, 11, size=(n, 6))
     if loss.startswith("sparse"):
         y = rng.integers(0, 3, size=n)
     elif loss.startswith("onehot"):
@@ -142,11 +150,12 @@ def _data(rng, model, loss, n):
 
 def _compile(ns, model, opt, kw, loss):
     losses = {"sparse_logits": ns.losses.SparseCategoricalCrossentropy(from_logits=True),
+              "seq_logits": ns.losses.SparseCategoricalCrossentropy(from_logits=True),
               "onehot_logits": ns.losses.CategoricalCrossentropy(from_logits=True),
               "sparse_probs": "sparse_categorical_crossentropy", "mse": "mse",
               "huber": ns.losses.Huber(), "bce": "binary_crossentropy"}
     metrics = ["accuracy"] if loss in ("sparse_logits", "sparse_probs", "onehot_logits",
-                                       "bce") else ["mae"]
+                                       "bce", "seq_logits") else ["mae"]
     model.compile(optimizer=_opt(ns, opt, kw), loss=losses[loss], metrics=metrics)
 
 
