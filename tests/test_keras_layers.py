@@ -84,7 +84,8 @@ def test_conv2d_seed_example(rng):
                   [randn(rng, 4, 32, 32, 3)], rng, rtol=2e-5, atol=2e-5)
 
 
-POOL_CASES = [dict(pool_size=2), dict(pool_size=3, strides=2), dict(pool_size=(2, 3), padding="same"),
+POOL_CASES = [dict(pool_size=2), dict(pool_size=3, strides=2),
+              dict(pool_size=(2, 3), padding="same"),
               dict(pool_size=3, strides=2, padding="same"), dict(pool_size=2, strides=1),
               dict(pool_size=2, data_format="channels_first", padding="same")]
 

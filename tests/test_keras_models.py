@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from keras_ref import close, keras, torch  # noqa: F401  (skips without keras)
+from keras_ref import close, keras  # noqa: F401  (skips without keras)
 
 import lamina
 from lamina import keras as lk

@@ -87,7 +87,8 @@ def mlp(ns):
 
 
 def cnn(ns):
-    return ns.Sequential([ns.Input((9, 7, 2)), ns.layers.Conv2D(4, 3, padding="same", use_bias=False),
+    return ns.Sequential([ns.Input((9, 7, 2)),
+                          ns.layers.Conv2D(4, 3, padding="same", use_bias=False),
                           ns.layers.BatchNormalization(), ns.layers.Activation("relu"),
                           ns.layers.MaxPooling2D(), ns.layers.Flatten(),
                           ns.layers.Dense(3, activation="softmax")])

@@ -19,6 +19,8 @@ from .. import creation as _creation
 from ..nn.module import Module
 from ..nn.parameter import Parameter
 from . import initializers as _init
+from ._graph import (KerasTensor, Node, flatten, is_shape, is_symbolic,  # noqa: F401
+                     map_structure, shape_of)
 
 Tensor = _C.Tensor
 
@@ -38,30 +40,6 @@ def snake(name):
     return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", s).lower().replace("2_d", "2d")
 
 
-# --- nested structures ---------------------------------------------------------------------
-
-def flatten(x):
-    if isinstance(x, (list, tuple)):
-        return [leaf for item in x for leaf in flatten(item)]
-    if isinstance(x, dict):
-        return [leaf for k in x for leaf in flatten(x[k])]
-    return [x]
-
-
-def map_structure(fn, x):
-    if isinstance(x, list):
-        return [map_structure(fn, v) for v in x]
-    if isinstance(x, tuple):
-        return tuple(map_structure(fn, v) for v in x)
-    if isinstance(x, dict):
-        return {k: map_structure(fn, v) for k, v in x.items()}
-    return fn(x)
-
-
-def is_shape(s):
-    return isinstance(s, tuple) and all(d is None or isinstance(d, int) for d in s)
-
-
 def to_tensor(x, dtype=None, device=None):
     """numpy arrays and Python numbers as lamina tensors: floats as float32 (Keras's floatx),
     integers as int64; tensors pass through."""
@@ -74,41 +52,6 @@ def to_tensor(x, dtype=None, device=None):
         t = _creation.tensor(np.array(a, dtype=dtype, order="C"))
         return t if device is None or str(device) == "cpu" else t.to(device)
     return x
-
-
-# --- symbolic tensors ----------------------------------------------------------------------
-
-class KerasTensor:
-    """A placeholder of the functional API: a shape (None for the batch and unknown sizes),
-    a dtype, and the layer call that produced it."""
-
-    def __init__(self, shape, dtype="float32", name=None, history=None):
-        self.shape = tuple(shape)
-        self.dtype = dtype
-        self.name = name
-        self._keras_history = history  # (layer, node, index)
-
-    @property
-    def ndim(self):
-        return len(self.shape)
-
-    def __repr__(self):
-        return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, name={self.name}>"
-
-
-class Node:
-    """One call of a layer on KerasTensors: its arguments (KerasTensors kept in place) and its
-    output KerasTensors."""
-
-    def __init__(self, layer, args, kwargs, outputs):
-        self.layer, self.args, self.kwargs = layer, args, kwargs
-        self.outputs = flatten(outputs)
-        self.structure = outputs
-        self.inputs = [t for t in flatten((args, kwargs)) if isinstance(t, KerasTensor)]
-
-
-def _symbolic(args, kwargs):
-    return any(isinstance(t, KerasTensor) for t in flatten((list(args), kwargs)))
 
 
 # --- the base layer ------------------------------------------------------------------------
@@ -256,7 +199,7 @@ class Layer(Module):
     def compute_output_spec(self, *args, **kwargs):
         """KerasTensors of the outputs; the default uses compute_output_shape on the first
         argument's shape(s) and keeps float32."""
-        shapes = map_structure(lambda t: t.shape if isinstance(t, KerasTensor) else t, args[0])
+        shapes = map_structure(shape_of, args[0])
         out = self.compute_output_shape(shapes)
         if is_shape(out):
             return KerasTensor(out)
@@ -269,20 +212,18 @@ class Layer(Module):
         """Subclasses: raise ``self._error(...)`` when an input shape does not fit."""
 
     def _build_from_call(self, args, kwargs):
-        shapes = map_structure(lambda t: tuple(t.shape) if isinstance(t, (Tensor, KerasTensor))
-                               else t, args[0])
+        shapes = map_structure(shape_of, args[0])
         self._check_input(shapes)
         self.build(shapes)
         self._build_shapes = shapes
         self.built = True
 
     def _checked(self, first):
-        shapes = map_structure(lambda t: tuple(t.shape) if isinstance(t, (Tensor, KerasTensor))
-                               else t, first)
+        shapes = map_structure(shape_of, first)
         self._check_input(shapes)
 
     def __call__(self, *args, **kwargs):
-        if _symbolic(args, kwargs):
+        if is_symbolic(args, kwargs):
             return self._symbolic_call(args, kwargs)
         args = map_structure(to_tensor, args)
         kwargs = {k: map_structure(to_tensor, v) if k != "initial_state" or v is not None else v

@@ -8,7 +8,6 @@ trainable weights. The loss reported per epoch is the batch losses' mean weighte
 size, as Keras's loss tracker; metrics are running means over the epoch's samples."""
 from __future__ import annotations
 
-import os
 import sys
 import time
 
@@ -21,6 +20,7 @@ from . import callbacks as _callbacks
 from . import losses as _losses
 from . import metrics as _metrics
 from . import optimizers as _optimizers
+from . import saving as _saving
 from ._core import flatten, to_tensor
 
 Tensor = _C.Tensor
@@ -322,34 +322,11 @@ class Trainer:
     # --- weights files ---------------------------------------------------------------------
 
     def save_weights(self, filepath, overwrite=True):
-        """get_weights() to ``filepath``: safetensors for a .safetensors path, else an .npz
-        (numpy's zip of arrays, written to exactly ``filepath``). Keys are
-        '<index>/<layer>/<weight>'; load_weights reads them back in order."""
-        filepath = os.fspath(filepath)
-        if not overwrite and os.path.exists(filepath):
-            raise FileExistsError(f"[Model.save_weights] {filepath} exists")
-        if filepath.endswith(".h5"):
-            raise ValueError("[Model.save_weights] HDF5 (.h5) is not supported; use a "
-                             ".weights.npz or .safetensors path")
-        names = self._weight_paths()
-        arrays = {f"{i:05d}/{name}": a for i, (name, a) in
-                  enumerate(zip(names, self.get_weights()))}
-        if filepath.endswith(".safetensors"):
-            from safetensors.numpy import save_file
-            save_file({k: np.ascontiguousarray(v) for k, v in arrays.items()}, filepath)
-        else:
-            with open(filepath, "wb") as f:
-                np.savez(f, **arrays)
+        """get_weights() to ``filepath``: safetensors for a .safetensors path, else .npz."""
+        _saving.save_weights(self, filepath, overwrite)
 
     def load_weights(self, filepath):
-        filepath = os.fspath(filepath)
-        if filepath.endswith(".safetensors"):
-            from safetensors.numpy import load_file
-            arrays = load_file(filepath)
-        else:
-            with np.load(filepath) as z:
-                arrays = {k: z[k] for k in z.files}
-        self.set_weights([arrays[k] for k in sorted(arrays)])
+        _saving.load_weights(self, filepath)
 
 
 def _to_numpy(out):
