@@ -248,14 +248,15 @@ class Layer(Module):
             _TRAINING.reset(token)
 
     def _follow_device(self, args):
-        """Weights move to the inputs' device (as lamina modules move with ``to``)."""
-        if not self._weight_names and not self._modules:
+        """A layer's own weights move to its inputs' device (``Module.to``: the Parameter
+        objects are repointed, so an optimizer built before keeps them). Containers hold no
+        weights of their own: each sublayer follows when it is called."""
+        if not self._weight_names:
             return
         first = next((t for t in flatten(args) if isinstance(t, Tensor)), None)
-        if first is not None and self._device is not None and first.device != self._device:
+        if first is not None and getattr(self, self._weight_names[0][0]).device != first.device:
             self.to(first.device)
-            for layer in self._flat_layers():
-                layer._device = first.device
+            self._device = first.device
 
     def _symbolic_call(self, args, kwargs):
         if not self.built:
