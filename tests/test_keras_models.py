@@ -3,6 +3,10 @@ functional models with several inputs and outputs, Sequential, subclassed and ne
 get_weights order, summary, and weights files."""
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -206,13 +210,11 @@ def test_model_errors():
         m.fit(np.zeros((2, 3), np.float32), np.zeros((2, 2), np.float32))
 
 
-def test_keras_is_not_imported_by_lamina(rng):
-    import subprocess
-    import sys
+def test_keras_is_not_imported_by_lamina():
+    """lamina.keras runs a whole fit without Keras (or torch) in the process."""
     code = ("import sys, numpy as np, lamina.keras as k; m = k.Sequential([k.Input((3,)), "
             "k.layers.Dense(2)]); m.compile('adam', 'mse'); "
             "m.fit(np.ones((4, 3), 'float32'), np.ones((4, 2), 'float32'), verbose=0); "
             "assert 'keras' not in sys.modules and 'torch' not in sys.modules, sorted(sys.modules)")
-    env = dict(__import__("os").environ)
-    env["PYTHONPATH"] = __import__("os").pathsep.join(sys.path)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
     subprocess.run([sys.executable, "-c", code], check=True, env=env)
