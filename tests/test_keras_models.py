@@ -218,3 +218,15 @@ def test_keras_is_not_imported_by_lamina():
             "assert 'keras' not in sys.modules and 'torch' not in sys.modules, sorted(sys.modules)")
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
     subprocess.run([sys.executable, "-c", code], check=True, env=env)
+
+
+def test_encoder_decoder_with_states_and_nested_model(rng):
+    def build(ns):
+        enc_in, dec_in = ns.Input((5, 4)), ns.Input((3, 6))
+        _, h, c = ns.layers.LSTM(7, return_state=True)(enc_in)
+        dec = ns.layers.LSTM(7, return_sequences=True)(dec_in, initial_state=[h, c])
+        inner = ns.Model([enc_in, dec_in], ns.layers.Dense(2)(dec))
+        a, b = ns.Input((5, 4)), ns.Input((3, 6))
+        return ns.Model([a, b], ns.layers.Activation("tanh")(inner([a, b])))
+    km, lm = _same_model(build, [randn(rng, 2, 5, 4), randn(rng, 2, 3, 6)], rng)
+    assert len(lm.layers) == 4 and lm.layers[2].count_params() == km.layers[2].count_params()
