@@ -201,8 +201,11 @@ class _Pooling2D(Layer):
         if self.padding == "same":
             pads = list(same_pads(int(x.shape[2]), k[0], s[0], 1) +
                         same_pads(int(x.shape[3]), k[1], s[1], 1))
-        if not any(pads):
-            y = F.max_pool2d(x, k, s) if self._max else F.avg_pool2d(x, k, s)
+        t, b, left, r = pads
+        if t == b and left == r and 2 * t <= k[0] and 2 * left <= k[1]:  # the kernel pads
+            p = [t, left]
+            y = F.max_pool2d(x, k, s, p) if self._max else \
+                F.avg_pool2d(x, k, s, p, count_include_pad=False)
         elif self._max:
             y = F.max_pool2d(pad2d(x, *pads, -math.inf), k, s)
         else:  # the mean of the window's elements inside the input (padding not counted)
