@@ -333,3 +333,28 @@ def test_custom_layer_and_input_shape_argument(rng):
     np.testing.assert_allclose(model.predict(x, verbose=0), x @ k + b, rtol=1e-5, atol=1e-6)
     model.get_layer(index=1).trainable = False
     assert len(model.trainable_weights) == 2 and len(model.non_trainable_weights) == 1
+
+
+def test_default_initializers_follow_keras():
+    lamina.manual_seed(3)
+    dense = lk.layers.Dense(300)
+    dense(lamina.randn(2, 200))
+    k, b = dense.get_weights()
+    limit = np.sqrt(6 / (200 + 300))  # glorot_uniform
+    assert np.abs(k).max() <= limit and np.abs(k).max() > 0.98 * limit
+    np.testing.assert_allclose(k.std(), limit / np.sqrt(3), rtol=0.02)
+    assert not b.any()  # zeros
+    conv = lk.layers.Conv2D(64, 3)
+    conv(lamina.randn(1, 5, 5, 32))
+    limit = np.sqrt(6 / (9 * 32 + 9 * 64))
+    assert np.abs(conv.get_weights()[0]).max() <= limit
+    lstm = lk.layers.LSTM(16)
+    lstm(lamina.randn(1, 2, 8))
+    r = lstm.get_weights()[1]  # orthogonal (16, 64): orthonormal rows
+    np.testing.assert_allclose(r @ r.T, np.eye(16), atol=1e-5)
+    emb = lk.layers.Embedding(50, 40)
+    emb(lamina.tensor(np.arange(3)))
+    assert np.abs(emb.get_weights()[0]).max() <= 0.05
+    bn = lk.layers.BatchNormalization()
+    bn(lamina.randn(3, 4))
+    assert [w.tolist() for w in bn.get_weights()] == [[1] * 4, [0] * 4, [0] * 4, [1] * 4]
