@@ -301,3 +301,19 @@ def test_keras_model_on_device_matches_cpu(rng, device):
         close(u, v, 1e-4, 1e-5)
     xd = [lamina.tensor(a, device=device) for a in x]
     close(m.predict(xd, verbose=0), ref.predict(x, verbose=0), 1e-4, 1e-5)
+
+
+@pytest.mark.parametrize("kind", ["sample_weight", "class_weight"])
+def test_fit_with_weights_matches_keras(rng, kind):
+    x, y = _data(rng, "mlp", "sparse_logits", 11)
+    km, lm = mlp(keras), mlp(lk)
+    lm.set_weights(km.get_weights())
+    for m, ns in ((km, keras), (lm, lk)):
+        _compile(ns, m, "SGD", dict(learning_rate=0.1, momentum=0.5), "sparse_logits")
+    kw = ({"sample_weight": rng.random(11).astype(np.float32)} if kind == "sample_weight" else
+          {"class_weight": {0: 0.5, 1: 2.0, 2: 1.0}})
+    kh = km.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0, **kw)
+    lh = lm.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0, **kw)
+    close(np.array(lh.history["loss"]), np.array(kh.history["loss"]), 1e-4, 1e-5)
+    for u, v in zip(lm.get_weights(), km.get_weights()):
+        close(u, v, 1e-4, 1e-5)

@@ -130,14 +130,14 @@ class Trainer:
         if not self.compiled:
             raise RuntimeError(f"[Model] '{self.name}' must be compiled before {what}()")
 
-    def _compute_loss(self, y, y_pred):
+    def _compute_loss(self, y, y_pred, sample_weight=None):
         ys, preds = (flatten(y) if isinstance(y, (list, tuple, dict)) else [y]), \
             (flatten(y_pred) if isinstance(y_pred, (list, tuple, dict)) else [y_pred])
         total = None
         for lo, w, t, p in zip(self._losses, self._loss_weights, ys, preds):
             if lo is None:
                 continue
-            v = lo(t, p)
+            v = lo(t, p) if sample_weight is None else lo(t, p, sample_weight)
             v = v if w == 1.0 else v * w
             total = v if total is None else total + v
         if total is None:
@@ -180,7 +180,7 @@ class Trainer:
         for p in params:
             p.grad = None
         y_pred = self(x, training=True)
-        loss, ys, preds = self._compute_loss(y, y_pred)
+        loss, ys, preds = self._compute_loss(y, y_pred, sample_weight)
         loss.backward()
         self.optimizer.apply(self.trainable_weights)
         self._loss_tracker.update_state(loss.detach(), _n(x))
@@ -231,14 +231,16 @@ class Trainer:
         outputs). validation_split takes the last fraction of the samples before shuffling,
         as Keras. Returns the History."""
         self._need_compiled("fit")
-        if class_weight is not None or sample_weight is not None or steps_per_epoch:
-            raise NotImplementedError("[Model.fit] class_weight, sample_weight and "
-                                      "steps_per_epoch are not supported")
+        if steps_per_epoch:
+            raise NotImplementedError("[Model.fit] steps_per_epoch is not supported")
+        sample_weight = _weights(y, sample_weight, class_weight)
         verbose = 1 if verbose == "auto" else int(verbose)
         batch_size = batch_size or 32
         if validation_data is None and validation_split:
             at = int(_n(x) * (1.0 - validation_split))
             (x, vx), (y, vy) = _split(x, at), _split(y, at)
+            if sample_weight is not None:
+                sample_weight = sample_weight[:at]
             validation_data = (vx, vy)
         n = _n(x)
         steps = -(-n // batch_size)
@@ -265,7 +267,8 @@ class Trainer:
                 s, e = step * batch_size, min(n, (step + 1) * batch_size)
                 for cb in cbs:
                     cb.on_train_batch_begin(step)
-                self._train_step(_take(x, idx, s, e, dev), _take(y, idx, s, e, dev))
+                sw = None if sample_weight is None else _take(sample_weight, idx, s, e, dev)
+                self._train_step(_take(x, idx, s, e, dev), _take(y, idx, s, e, dev), sw)
                 dev = dev or self._model_device()
                 logs = self._logs()
                 for cb in cbs:
@@ -327,6 +330,24 @@ class Trainer:
 
     def load_weights(self, filepath):
         _saving.load_weights(self, filepath)
+
+
+def _weights(y, sample_weight, class_weight):
+    """Per-sample weights (float32 numpy) from sample_weight and / or class_weight (a dict
+    class -> weight, looked up by the integer label, or the argmax of a one-hot label)."""
+    if sample_weight is None and class_weight is None:
+        return None
+    w = None if sample_weight is None else np.asarray(sample_weight, np.float32).copy()
+    if class_weight is not None:
+        if isinstance(y, (list, tuple, dict)):
+            raise NotImplementedError("[Model.fit] class_weight with several outputs")
+        labels = np.asarray(y.cpu().numpy() if isinstance(y, Tensor) else y)
+        if labels.ndim > 1 and labels.shape[-1] > 1:
+            labels = labels.argmax(-1)
+        labels = labels.reshape(len(labels), -1)[:, 0].astype(np.int64)
+        cw = np.array([class_weight.get(int(c), 1.0) for c in labels], np.float32)
+        w = cw if w is None else w * cw
+    return w
 
 
 def _to_numpy(out):
