@@ -317,3 +317,27 @@ def test_fit_with_weights_matches_keras(rng, kind):
     close(np.array(lh.history["loss"]), np.array(kh.history["loss"]), 1e-4, 1e-5)
     for u, v in zip(lm.get_weights(), km.get_weights()):
         close(u, v, 1e-4, 1e-5)
+
+
+def test_fit_several_outputs_matches_keras(rng):
+    def build(ns):
+        a, b = ns.Input((7,), name="a"), ns.Input((5, 4), name="b")
+        j = ns.layers.Concatenate()([ns.layers.Dense(6)(a), ns.layers.LSTM(6)(b)])
+        return ns.Model([a, b], [ns.layers.Dense(3, activation="softmax", name="cls")(j),
+                                 ns.layers.Dense(1, name="reg")(j)])
+    x = [randn(rng, 9, 7), randn(rng, 9, 5, 4)]
+    y = [rng.integers(0, 3, size=9), randn(rng, 9, 1)]
+    km, lm = build(keras), build(lk)
+    lm.set_weights(km.get_weights())
+    for m, ns in ((km, keras), (lm, lk)):
+        m.compile(ns.optimizers.Adam(0.01), loss=["sparse_categorical_crossentropy", "mse"],
+                  loss_weights=[1.0, 0.5], metrics=[["accuracy"], ["mae"]])
+    kh = km.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0, validation_data=(x, y))
+    lh = lm.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0, validation_data=(x, y))
+    assert sorted(lh.history) == sorted(kh.history)
+    for k in kh.history:
+        close(np.array(lh.history[k]), np.array(kh.history[k]), 1e-4, 1e-5, k)
+    for u, v in zip(lm.get_weights(), km.get_weights()):
+        close(u, v, 1e-4, 1e-5)
+    close(np.array(lm.evaluate(x, y, verbose=0)), np.array(km.evaluate(x, y, verbose=0)),
+          1e-4, 1e-5, "evaluate")

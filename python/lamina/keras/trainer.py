@@ -124,6 +124,16 @@ class Trainer:
             per = [list(metrics)] + [[] for _ in self._losses[1:]]
         self._metrics = [[_metrics.get(m, lo) for m in ms] for ms, lo in zip(per, self._losses)]
         self._loss_tracker = _metrics.Mean("loss")
+        # several outputs: Keras also logs each output's (unweighted) loss as '<output>_loss'
+        # and names its metrics '<output>_<metric>'
+        self._out_trackers = [None] * len(self._losses)
+        if len(self._losses) > 1:
+            names = [n or f"output_{i}" for i, n in enumerate(names)]
+            self._out_trackers = [None if lo is None else _metrics.Mean(f"{n}_loss")
+                                  for n, lo in zip(names, self._losses)]
+            for n, ms in zip(names, self._metrics):
+                for m in ms:
+                    m.name = f"{n}_{m.name}"
         self.compiled = True
 
     def _need_compiled(self, what):
@@ -134,17 +144,22 @@ class Trainer:
         ys, preds = (flatten(y) if isinstance(y, (list, tuple, dict)) else [y]), \
             (flatten(y_pred) if isinstance(y_pred, (list, tuple, dict)) else [y_pred])
         total = None
+        self._last_losses = []
         for lo, w, t, p in zip(self._losses, self._loss_weights, ys, preds):
             if lo is None:
                 continue
             v = lo(t, p) if sample_weight is None else lo(t, p, sample_weight)
+            self._last_losses.append(v)
             v = v if w == 1.0 else v * w
             total = v if total is None else total + v
         if total is None:
             raise ValueError(f"[Model] '{self.name}' was compiled without a loss")
         return total, ys, preds
 
-    def _update_metrics(self, ys, preds):
+    def _update_metrics(self, ys, preds, n):
+        for tracker, v in zip([t for t in self._out_trackers if t is not None],
+                              self._last_losses if len(self._losses) > 1 else []):
+            tracker.update_state(v.detach(), n)
         with no_grad():
             for ms, t, p in zip(self._metrics, ys, preds):
                 for m in ms:
@@ -152,6 +167,9 @@ class Trainer:
 
     def _logs(self, prefix=""):
         logs = {prefix + "loss": self._loss_tracker.result()}
+        for t in self._out_trackers:
+            if t is not None:
+                logs[prefix + t.name] = t.result()
         for ms in self._metrics:
             for m in ms:
                 logs[prefix + m.name] = m.result()
@@ -159,6 +177,9 @@ class Trainer:
 
     def _reset(self):
         self._loss_tracker.reset_state()
+        for t in self._out_trackers:
+            if t is not None:
+                t.reset_state()
         for ms in self._metrics:
             for m in ms:
                 m.reset_state()
@@ -184,7 +205,7 @@ class Trainer:
         loss.backward()
         self.optimizer.apply(self.trainable_weights)
         self._loss_tracker.update_state(loss.detach(), _n(x))
-        self._update_metrics(ys, preds)
+        self._update_metrics(ys, preds, _n(x))
         return loss
 
     def _test_step(self, x, y):
@@ -192,7 +213,7 @@ class Trainer:
             y_pred = self(x, training=False)
             loss, ys, preds = self._compute_loss(y, y_pred)
         self._loss_tracker.update_state(loss, _n(x))
-        self._update_metrics(ys, preds)
+        self._update_metrics(ys, preds, _n(x))
 
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None,
                        return_dict=False):
