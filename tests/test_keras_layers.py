@@ -358,3 +358,13 @@ def test_default_initializers_follow_keras():
     bn = lk.layers.BatchNormalization()
     bn(lamina.randn(3, 4))
     assert [w.tolist() for w in bn.get_weights()] == [[1] * 4, [0] * 4, [0] * 4, [1] * 4]
+
+
+def test_channels_last_chain_stays_in_nchw_memory():
+    """Conv2D -> BatchNormalization -> Activation -> MaxPooling2D hand each other NHWC views of
+    NCHW memory: every output permuted back to NCHW is contiguous (no layout copies)."""
+    x = lamina.randn(3, 9, 11, 4)
+    for layer in (lk.layers.Conv2D(5, 3, padding="same"), lk.layers.BatchNormalization(),
+                  lk.layers.Activation("relu"), lk.layers.MaxPooling2D()):
+        x = layer(x, training=True)
+        assert not x.is_contiguous() and x.permute(0, 3, 1, 2).is_contiguous(), layer.name
