@@ -1,0 +1,87 @@
+"""``mx.autograd``: MXNet's recording and training scopes over lamina's tape.
+
+MXNet records only inside ``record()``, and operators behave as in training (Dropout drops,
+BatchNorm uses batch statistics) only when ``is_training()``: inside ``record()`` (its
+``train_mode=True`` default) or ``train_mode()``. Outside, nothing is recorded even for
+arrays with ``attach_grad()``. Both flags are per thread."""
+from __future__ import annotations
+
+import threading
+
+from ..autograd.grad_mode import _state as _grad_state
+
+__all__ = ["record", "pause", "train_mode", "predict_mode", "is_recording", "is_training",
+           "set_recording", "set_training", "backward"]
+
+
+class _State(threading.local):
+    recording = False
+    training = False
+
+
+_st = _State()
+
+
+def is_recording():
+    return _st.recording
+
+
+def is_training():
+    return _st.training
+
+
+def set_recording(is_recording):
+    prev, _st.recording = _st.recording, bool(is_recording)
+    return prev
+
+
+def set_training(train_mode):
+    prev, _st.training = _st.training, bool(train_mode)
+    return prev
+
+
+class _Scope:
+    def __init__(self, recording, training):
+        self._want = (recording, training)
+
+    def __enter__(self):
+        rec, train = self._want
+        self._prev = (_st.recording, _st.training, _grad_state.enabled)
+        if rec is not None:
+            _st.recording = rec
+        if train is not None:
+            _st.training = train
+        _grad_state.enabled = _st.recording
+        return self
+
+    def __exit__(self, *exc):
+        _st.recording, _st.training, _grad_state.enabled = self._prev
+        return False
+
+
+def record(train_mode=True):
+    """Record operations for ``backward``; ``train_mode`` sets is_training() inside."""
+    return _Scope(True, bool(train_mode))
+
+
+def pause(train_mode=False):
+    """Stop recording inside a ``record()`` block; ``train_mode`` sets is_training()."""
+    return _Scope(False, bool(train_mode))
+
+
+def train_mode():
+    return _Scope(None, True)
+
+
+def predict_mode():
+    return _Scope(None, False)
+
+
+def backward(heads, head_grads=None, retain_graph=False, train_mode=True):
+    """Backpropagate from a list of NDArrays (see NDArray.backward)."""
+    from .ndarray import _backward
+    if not isinstance(heads, (list, tuple)):
+        heads = [heads]
+    if head_grads is not None and not isinstance(head_grads, (list, tuple)):
+        head_grads = [head_grads]
+    _backward(list(heads), head_grads, retain_graph)
