@@ -7,6 +7,18 @@ from . import ndarray
 from . import ndarray as nd
 from .context import Context, cpu, current_context, gpu, num_gpus
 from ._ops import MXNetError
+from . import name
+from . import symbol
+from . import symbol as sym
+from . import io
+from . import initializer
+from . import initializer as init
+from . import metric
+from . import optimizer
+from . import callback
+from . import module
+from . import module as mod
 
 __all__ = ["autograd", "nd", "ndarray", "Context", "cpu", "gpu", "current_context",
-           "num_gpus", "MXNetError"]
+           "num_gpus", "MXNetError", "name", "symbol", "sym", "io", "initializer", "init",
+           "metric", "optimizer", "callback", "module", "mod"]
