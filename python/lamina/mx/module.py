@@ -24,7 +24,7 @@ from . import metric as _metric
 from . import optimizer as _opt
 from .io import DataDesc
 from .ndarray import NDArray, _tensor
-from .symbol import eval_graph
+from .symbol import compile_graph, eval_graph
 
 __all__ = ["Module"]
 
@@ -56,7 +56,7 @@ class Module:
         self.binded = self.for_training = self.params_initialized = False
         self.optimizer_initialized = False
         self._arg, self._aux, self._out = {}, {}, None
-        self._inputs = {}
+        self._program = compile_graph(symbol)
 
     # --- names and shapes -------------------------------------------------------------------
     symbol = property(lambda self: self._symbol)
@@ -168,7 +168,7 @@ class Module:
         prev = _grad_state.enabled
         _grad_state.enabled = is_train and self.for_training
         try:
-            self._out = eval_graph(self._symbol, values, is_train)
+            self._out = eval_graph(self._symbol, values, is_train, self._program)
         finally:
             _grad_state.enabled = prev
 

@@ -11,7 +11,6 @@ fused lamina kernel per parameter (``_C.sgd_step``: the momentum state is kept d
 from __future__ import annotations
 
 from .. import _C
-from ..autograd.grad_mode import no_grad
 
 __all__ = ["Optimizer", "SGD", "create", "register"]
 
@@ -77,13 +76,12 @@ class SGD(Optimizer):
         t = weight._t if hasattr(weight, "_t") else weight
         return _C.full(list(t.shape), 0.0, t.dtype, t.device)
 
-    @no_grad()
     def update(self, index, weight, grad, state):
-        """One step on lamina tensors (or NDArrays) ``weight`` (in place), ``grad``."""
-        w = weight._t if hasattr(weight, "_t") else weight
-        g = grad._t if hasattr(grad, "_t") else grad
-        w = w.detach() if w.requires_grad else w
-        s = state._t if hasattr(state, "_t") else state
+        """One step on lamina tensors (or NDArrays) ``weight`` (in place), ``grad``. Only
+        ``_C`` kernels run here: nothing is recorded on the tape."""
+        w = weight if isinstance(weight, _C.Tensor) else weight._t
+        g = grad if isinstance(grad, _C.Tensor) else grad._t
+        s = state if state is None or isinstance(state, _C.Tensor) else state._t
         lr, wd, r = self._get_lr(index), self._get_wd(index), self.rescale_grad
         self.num_update += 1
         if self.clip_gradient is None:

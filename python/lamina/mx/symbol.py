@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from . import name as _name
 from ._ops import OPS, MXNetError
+from .ndarray import _positional_params
 
 __all__ = ["Symbol", "Variable", "var", "Group"]
 
@@ -30,6 +31,7 @@ class Symbol:
 
     def __init__(self, node):
         self._node = node
+        self._order = None  # _topo's result: a graph never changes once built
 
     @property
     def name(self):
@@ -38,6 +40,8 @@ class Symbol:
     def _topo(self):
         """Nodes in MXNet's order: depth first from the output, inputs then aux, left to
         right; each node after its inputs."""
+        if self._order is not None:
+            return self._order
         order, seen = [], set()
         stack = [(self._node, False)]
         while stack:
@@ -52,6 +56,7 @@ class Symbol:
             for child in reversed(node.inputs + node.aux):
                 if id(child) not in seen:
                     stack.append((child, False))
+        self._order = order
         return order
 
     def _variables(self):
@@ -155,15 +160,16 @@ def _make(opname):
         inputs, params = {}, {}
         for k, v in kwargs.items():
             (inputs if isinstance(v, Symbol) else params)[k] = v
+        n_sym = 0
+        while n_sym < len(args) and isinstance(args[n_sym], Symbol):
+            n_sym += 1
+        _positional_params(opname, cls, args[n_sym:], params)
         op = cls(**params)
         names = op.arguments() + op.auxiliary()
-        if len(args) > len(names):
+        if n_sym > len(names):
             raise MXNetError(f"[{opname}] takes at most {len(names)} inputs "
-                             f"({', '.join(names)}), got {len(args)}")
-        for k, v in zip(names, args):
-            if not isinstance(v, Symbol):
-                raise MXNetError(f"[{opname}] input {k!r} must be a Symbol, got "
-                                 f"{type(v).__name__}")
+                             f"({', '.join(names)}), got {n_sym}")
+        for k, v in zip(names, args[:n_sym]):
             inputs[k] = v
         for k in inputs:
             if k not in names:
@@ -188,17 +194,28 @@ for _op in OPS:
 flatten = globals()["Flatten"]
 
 
-def eval_graph(symbol, values, is_train):
+def compile_graph(symbol):
+    """The graph as a program: (variable names, steps of (op, input slots, aux slots)); slot
+    i holds the i-th variable, then each step's output in order."""
+    order = symbol._topo()
+    variables = [n for n in order if n.op is None]
+    slot = {id(n): i for i, n in enumerate(variables)}
+    steps = []
+    for n in order:
+        if n.op is not None:
+            steps.append((n.op, [slot[id(c)] for c in n.inputs], [slot[id(c)] for c in n.aux]))
+            slot[id(n)] = len(slot)
+    return [n.name for n in variables], steps
+
+
+def eval_graph(symbol, values, is_train, program=None):
     """Run ``symbol`` on lamina tensors: ``values`` maps every argument and auxiliary name to
     a tensor. Returns the output tensor."""
-    out = {}
-    for node in symbol._topo():
-        if node.op is None:
-            try:
-                out[id(node)] = values[node.name]
-            except KeyError:
-                raise MXNetError(f"[executor] no value bound for {node.name!r}") from None
-        else:
-            out[id(node)] = node.op([out[id(n)] for n in node.inputs],
-                                    [out[id(n)] for n in node.aux], is_train)
-    return out[id(symbol._node)]
+    names, steps = program or compile_graph(symbol)
+    try:
+        vals = [values[n] for n in names]
+    except KeyError as e:
+        raise MXNetError(f"[executor] no value bound for {e.args[0]!r}") from None
+    for op, ins, aux in steps:
+        vals.append(op([vals[i] for i in ins], [vals[i] for i in aux], is_train))
+    return vals[-1]
