@@ -30,18 +30,21 @@ def cases(name):
 
 def replay(fields, meta, ctx=None):
     """Run the case's operator as the fixture did: inputs with attach_grad, inside
-    record(train_mode), backward with the stored head gradient. Returns (out, grads, aux)."""
+    record(train_mode), backward with the stored head gradient. Returns (out, grads, aux,
+    inputs after)."""
     ctx = ctx or mx.cpu()
     ins = {k: mx.nd.array(fields[f"in/{k}"], ctx=ctx) for k in meta["inputs"]}
     aux = {k: mx.nd.array(fields[f"aux/{k}"], ctx=ctx) for k in meta["aux"]}
-    for a in ins.values():
-        a.attach_grad()
+    attach = meta.get("attach") or meta["inputs"]
+    for k in attach:
+        ins[k].attach_grad()
     with mx.autograd.record(train_mode=meta["train"]):
         y = getattr(mx.nd, meta["op"])(**ins, **aux, **meta["params"])
     if meta["backward"]:
         y.backward(mx.nd.array(fields["head"], ctx=ctx))
-    grads = {k: a.grad.asnumpy() for k, a in ins.items()} if meta["backward"] else {}
-    return y.asnumpy(), grads, {k: a.asnumpy() for k, a in aux.items()}
+    grads = {k: ins[k].grad.asnumpy() for k in attach} if meta["backward"] else {}
+    return (y.asnumpy(), grads, {k: a.asnumpy() for k, a in aux.items()},
+            {k: a.asnumpy() for k, a in ins.items()})
 
 
 def assert_close(name, got, want, rtol=1e-4, atol=1e-5):

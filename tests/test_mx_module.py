@@ -56,32 +56,48 @@ def _mlp():
     return mx.sym.SoftmaxOutput(data=fc2, name="softmax")
 
 
-def test_module_fit_trajectory():
-    f = load("module.npz")
+def _cnn_fit():
+    data = mx.sym.Variable("data")
+    net = mx.sym.Convolution(data=data, kernel=(3, 3), pad=(1, 1), num_filter=4, name="conv1")
+    net = mx.sym.BatchNorm(data=net, name="bn1")
+    net = mx.sym.Activation(data=net, act_type="tanh", name="tanh1")
+    net = mx.sym.Pooling(data=net, kernel=(2, 2), stride=(2, 2), pool_type="avg",
+                         pooling_convention="full", name="pool1")
+    net = mx.sym.Flatten(data=net)
+    net = mx.sym.FullyConnected(data=net, num_hidden=3, name="fc1")
+    return mx.sym.SoftmaxOutput(data=net, name="softmax", normalization="batch")
+
+
+@pytest.mark.parametrize("file,build", [("module.npz", _mlp), ("module_cnn.npz", _cnn_fit)],
+                         ids=["mlp-bn-momentum-wd-pad", "cnn-bn-fixgamma-clip-discard"])
+def test_module_fit_trajectory(file, build):
+    f = load(file)
     meta = json.loads(str(f["meta"]))
-    net = _mlp()
+    with mx.name.NameManager():
+        net = build()
     assert net.list_arguments() == meta["arguments"]
     assert net.list_auxiliary_states() == meta["aux"]
     x, y, batch = f["x"], f["y"], meta["batch_size"]
     init = {k[5:]: f[k] for k in f if k.startswith("init/")}
-    aux = {"bn1_moving_mean": np.zeros(16, np.float32), "bn1_moving_var": np.ones(16,
-                                                                                   np.float32)}
+    arg = {k: v for k, v in init.items() if k not in meta["aux"]}
+    aux = {k: v for k, v in init.items() if k in meta["aux"]}
     seen, accs = {}, []
     metric = mx.metric.Accuracy()
 
-    def on_epoch(epoch, sym, arg, auxp):
-        for k, v in list(arg.items()) + list(auxp.items()):
+    def on_epoch(epoch, sym, argp, auxp):
+        for k, v in list(argp.items()) + list(auxp.items()):
             seen[f"epoch{epoch}/{k}"] = v.asnumpy()
         accs.append(metric.get()[1])
 
     mod = mx.mod.Module(net, data_names=("data",), label_names=("softmax_label",),
                         context=mx.cpu())
-    mod.fit(mx.io.NDArrayIter(x, y, batch, shuffle=False), num_epoch=meta["num_epoch"],
-            optimizer="sgd", optimizer_params=meta["optimizer_params"], eval_metric=metric,
-            arg_params={k: mx.nd.array(v) for k, v in init.items()},
+    it = mx.io.NDArrayIter(x, y, batch, shuffle=False, last_batch_handle=meta["last_batch"])
+    mod.fit(it, num_epoch=meta["num_epoch"], optimizer="sgd",
+            optimizer_params=meta["optimizer_params"], eval_metric=metric,
+            arg_params={k: mx.nd.array(v) for k, v in arg.items()},
             aux_params={k: mx.nd.array(v) for k, v in aux.items()}, epoch_end_callback=on_epoch)
     for epoch in range(meta["num_epoch"]):
-        for k in list(init) + list(aux):
+        for k in init:
             key = f"epoch{epoch}/{k}"
             assert_close(key, seen[key], f[key], rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(accs, f["train_acc"], atol=1e-6)

@@ -17,13 +17,15 @@ CASES = [pytest.param(f, c, fl, m, id=f"{f[:-4]}-{c}") for f in FILES for c, fl,
 
 @pytest.mark.parametrize("file,case,fields,meta", CASES)
 def test_matches_mxnet(file, case, fields, meta):
-    out, grads, aux = replay(fields, meta)
+    out, grads, aux, after = replay(fields, meta)
     assert_close("out", out, fields["out"])
-    for k in meta["inputs"]:
-        if meta["backward"]:
-            assert_close(f"grad {k}", grads[k], fields[f"grad/{k}"])
+    for k in grads:
+        assert_close(f"grad {k}", grads[k], fields[f"grad/{k}"])
+    assert set(grads) == {k[5:] for k in fields if k.startswith("grad/")}
     for k in meta["aux"]:
         assert_close(f"{k} after", aux[k], fields[f"aux_after/{k}"])
+    for k in meta["inputs"]:  # e.g. BatchNorm(fix_gamma) writes 1 into an unattached gamma
+        assert_close(f"{k} after", after[k], fields[f"in_after/{k}"], 0, 0)
 
 
 def _check_dropout(x, y, g, head, p):
@@ -39,7 +41,7 @@ def _check_dropout(x, y, g, head, p):
 def test_dropout(case, fields, meta):
     """Masks are random: compare the rule (and the drop rate) with MXNet's, not the values."""
     x, head, p = fields["in/data"], fields["head"], meta["params"]["p"]
-    out, grads, _ = replay(fields, meta)
+    out, grads, _, _ = replay(fields, meta)
     dropping = meta["train"] or meta["params"].get("mode") == "always"
     if not dropping:
         assert_close("out", out, fields["out"], 0, 0)
@@ -111,6 +113,9 @@ ERRORS = [
     ("Pooling", lambda: mx.nd.Pooling(mx.nd.ones((1, 3, 5, 5)))),
     ("Pooling", lambda: mx.nd.Pooling(mx.nd.ones((1, 3, 5, 5)), kernel=(2, 2),
                                       pooling_convention="same")),
+    ("Pooling", lambda: mx.nd.Pooling(mx.nd.ones((1, 3, 5, 5)), kernel=(1, 1), stride=(3, 3),
+                                      pooling_convention="full")),
+    ("Pooling", lambda: mx.nd.Pooling(mx.nd.ones((1, 3, 5, 5)), kernel=(3, 3), pad=(2, 2))),
     ("BatchNorm", lambda: mx.nd.BatchNorm(mx.nd.ones((2, 3, 4)), mx.nd.ones(4), mx.nd.ones(3),
                                           mx.nd.ones(3), mx.nd.ones(3))),
     ("BatchNorm", lambda: mx.nd.BatchNorm(mx.nd.ones(3), mx.nd.ones(3), mx.nd.ones(3),
@@ -142,7 +147,7 @@ def test_devices(device, file, case):
     """A few operators forward and backward on each device (mx.gpu() is lamina's cuda)."""
     (fields, meta), = [(f, m) for c, f, m in cases(file) if c == case]
     ctx = mx.gpu(0) if device == "cuda" else mx.cpu()
-    out, grads, aux = replay(fields, meta, ctx)
+    out, grads, aux, _ = replay(fields, meta, ctx)
     assert_close("out", out, fields["out"])
     for k in meta["inputs"]:
         assert_close(f"grad {k}", grads[k], fields[f"grad/{k}"])

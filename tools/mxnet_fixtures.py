@@ -48,10 +48,11 @@ def run(store, case, op, params, inputs, aux=(), train=True, backward=True, atta
     if backward:
         y.backward(mx.nd.array(head))
     meta = dict(op=op, params=params, inputs=[k for k, _ in inputs], aux=[k for k, _ in aux],
-                train=train, backward=backward)
+                train=train, backward=backward, attach=attach)
     store[f"{case}/params"] = np.array(json.dumps(meta))
     for k, v in inputs:
         store[f"{case}/in/{k}"] = v
+        store[f"{case}/in_after/{k}"] = nds[k].asnumpy()
     for k, v in aux:
         store[f"{case}/aux/{k}"] = v
         store[f"{case}/aux_after/{k}"] = auxs[k].asnumpy()
@@ -143,6 +144,14 @@ def pooling():
                                                   count_include_pad=False)),
         ("avg_valid", (1, 3, 7, 9), dict(kernel=(2, 3), stride=(2, 2), pool_type="avg")),
         ("sum", (7, 2, 7, 9), dict(kernel=(2, 3), stride=(2, 2), pool_type="sum")),
+        ("avg_full_overhang_incl", (1, 2, 7, 7), dict(kernel=(2, 2), stride=(2, 2),
+                                                      pool_type="avg",
+                                                      pooling_convention="full")),
+        ("avg_full_overhang_excl", (7, 1, 7, 8), dict(kernel=(2, 3), stride=(2, 2),
+                                                      pool_type="avg", count_include_pad=False,
+                                                      pooling_convention="full")),
+        ("max_full_overhang", (7, 1, 7, 8), dict(kernel=(2, 3), stride=(2, 2),
+                                                 pooling_convention="full")),
         ("global_max", (7, 3, 5, 7), dict(global_pool=True)),
         ("global_avg", (7, 3, 5, 7), dict(global_pool=True, pool_type="avg")),
         ("global_sum", (1, 3, 5, 7), dict(global_pool=True, pool_type="sum", kernel=(1, 1))),
@@ -153,17 +162,18 @@ def pooling():
 
 def batchnorm():
     s = {}
-    for case, shape, params, train, backward in [
-        ("train_fix_gamma", (7, 3, 5, 5), dict(), True, True),
+    for case, shape, params, train, backward, attach in [
+        ("train_fix_gamma", (7, 3, 5, 5), dict(), True, True, None),
         ("train_gamma", (7, 4, 3, 5), dict(fix_gamma=False, eps=1e-5, momentum=0.8), True,
-         True),
-        ("infer", (7, 3, 5, 5), dict(fix_gamma=False), False, True),
-        ("infer_fix_gamma", (1, 3, 5, 7), dict(), False, True),
+         True, None),
+        ("fix_gamma_unattached", (7, 2, 3, 3), dict(), True, True, ("data", "beta")),
+        ("infer", (7, 3, 5, 5), dict(fix_gamma=False), False, True, None),
+        ("infer_fix_gamma", (1, 3, 5, 7), dict(), False, True, None),
         ("global_stats", (7, 3, 5, 5), dict(fix_gamma=False, use_global_stats=True), True,
-         True),
-        ("two_dim", (7, 6), dict(fix_gamma=False), True, True),
-        ("batch1", (1, 3, 5, 7), dict(fix_gamma=False), True, True),
-        ("forward_only", (7, 3, 5, 5), dict(fix_gamma=False), True, False),
+         True, None),
+        ("two_dim", (7, 6), dict(fix_gamma=False), True, True, None),
+        ("batch1", (1, 3, 5, 7), dict(fix_gamma=False), True, True, None),
+        ("forward_only", (7, 3, 5, 5), dict(fix_gamma=False), True, False, None),
     ]:
         r = rng_for(case)
         c = shape[1]
@@ -171,7 +181,8 @@ def batchnorm():
                ("beta", randn(r, c))]
         aux = [("moving_mean", randn(r, c, scale=0.3)),
                ("moving_var", (r.random(c) + 0.5).astype(np.float32))]
-        run(s, case, "BatchNorm", params, ins, aux, train=train, backward=backward)
+        run(s, case, "BatchNorm", params, ins, aux, train=train, backward=backward,
+            attach=attach)
     save("batchnorm.npz", s)
 
 
@@ -232,45 +243,70 @@ def symbols():
     save("symbols.npz", s)
 
 
-def module_fit():
-    r = rng_for("module")
-    n, d, classes, batch, epochs = 50, 12, 3, 8, 3
-    centers = randn(r, classes, d, scale=1.5)
+def cnn_symbol(mx):
+    data = mx.sym.Variable("data")
+    net = mx.sym.Convolution(data=data, kernel=(3, 3), pad=(1, 1), num_filter=4, name="conv1")
+    net = mx.sym.BatchNorm(data=net, name="bn1")  # fix_gamma=True, MXNet's default
+    net = mx.sym.Activation(data=net, act_type="tanh", name="tanh1")
+    net = mx.sym.Pooling(data=net, kernel=(2, 2), stride=(2, 2), pool_type="avg",
+                         pooling_convention="full", name="pool1")
+    net = mx.sym.Flatten(data=net)
+    net = mx.sym.FullyConnected(data=net, num_hidden=3, name="fc1")
+    return mx.sym.SoftmaxOutput(data=net, name="softmax", normalization="batch")
+
+
+def module_fit(file, build, shape, n, batch, epochs, opt, last_batch="pad"):
+    """One Module.fit trajectory: fixed initial parameters, params after every epoch, the
+    train accuracy per epoch, then predict and score."""
+    r = rng_for(file)
+    classes = 3
+    centers = randn(r, classes, *shape, scale=1.5)
     y = r.integers(0, classes, n)
-    x = (centers[y] + randn(r, n, d)).astype(np.float32)
-    net = mlp_symbol(mx)
-    it = mx.io.NDArrayIter(x, y.astype(np.float32), batch, shuffle=False)
+    x = (centers[y] + randn(r, n, *shape)).astype(np.float32)
+    net = build(mx)
+    it = mx.io.NDArrayIter(x, y.astype(np.float32), batch, shuffle=False,
+                           last_batch_handle=last_batch)
     mod = mx.mod.Module(net, data_names=("data",), label_names=("softmax_label",),
                         context=mx.cpu())
+    arg_shapes, _, aux_shapes = net.infer_shape(data=(batch,) + tuple(shape))
     init = {}
-    for name, shape in zip(net.list_arguments(), net.infer_shape(data=(batch, d))[0]):
+    for name, s in zip(net.list_arguments(), arg_shapes):
         if name not in ("data", "softmax_label"):
-            init[name] = (r.uniform(-0.3, 0.3, shape) + (1.0 if name.endswith("gamma") else 0)
+            init[name] = (r.uniform(-0.3, 0.3, s) + (1.0 if name.endswith("gamma") else 0)
                           ).astype(np.float32)
-    aux = {"bn1_moving_mean": np.zeros(16, np.float32), "bn1_moving_var": np.ones(16, np.float32)}
-    s = {"x": x, "y": y.astype(np.float32)}
-    for k, v in init.items():
-        s[f"init/{k}"] = v
+    aux = {name: (r.uniform(-0.2, 0.2, s) + (1.0 if name.endswith("var") else 0)
+                  ).astype(np.float32) for name, s in zip(net.list_auxiliary_states(),
+                                                          aux_shapes)}
+    st = {"x": x, "y": y.astype(np.float32)}
+    for k, v in list(init.items()) + list(aux.items()):
+        st[f"init/{k}"] = v
     metric = mx.metric.Accuracy()
     accs = []
 
     def on_epoch(epoch, sym, arg, auxp):
         for k, v in list(arg.items()) + list(auxp.items()):
-            s[f"epoch{epoch}/{k}"] = v.asnumpy()
+            st[f"epoch{epoch}/{k}"] = v.asnumpy()
         accs.append(metric.get()[1])
 
-    opt = dict(learning_rate=0.1, momentum=0.9, wd=0.01)
     mod.fit(it, num_epoch=epochs, optimizer="sgd", optimizer_params=opt, eval_metric=metric,
             arg_params={k: mx.nd.array(v) for k, v in init.items()},
             aux_params={k: mx.nd.array(v) for k, v in aux.items()}, epoch_end_callback=on_epoch)
-    s["predict"] = mod.predict(mx.io.NDArrayIter(x, None, batch)).asnumpy()
-    s["score"] = np.float32(mod.score(mx.io.NDArrayIter(x, y.astype(np.float32), batch),
-                                      "acc")[0][1])
-    s["train_acc"] = np.array(accs, np.float32)
-    s["meta"] = np.array(json.dumps(dict(batch_size=batch, num_epoch=epochs, optimizer_params=opt,
-                                         arguments=net.list_arguments(),
-                                         aux=net.list_auxiliary_states())))
-    save("module.npz", s)
+    st["predict"] = mod.predict(mx.io.NDArrayIter(x, None, batch)).asnumpy()
+    st["score"] = np.float32(mod.score(mx.io.NDArrayIter(x, y.astype(np.float32), batch),
+                                       "acc")[0][1])
+    st["train_acc"] = np.array(accs, np.float32)
+    st["meta"] = np.array(json.dumps(dict(batch_size=batch, num_epoch=epochs,
+                                          optimizer_params=opt, last_batch=last_batch,
+                                          arguments=net.list_arguments(),
+                                          aux=net.list_auxiliary_states())))
+    save(file, st)
+
+
+def modules():
+    module_fit("module.npz", mlp_symbol, (12,), 50, 8, 3,
+               dict(learning_rate=0.1, momentum=0.9, wd=0.01))
+    module_fit("module_cnn.npz", cnn_symbol, (2, 7, 7), 23, 5, 2,
+               dict(learning_rate=0.05, wd=0.001, clip_gradient=0.1), last_batch="discard")
 
 
 if __name__ == "__main__":
@@ -278,5 +314,5 @@ if __name__ == "__main__":
     mx.random.seed(0)
     np.random.seed(0)
     for f in (fully_connected, activation, dropout, convolution, pooling, batchnorm,
-              softmax_output, symbols, module_fit):
+              softmax_output, symbols, modules):
         f()

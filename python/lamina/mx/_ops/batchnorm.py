@@ -1,6 +1,8 @@
 """BatchNorm with MXNet 1.x's parameters and semantics, over axis 1 of (N, C, ...) data.
 
-- ``fix_gamma=True`` (MXNet's default): gamma is read as 1 and its gradient is 0.
+- ``fix_gamma=True`` (MXNet's default): gamma is read as 1 and its gradient is 0; like
+  MXNet's Module (and nd calls passing gamma by keyword), the forward also writes 1 into
+  the gamma array. (MXNet 1.9.1's nd call with positional inputs leaves it: not copied.)
 - Training (``is_train`` and not ``use_global_stats``) normalises with the batch mean and the
   biased batch variance; otherwise with moving_mean / moving_var.
 - The moving statistics are updated in place with MXNet's momentum meaning,
@@ -85,6 +87,8 @@ class BatchNorm(Op):
     def forward(self, inputs, aux, is_train):
         x, gamma, beta = inputs
         mm, mv = aux
+        if self.fix_gamma:
+            gamma.detach().fill_(1.0)
         training = bool(is_train) and not self.use_global_stats
         return _BatchNorm.apply(x, gamma, beta, mm, mv, training, self.use_global_stats,
                                 self.fix_gamma,

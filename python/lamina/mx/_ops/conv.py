@@ -3,9 +3,13 @@
 Convolution: weight (num_filter, C / num_group, kh, kw), symmetric ``pad``; lamina's conv2d
 Function. Pooling: ``stride`` defaults to 1 (not to the kernel, unlike torch),
 ``pooling_convention='full'`` is ceil mode, ``pool_type='sum'`` is the average kernel with
-divisor 1, ``global_pool`` pools the whole plane."""
+divisor 1, ``global_pool`` pools the whole plane. Average pooling with count_include_pad
+divides by the window clipped to the padded input in forward but, like MXNet 1.9.1, by the
+full kernel size in backward (they differ only for a last 'full' window that overhangs)."""
 from __future__ import annotations
 
+from ... import _C
+from ...autograd.function import Function
 from ...autograd.functions.conv import Conv2d as _Conv2d
 from ...autograd.functions import pool as _pool
 from ._base import Op, as_bool, as_choice, as_int, as_tuple, fail, register
@@ -72,6 +76,19 @@ class Convolution(Op):
                              list(self.dilate), self.num_group)
 
 
+class _AvgPoolInclPad(Function):
+    """Average pooling counting the padding: MXNet's forward / backward divisors."""
+
+    @staticmethod
+    def forward(ctx, x, k, s, p, ceil):
+        ctx.args = (list(x.shape), k, s, p, ceil, True, k[0] * k[1])
+        return _C.avg_pool2d(x, k, s, p, ceil, True, 0)
+
+    @staticmethod
+    def backward(ctx, g):
+        return _C.avg_pool2d_backward(g, *ctx.args), None, None, None, None
+
+
 @register
 class Pooling(Op):
     name = "Pooling"
@@ -111,8 +128,14 @@ class Pooling(Op):
     def infer(self, s):
         k, st, p = self._geometry(s)
         ceil = self.convention == "full"
-        return (), (s[0], s[1], _out(self.name, s[2], k[0], st[0], p[0], ceil=ceil),
-                     _out(self.name, s[3], k[1], st[1], p[1], ceil=ceil)), ()
+        out = [_out(self.name, s[2 + i], k[i], st[i], p[i], ceil=ceil) for i in (0, 1)]
+        for i in (0, 1):
+            if ceil and (out[i] - 1) * st[i] >= s[2 + i] + p[i]:
+                # MXNet keeps a last window lying wholly in the padding; lamina's ceil mode
+                # (torch's) drops it, so the shapes would differ
+                fail(self.name, f"pooling_convention='full' with stride {st} makes a last "
+                                f"window outside the input of shape {tuple(s)}; not supported")
+        return (), (s[0], s[1], out[0], out[1]), ()
 
     def forward(self, inputs, aux, is_train):
         x = inputs[0]
@@ -123,4 +146,6 @@ class Pooling(Op):
             return _pool.MaxPool2d.apply(x, k, s, p, [1, 1], ceil, False)
         if self.pool_type == "sum":
             return _pool.AvgPool2d.apply(x, k, s, p, ceil, True, 1)
-        return _pool.AvgPool2d.apply(x, k, s, p, ceil, self.count_include_pad, 0)
+        if self.count_include_pad:
+            return _AvgPoolInclPad.apply(x, k, s, p, ceil)
+        return _pool.AvgPool2d.apply(x, k, s, p, ceil, False, 0)
