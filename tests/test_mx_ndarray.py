@@ -136,3 +136,13 @@ def test_contexts():
     assert mx.cpu().device == lamina.device("cpu")
     assert mx.gpu(1).device == lamina.device("cuda:1")
     assert mx.gpu(0) != mx.cpu(0) and mx.cpu() == mx.cpu(0)
+
+
+def test_random():
+    mx.random.seed(3)
+    a = mx.nd.random.uniform(-2, 2, shape=(50, 40)).asnumpy()
+    assert a.min() >= -2 and a.max() <= 2 and abs(a.mean()) < 0.1
+    n = mx.nd.random.normal(1.0, 0.5, shape=(100, 100)).asnumpy()
+    assert abs(n.mean() - 1.0) < 0.02 and abs(n.std() - 0.5) < 0.02
+    mx.random.seed(3)
+    np.testing.assert_array_equal(mx.nd.random.uniform(-2, 2, shape=(50, 40)).asnumpy(), a)

@@ -8,6 +8,8 @@ from . import ndarray as nd
 from .context import Context, cpu, current_context, gpu, num_gpus
 from ._ops import MXNetError
 from . import name
+from . import random
+ndarray.random = random
 from . import symbol
 from . import symbol as sym
 from . import io
@@ -20,5 +22,5 @@ from . import module
 from . import module as mod
 
 __all__ = ["autograd", "nd", "ndarray", "Context", "cpu", "gpu", "current_context",
-           "num_gpus", "MXNetError", "name", "symbol", "sym", "io", "initializer", "init",
+           "num_gpus", "MXNetError", "name", "random", "symbol", "sym", "io", "initializer", "init",
            "metric", "optimizer", "callback", "module", "mod"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from . import name as _name
 from ._ops import OPS, MXNetError
-from .ndarray import _positional_params
+from ._nd_ops import positional_params as _positional_params
 
 __all__ = ["Symbol", "Variable", "var", "Group"]
 

@@ -1,0 +1,79 @@
+"""The ``mx.nd`` operator functions: one wrapper per registered Op, caching the parsed Op per
+distinct parameter set so a training loop pays for the parsing once."""
+from __future__ import annotations
+
+from ._ops import OPS, MXNetError
+from .autograd import _st
+from .ndarray import NDArray, _run
+
+__all__ = ["make_operator", "positional_params"]
+
+
+def make_operator(name):
+    """``mx.nd.<name>``: inputs (NDArrays) positionally or by name, then MXNet's parameters
+    positionally or by keyword; ``out=`` and ``name=`` accepted."""
+    cls = OPS[name]
+    cache = {}  # (positional params, keyword params) -> (op, input names, number of arguments)
+
+    def entry(pos, params):
+        params = dict(params)
+        positional_params(name, cls, pos, params)
+        op = cls(**params)
+        return op, op.arguments() + op.auxiliary(), len(op.arguments())
+
+    def fn(*args, **kwargs):
+        n = 0
+        while n < len(args) and isinstance(args[n], NDArray):
+            n += 1
+        out, given, params = None, None, ()
+        if kwargs:
+            kwargs.pop("name", None)
+            out = kwargs.pop("out", None)
+            given = {k: v for k, v in kwargs.items()
+                     if isinstance(v, NDArray) or v is None and k in _INPUT_NAMES}
+            params = tuple((k, v) for k, v in kwargs.items() if k not in given)
+        key = (args[n:], params)
+        try:
+            op, names, n_arg = cache[key]
+        except KeyError:
+            op, names, n_arg = cache[key] = entry(args[n:], params) if len(cache) < 256 \
+                else entry(args[n:], params)
+        except TypeError:  # unhashable parameter values
+            op, names, n_arg = entry(args[n:], params)
+        if n > len(names):
+            raise MXNetError(f"[{name}] takes at most {len(names)} inputs "
+                             f"({', '.join(names)}), got {n}")
+        vals = list(args[:n])
+        if given or n < len(names):
+            given = given or {}
+            for k, v in zip(names, vals):
+                given[k] = v
+            vals = [given.get(k) for k in names]
+            for k, v in zip(names, vals):
+                if not isinstance(v, NDArray):
+                    raise MXNetError(f"[{name}] input {k!r} must be an NDArray, got "
+                                     f"{type(v).__name__}")
+        ts = [v._t for v in vals]
+        res = NDArray(_run(op, ts[:n_arg], ts[n_arg:], _st.training))
+        if out is not None:
+            out[:] = res
+            return out
+        return res
+
+    fn.__name__ = name
+    fn.__doc__ = f"MXNet's {name} on NDArrays (parameters: {', '.join(cls.defaults)})."
+    return fn
+
+
+def positional_params(name, cls, values, params):
+    """MXNet's generated signatures take the parameters positionally after the inputs."""
+    keys = list(cls.defaults)
+    if len(values) > len(keys):
+        raise MXNetError(f"[{name}] too many positional arguments")
+    for k, v in zip(keys, values):
+        if k in params:
+            raise MXNetError(f"[{name}] got {k!r} twice")
+        params[k] = v
+
+
+_INPUT_NAMES = {"data", "weight", "bias", "gamma", "beta", "moving_mean", "moving_var", "label"}
