@@ -56,6 +56,14 @@ def _mlp():
     return mx.sym.SoftmaxOutput(data=fc2, name="softmax")
 
 
+def _plain_mlp():
+    data = mx.sym.Variable("data")
+    fc1 = mx.sym.FullyConnected(data=data, num_hidden=16, name="fc1")
+    act1 = mx.sym.Activation(data=fc1, act_type="softrelu", name="act1")
+    fc2 = mx.sym.FullyConnected(data=act1, num_hidden=3, name="fc2")
+    return mx.sym.SoftmaxOutput(data=fc2, name="softmax")
+
+
 def _cnn_fit():
     data = mx.sym.Variable("data")
     net = mx.sym.Convolution(data=data, kernel=(3, 3), pad=(1, 1), num_filter=4, name="conv1")
@@ -68,8 +76,10 @@ def _cnn_fit():
     return mx.sym.SoftmaxOutput(data=net, name="softmax", normalization="batch")
 
 
-@pytest.mark.parametrize("file,build", [("module.npz", _mlp), ("module_cnn.npz", _cnn_fit)],
-                         ids=["mlp-bn-momentum-wd-pad", "cnn-bn-fixgamma-clip-discard"])
+@pytest.mark.parametrize("file,build", [("module.npz", _mlp), ("module_adam.npz", _plain_mlp),
+                                        ("module_cnn.npz", _cnn_fit)],
+                         ids=["mlp-bn-sgd-momentum-wd-pad", "mlp-adam-wd",
+                              "cnn-bn-fixgamma-sgd-clip-discard"])
 def test_module_fit_trajectory(file, build):
     f = load(file)
     meta = json.loads(str(f["meta"]))
@@ -92,7 +102,7 @@ def test_module_fit_trajectory(file, build):
     mod = mx.mod.Module(net, data_names=("data",), label_names=("softmax_label",),
                         context=mx.cpu())
     it = mx.io.NDArrayIter(x, y, batch, shuffle=False, last_batch_handle=meta["last_batch"])
-    mod.fit(it, num_epoch=meta["num_epoch"], optimizer="sgd",
+    mod.fit(it, num_epoch=meta["num_epoch"], optimizer=meta["optimizer"],
             optimizer_params=meta["optimizer_params"], eval_metric=metric,
             arg_params={k: mx.nd.array(v) for k, v in arg.items()},
             aux_params={k: mx.nd.array(v) for k, v in aux.items()}, epoch_end_callback=on_epoch)

@@ -146,3 +146,26 @@ def test_random():
     assert abs(n.mean() - 1.0) < 0.02 and abs(n.std() - 0.5) < 0.02
     mx.random.seed(3)
     np.testing.assert_array_equal(mx.nd.random.uniform(-2, 2, shape=(50, 40)).asnumpy(), a)
+
+
+@pytest.mark.parametrize("clip", [None, 0.05])
+def test_adam_rule(rng, clip):
+    """MXNet's Adam: g = clip(r grad + wd w); lr_t = lr sqrt(1 - b2^t) / (1 - b1^t);
+    w -= lr_t m / (sqrt(v) + eps)."""
+    opt = mx.optimizer.create("adam", learning_rate=0.01, wd=0.1, rescale_grad=0.5,
+                              clip_gradient=clip, epsilon=1e-3,
+                              param_idx2name={0: "fc_weight"})
+    w = rng.standard_normal((3, 4)).astype(np.float32)
+    nd = mx.nd.array(w)
+    state = opt.create_state(0, nd)
+    m, v = np.zeros_like(w), np.zeros_like(w)
+    for t in range(1, 4):
+        g = rng.standard_normal(w.shape).astype(np.float32)
+        opt.update(0, nd, mx.nd.array(g), state)
+        g = g * 0.5 + 0.1 * w
+        if clip is not None:
+            g = np.clip(g, -clip, clip)
+        m = 0.9 * m + 0.1 * g
+        v = 0.999 * v + 0.001 * g * g
+        w = w - 0.01 * np.sqrt(1 - 0.999 ** t) / (1 - 0.9 ** t) * m / (np.sqrt(v) + 1e-3)
+    np.testing.assert_allclose(nd.asnumpy(), w, rtol=1e-5, atol=1e-6)

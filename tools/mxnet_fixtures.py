@@ -243,6 +243,14 @@ def symbols():
     save("symbols.npz", s)
 
 
+def plain_mlp_symbol(mx):
+    data = mx.sym.Variable("data")
+    fc1 = mx.sym.FullyConnected(data=data, num_hidden=16, name="fc1")
+    act1 = mx.sym.Activation(data=fc1, act_type="softrelu", name="act1")
+    fc2 = mx.sym.FullyConnected(data=act1, num_hidden=3, name="fc2")
+    return mx.sym.SoftmaxOutput(data=fc2, name="softmax")
+
+
 def cnn_symbol(mx):
     data = mx.sym.Variable("data")
     net = mx.sym.Convolution(data=data, kernel=(3, 3), pad=(1, 1), num_filter=4, name="conv1")
@@ -255,7 +263,7 @@ def cnn_symbol(mx):
     return mx.sym.SoftmaxOutput(data=net, name="softmax", normalization="batch")
 
 
-def module_fit(file, build, shape, n, batch, epochs, opt, last_batch="pad"):
+def module_fit(file, build, shape, n, batch, epochs, opt, last_batch="pad", optimizer="sgd"):
     """One Module.fit trajectory: fixed initial parameters, params after every epoch, the
     train accuracy per epoch, then predict and score."""
     r = rng_for(file)
@@ -288,7 +296,7 @@ def module_fit(file, build, shape, n, batch, epochs, opt, last_batch="pad"):
             st[f"epoch{epoch}/{k}"] = v.asnumpy()
         accs.append(metric.get()[1])
 
-    mod.fit(it, num_epoch=epochs, optimizer="sgd", optimizer_params=opt, eval_metric=metric,
+    mod.fit(it, num_epoch=epochs, optimizer=optimizer, optimizer_params=opt, eval_metric=metric,
             arg_params={k: mx.nd.array(v) for k, v in init.items()},
             aux_params={k: mx.nd.array(v) for k, v in aux.items()}, epoch_end_callback=on_epoch)
     st["predict"] = mod.predict(mx.io.NDArrayIter(x, None, batch)).asnumpy()
@@ -296,7 +304,8 @@ def module_fit(file, build, shape, n, batch, epochs, opt, last_batch="pad"):
                                        "acc")[0][1])
     st["train_acc"] = np.array(accs, np.float32)
     st["meta"] = np.array(json.dumps(dict(batch_size=batch, num_epoch=epochs,
-                                          optimizer_params=opt, last_batch=last_batch,
+                                          optimizer=optimizer, optimizer_params=opt,
+                                          last_batch=last_batch,
                                           arguments=net.list_arguments(),
                                           aux=net.list_auxiliary_states())))
     save(file, st)
@@ -305,6 +314,8 @@ def module_fit(file, build, shape, n, batch, epochs, opt, last_batch="pad"):
 def modules():
     module_fit("module.npz", mlp_symbol, (12,), 50, 8, 3,
                dict(learning_rate=0.1, momentum=0.9, wd=0.01))
+    module_fit("module_adam.npz", plain_mlp_symbol, (12,), 30, 7, 2,
+               dict(learning_rate=0.01, wd=0.001), optimizer="adam")
     module_fit("module_cnn.npz", cnn_symbol, (2, 7, 7), 23, 5, 2,
                dict(learning_rate=0.05, wd=0.001, clip_gradient=0.1), last_batch="discard")
 

@@ -1,4 +1,4 @@
-"""``mx.optimizer``: MXNet 1.x's SGD, with its update rule and its defaults.
+"""``mx.optimizer``: MXNet 1.x's SGD and Adam, with their update rules and defaults.
 
     grad = rescale_grad * grad (clipped to +-clip_gradient when set)
     momentum == 0: weight -= lr * (grad + wd * weight)
@@ -7,12 +7,16 @@
 ``wd`` applies only to parameters whose names end with ``_weight`` or ``_gamma`` (MXNet's
 ``set_wd_mult`` default when the names are known). Without clipping, the update runs as one
 fused lamina kernel per parameter (``_C.sgd_step``: the momentum state is kept divided by
--lr * rescale_grad, which is the same recurrence); with clipping it is composed."""
+-lr * rescale_grad, which is the same recurrence); with clipping it is composed.
+
+Adam: grad = rescale_grad * grad + wd * weight (clipped), m = b1 m + (1 - b1) grad,
+v = b2 v + (1 - b2) grad^2, weight -= lr sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + eps),
+t counted per parameter; lamina's fused Adam kernel with eps / sqrt(1 - b2^t) is that rule."""
 from __future__ import annotations
 
 from .. import _C
 
-__all__ = ["Optimizer", "SGD", "create", "register"]
+__all__ = ["Optimizer", "SGD", "Adam", "create", "register"]
 
 _REGISTRY = {}
 
@@ -96,6 +100,36 @@ class SGD(Optimizer):
             _C.mul_(s, self.momentum)
             _C.add_(s, _C.mul(step, 1.0 / r))
             _C.sub_(w, _C.mul(s, lr * r))
+
+
+@register
+class Adam(Optimizer):
+    def __init__(self, learning_rate=0.001, beta1=0.9, beta2=0.999, epsilon=1e-8,
+                 lazy_update=True, **kwargs):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.beta1, self.beta2, self.epsilon = float(beta1), float(beta2), float(epsilon)
+        self._count = {}
+
+    def create_state(self, index, weight):
+        t = weight if isinstance(weight, _C.Tensor) else weight._t
+        return (_C.full(list(t.shape), 0.0, t.dtype, t.device),
+                _C.full(list(t.shape), 0.0, t.dtype, t.device))
+
+    def update(self, index, weight, grad, state):
+        w = weight if isinstance(weight, _C.Tensor) else weight._t
+        g = grad if isinstance(grad, _C.Tensor) else grad._t
+        mean, var = (s if isinstance(s, _C.Tensor) else s._t for s in state)
+        self.num_update += 1
+        t = self._count[index] = self._count.get(index, 0) + 1
+        lr, wd = self._get_lr(index), self._get_wd(index)
+        bc1, bc2 = 1.0 - self.beta1 ** t, 1.0 - self.beta2 ** t
+        if self.rescale_grad != 1.0:
+            g = _C.mul(g, self.rescale_grad)
+        if self.clip_gradient is not None:
+            g = _C.clamp(_C.add(g, _C.mul(w, wd)), -self.clip_gradient, self.clip_gradient)
+            wd = 0.0
+        _C.adam_step(w, g, mean, var, None, lr, self.beta1, self.beta2,
+                     self.epsilon / bc2 ** 0.5, wd, False, False, bc1, bc2)
 
 
 def create(name, **kwargs):
