@@ -77,3 +77,19 @@ def positional_params(name, cls, values, params):
 
 
 _INPUT_NAMES = {"data", "weight", "bias", "gamma", "beta", "moving_mean", "moving_var", "label"}
+
+
+# --- function forms of the NDArray methods: mx.nd.relu(x), mx.nd.sum(x, axis=1), ... --------
+
+def _method(method):
+    def fn(data, *args, **kwargs):
+        kwargs.pop("name", None)
+        return getattr(data, method)(*args, **kwargs)
+    fn.__name__ = method
+    fn.__doc__ = f"``mx.nd.{method}(data, ...)``: NDArray.{method}."
+    return fn
+
+
+FUNCTIONS = {m: _method(m) for m in ("relu", "sigmoid", "tanh", "exp", "log", "sqrt", "abs",
+                                     "square", "softmax", "sum", "mean", "max", "argmax",
+                                     "reshape", "flatten")}

@@ -375,9 +375,10 @@ def waitall():
 
 # --- the operators (FullyConnected, ...: lamina/mx/_nd_ops.py) ------------------------------
 
-from ._nd_ops import make_operator as _make_operator  # noqa: E402
+from ._nd_ops import FUNCTIONS as _FUNCTIONS, make_operator as _make_operator  # noqa: E402
 
 for _name in OPS:
     globals()[_name] = _make_operator(_name)
     __all__.append(_name)
-flatten = globals()["Flatten"]
+globals().update(_FUNCTIONS)
+__all__ += list(_FUNCTIONS)
