@@ -102,7 +102,8 @@ class Op:
                 fail(self.name, f"unknown parameter {k!r}; expected one of "
                                 f"{', '.join(sorted(self.defaults))}")
             p[k] = v
-        self.attrs = {k: v for k, v in kwargs.items()}
+        self.attrs = dict(kwargs)
+        self._checked = set()
         self._parse(p)
 
     def _parse(self, p):
@@ -126,10 +127,10 @@ class Op:
         """Every input and auxiliary state has the shape inferred from the data (each
         combination of shapes is checked once)."""
         try:
-            key = tuple(t.shape for t in inputs) + tuple(t.shape for t in aux)
+            key = tuple([t.shape for t in inputs] + [t.shape for t in aux])
         except AttributeError:
             key = None
-        ok = self.__dict__.setdefault("_checked", set())
+        ok = self._checked
         if key in ok:
             return
         self._check_shapes(inputs, aux)
