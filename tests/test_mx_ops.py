@@ -137,7 +137,8 @@ def test_errors_name_the_operator(op, call):
 _CUDA = pytest.param("cuda", marks=pytest.mark.skipif(
     not lamina.cuda.is_available(), reason="CUDA unavailable"))
 _PICK = {("convolution.npz", "stride_pad"), ("batchnorm.npz", "train_gamma"),
-         ("pooling.npz", "avg_full_pad_excl"), ("softmax_output.npz", "multi_batch"),
+         ("pooling.npz", "avg_full_pad_excl"), ("pooling.npz", "avg_full_overhang_incl"),
+         ("softmax_output.npz", "multi_batch"),
          ("fully_connected.npz", "flatten"), ("activation.npz", "softrelu")}
 
 
