@@ -163,3 +163,17 @@ def test_ndarrayiter_last_batch():
     it.reset()
     first = next(iter(it))
     assert first.data[0].asnumpy().ravel().tolist() == [8, 9, 0, 1] and first.pad == 2
+
+
+def test_automatic_names_count_per_operator():
+    with mx.name.NameManager():
+        a = mx.sym.FullyConnected(mx.sym.var("data"), num_hidden=2)
+        b = mx.sym.FullyConnected(a, num_hidden=2)
+        c = mx.sym.Activation(b, act_type="relu")
+        assert (a.name, b.name, c.name) == ("fullyconnected0", "fullyconnected1", "activation0")
+        assert c.list_outputs() == ["activation0_output"]
+    with mx.name.Prefix("net_"):
+        d = mx.sym.FullyConnected(mx.sym.var("data"), num_hidden=2, no_bias=True)
+    assert d.list_arguments() == ["data", "net_fullyconnected0_weight"]
+    assert d.infer_shape(data=(7, 3, 2)) == ([(7, 3, 2), (2, 6)], [(7, 2)], [])
+    assert d.infer_shape() == (None, None, None)
