@@ -20,23 +20,34 @@ from ...autograd.functions import views as _v
 from ._base import Op, as_bool, as_choice, as_float, fail, register
 
 
+def _classes(cache, c, dim, like):
+    """0, 1, ..., c - 1 shaped to broadcast along ``dim`` of ``like``, kept in the operator's
+    ``cache`` per shape, dtype and device (a training loop makes it once)."""
+    key = (c, dim, like.ndim, like.dtype, str(like.device))
+    t = cache.get(key)
+    if t is None:
+        shape = [1] * like.ndim
+        shape[dim] = c
+        t = _C.reshape(_C.arange(0.0, float(c), 1.0, like.dtype, like.device), shape)
+        if len(cache) < 8:
+            cache[key] = t
+    return t
+
+
 class _SoftmaxOutput(Function):
     @staticmethod
-    def forward(ctx, x, label, dim, scale, ignore, use_ignore, normalization, norms):
+    def forward(ctx, x, label, dim, scale, ignore, use_ignore, normalization, norms, cache):
         y = _C.softmax(x, dim)
-        ctx.args = (dim, scale, ignore, use_ignore, normalization, norms)
+        ctx.args = (dim, scale, ignore, use_ignore, normalization, norms, cache)
         ctx.save_for_backward(y, label)
         return y
 
     @staticmethod
     def backward(ctx, g):
         y, label = ctx.saved_tensors
-        dim, scale, ignore, use_ignore, normalization, norms = ctx.args
-        c = int(y.shape[dim])
-        shape = [1] * y.ndim
-        shape[dim] = c
-        classes = _C.reshape(_C.arange(0.0, float(c), 1.0, y.dtype, y.device), shape)
-        lab = _C.unsqueeze(_C.cast(label, y.dtype), dim)
+        dim, scale, ignore, use_ignore, normalization, norms, cache = ctx.args
+        classes = _classes(cache, int(y.shape[dim]), dim, y)
+        lab = _C.unsqueeze(label if label.dtype == y.dtype else _C.cast(label, y.dtype), dim)
         grad = _C.sub(y, _C.cast(_C.eq(lab, classes), y.dtype))
         if use_ignore:
             keep = _C.cast(_C.ne(lab, float(ignore)), y.dtype)
@@ -49,10 +60,11 @@ class _SoftmaxOutput(Function):
             norm = max(valid, 1.0)
         else:
             norm = norms[0]
-        grad = _C.mul(grad, scale / norm)
+        if scale / norm != 1.0:
+            grad = _C.mul(grad, scale / norm)
         dlabel = (_C.full(list(label.shape), 0.0, label.dtype, label.device)
                   if ctx.needs_input_grad[1] else None)
-        return grad, dlabel, None, None, None, None, None, None
+        return grad, dlabel, None, None, None, None, None, None, None
 
 
 @register
@@ -75,6 +87,7 @@ class SoftmaxOutput(Op):
             fail(op, "out_grad=True is not supported")
         if as_float(op, "smooth_alpha", p["smooth_alpha"]) != 0.0:
             fail(op, "smooth_alpha (label smoothing) is not supported")
+        self._cache = {}
 
     def arguments(self):
         return ("data", "label")
@@ -90,14 +103,15 @@ class SoftmaxOutput(Op):
         if self.multi_output:
             return _SoftmaxOutput.apply(x, label, 1, self.grad_scale, self.ignore_label,
                                         self.use_ignore, self.normalization,
-                                        (float(math.prod(x.shape[2:])), float(label.numel())))
+                                        (float(math.prod(x.shape[2:])), float(label.numel())),
+                                        self._cache)
         if x.ndim <= 2 or self.preserve_shape:
             return _SoftmaxOutput.apply(x, label, x.ndim - 1, self.grad_scale,
                                         self.ignore_label, self.use_ignore, self.normalization,
-                                        (1.0, float(label.numel())))
+                                        (1.0, float(label.numel())), self._cache)
         n, shape = int(x.shape[0]), list(x.shape)
         first = _C.reshape(_C.contiguous(label.detach()), [-1]).narrow(0, 0, n)
         y = _SoftmaxOutput.apply(_v.reshape(x, n, -1), first, 1, self.grad_scale,
                                  self.ignore_label, self.use_ignore, self.normalization,
-                                 (1.0, float(label.numel())))
+                                 (1.0, float(label.numel())), self._cache)
         return _v.reshape(y, *shape)
