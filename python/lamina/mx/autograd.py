@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import threading
 
+from .. import _C
+from ..autograd.engine import run_backward
 from ..autograd.grad_mode import _state as _grad_state
 
 __all__ = ["record", "pause", "train_mode", "predict_mode", "is_recording", "is_training",
-           "set_recording", "set_training", "backward"]
+           "set_recording", "set_training", "backward", "backward_tensors"]
 
 
 class _State(threading.local):
@@ -85,3 +87,42 @@ def backward(heads, head_grads=None, retain_graph=False, train_mode=True):
     if head_grads is not None and not isinstance(head_grads, (list, tuple)):
         head_grads = [head_grads]
     _backward(list(heads), head_grads, retain_graph)
+
+
+def _collect_leaves(roots):
+    """The leaf tensors (variables) the tape of ``roots`` reaches."""
+    leaves, seen, stack = {}, set(), []
+    for r in roots:
+        if r.grad_fn is None:
+            if r.requires_grad:
+                leaves[id(r)] = r
+        elif id(r.grad_fn) not in seen:
+            seen.add(id(r.grad_fn))
+            stack.append(r.grad_fn)
+    while stack:
+        node = stack.pop()
+        for e in node.next:
+            if e is None:
+                continue
+            if type(e) is tuple:
+                n = e[0]
+                if n is not None and id(n) not in seen:
+                    seen.add(id(n))
+                    stack.append(n)
+            else:
+                leaves[id(e)] = e
+    return list(leaves.values())
+
+
+def backward_tensors(roots, grads, retain_graph=False):
+    """Backpropagate into the variables ``roots`` reach, with MXNet's grad_req: 'write'
+    variables (the default) get this pass's gradient, zeros when none flowed to them; 'add'
+    variables accumulate."""
+    leaves = _collect_leaves(roots)
+    write = [t for t in leaves if getattr(t, "_mx_req", "write") == "write"]
+    for t in write:
+        t.grad = None
+    run_backward(roots, grads, retain_graph=retain_graph)
+    for t in write:
+        if t.grad is None:
+            t.grad = _C.full(list(t.shape), 0.0, t.dtype, t.device)

@@ -12,11 +12,10 @@ import numpy as np
 
 from .. import _C
 from .. import dtypes as _dt
-from ..autograd.engine import run_backward
 from ..autograd.grad_mode import _state as _grad_state
 from . import context as _ctx
 from ._ops import OPS, MXNetError
-from .autograd import _st
+from .autograd import _st, backward_tensors
 
 __all__ = ["NDArray", "array", "zeros", "ones", "empty", "full", "arange", "waitall",
            "concat", "dot"]
@@ -41,6 +40,11 @@ def _unwrap(v, like=None):
     if like is not None and isinstance(v, np.ndarray):
         return _tensor(v, like.device, _dt.to_numpy_dtype(like.dtype))
     return v
+
+
+def _tensor(a, device, dtype):
+    t = _C._from_numpy(np.ascontiguousarray(a, dtype=dtype))
+    return t if device.type == "cpu" else t.to(device)
 
 
 def _wrap(t):
@@ -265,31 +269,6 @@ def _reduce(a, name, axis, keepdims):
     return NDArray(_run(f, a._t))
 
 
-def _collect_leaves(roots):
-    """The leaf tensors (variables) the tape of ``roots`` reaches."""
-    leaves, seen, stack = {}, set(), []
-    for r in roots:
-        if r.grad_fn is None:
-            if r.requires_grad:
-                leaves[id(r)] = r
-        elif id(r.grad_fn) not in seen:
-            seen.add(id(r.grad_fn))
-            stack.append(r.grad_fn)
-    while stack:
-        node = stack.pop()
-        for e in node.next:
-            if e is None:
-                continue
-            if type(e) is tuple:
-                n = e[0]
-                if n is not None and id(n) not in seen:
-                    seen.add(id(n))
-                    stack.append(n)
-            else:
-                leaves[id(e)] = e
-    return list(leaves.values())
-
-
 def _backward(heads, head_grads, retain_graph):
     roots = [h._t for h in heads]
     for r in roots:
@@ -304,74 +283,12 @@ def _backward(heads, head_grads, retain_graph):
         else:
             g = _unwrap(g, r)
         grads.append(g)
-    leaves = _collect_leaves(roots)
-    write = [t for t in leaves if getattr(t, "_mx_req", "write") == "write"]
-    for t in write:
-        t.grad = None
-    run_backward(roots, grads, retain_graph=retain_graph)
-    for t in write:
-        if t.grad is None:
-            t.grad = _C.full(list(t.shape), 0.0, t.dtype, t.device)
+    backward_tensors(roots, grads, retain_graph)
 
 
-# --- creation ---------------------------------------------------------------------------------
+# --- creation: array, zeros, ones, ... (lamina/mx/_nd_creation.py) ---------------------------
 
-def _tensor(a, device, dtype):
-    t = _C._from_numpy(np.ascontiguousarray(a, dtype=dtype))
-    return t if device.type == "cpu" else t.to(device)
-
-
-def array(source_array, ctx=None, dtype=None):
-    """An NDArray from an NDArray, numpy array or nested list; float32 unless ``dtype`` (or
-    an NDArray source) says otherwise, as in MXNet."""
-    if isinstance(source_array, NDArray):
-        a = source_array.asnumpy()
-        dtype = dtype or a.dtype
-    else:
-        a = np.asarray(source_array)
-        dtype = dtype or np.float32
-    return NDArray(_tensor(a, _ctx.resolve(ctx), np.dtype(dtype)))
-
-
-def _filled(shape, value, ctx, dtype):
-    shape = [shape] if isinstance(shape, int) else list(shape)
-    return NDArray(_C.full(shape, float(value), _dt.resolve(np.dtype(dtype or np.float32).name),
-                           _ctx.resolve(ctx)))
-
-
-def zeros(shape, ctx=None, dtype=None, **kwargs):
-    return _filled(shape, 0.0, ctx, dtype)
-
-
-def ones(shape, ctx=None, dtype=None, **kwargs):
-    return _filled(shape, 1.0, ctx, dtype)
-
-
-def full(shape, val, ctx=None, dtype=None, **kwargs):
-    return _filled(shape, val, ctx, dtype)
-
-
-empty = zeros
-
-
-def arange(start, stop=None, step=1.0, ctx=None, dtype=None):
-    if stop is None:
-        start, stop = 0, start
-    return array(np.arange(start, stop, step), ctx, dtype)
-
-
-def concat(*arrays, dim=1):
-    from .. import cat
-    return NDArray(_run(lambda *ts: cat(list(ts), dim), *[a._t for a in arrays]))
-
-
-def dot(a, b):
-    return NDArray(_run(a._t.matmul, b._t))
-
-
-def waitall():
-    pass
-
+from ._nd_creation import arange, array, concat, dot, empty, full, ones, waitall, zeros  # noqa
 
 # --- the operators (FullyConnected, ...: lamina/mx/_nd_ops.py) ------------------------------
 
