@@ -51,9 +51,9 @@ class _Scope:
         self._prev = (_st.recording, _st.training, _grad_state.enabled)
         if rec is not None:
             _st.recording = rec
+            _grad_state.enabled = rec  # lamina's tape records exactly inside record()
         if train is not None:
             _st.training = train
-        _grad_state.enabled = _st.recording
         return self
 
     def __exit__(self, *exc):
