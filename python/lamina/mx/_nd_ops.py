@@ -3,6 +3,7 @@ distinct parameter set so a training loop pays for the parsing once."""
 from __future__ import annotations
 
 from ._ops import OPS, MXNetError
+from ..autograd.grad_mode import _state as _grad_state
 from .autograd import _st
 from .ndarray import NDArray, _run
 
@@ -23,38 +24,52 @@ def make_operator(name):
 
     def fn(*args, **kwargs):
         n = 0
-        while n < len(args) and isinstance(args[n], NDArray):
+        for a in args:
+            if not isinstance(a, NDArray):
+                break
             n += 1
-        out, given, params = None, None, ()
+        out = given = None
+        params = ()
         if kwargs:
             kwargs.pop("name", None)
             out = kwargs.pop("out", None)
-            given = {k: v for k, v in kwargs.items()
-                     if isinstance(v, NDArray) or v is None and k in _INPUT_NAMES}
-            params = tuple((k, v) for k, v in kwargs.items() if k not in given)
-        key = (args[n:], params)
+            plist = []
+            for k, v in kwargs.items():
+                if isinstance(v, NDArray) or v is None and k in _INPUT_NAMES:
+                    if given is None:
+                        given = {}
+                    given[k] = v
+                else:
+                    plist.append((k, v))
+            params = tuple(plist)
+        pos = args[n:] if n < len(args) else ()
         try:
-            op, names, n_arg = cache[key]
+            op, names, n_arg = cache[(pos, params)]
         except KeyError:
-            op, names, n_arg = cache[key] = entry(args[n:], params) if len(cache) < 256 \
-                else entry(args[n:], params)
+            op, names, n_arg = found = entry(pos, params)
+            if len(cache) < 256:
+                cache[(pos, params)] = found
         except TypeError:  # unhashable parameter values
-            op, names, n_arg = entry(args[n:], params)
-        if n > len(names):
-            raise MXNetError(f"[{name}] takes at most {len(names)} inputs "
-                             f"({', '.join(names)}), got {n}")
-        vals = list(args[:n])
-        if given or n < len(names):
+            op, names, n_arg = entry(pos, params)
+        if given is None and n == len(names):
+            ts = [a._t for a in args[:n]]
+        else:
+            if n > len(names):
+                raise MXNetError(f"[{name}] takes at most {len(names)} inputs "
+                                 f"({', '.join(names)}), got {n}")
             given = given or {}
-            for k, v in zip(names, vals):
-                given[k] = v
-            vals = [given.get(k) for k in names]
-            for k, v in zip(names, vals):
+            given.update(zip(names, args[:n]))
+            ts = []
+            for k in names:
+                v = given.get(k)
                 if not isinstance(v, NDArray):
                     raise MXNetError(f"[{name}] input {k!r} must be an NDArray, got "
                                      f"{type(v).__name__}")
-        ts = [v._t for v in vals]
-        res = NDArray(_run(op, ts[:n_arg], ts[n_arg:], _st.training))
+                ts.append(v._t)
+        if _st.recording or not _grad_state.enabled:
+            res = NDArray(op(ts[:n_arg], ts[n_arg:], _st.training))
+        else:
+            res = NDArray(_run(op, ts[:n_arg], ts[n_arg:], _st.training))
         if out is not None:
             out[:] = res
             return out
