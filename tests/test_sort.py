@@ -118,3 +118,33 @@ def test_sort_empty_and_errors(device):
         lamina.argsort(x > 0)
     with pytest.raises(TypeError, match=r"^\[topk\] k must be an int"):
         lamina.topk(x, 1.5)
+
+
+@pytest.mark.parametrize("dtype", [lamina.float32, lamina.float64, lamina.int64, lamina.bool])
+def test_unique(dtype, device, rng):
+    for shape in [(1,), (7,), (33, 7), (0,), (4, 5, 6)]:
+        x = rng.integers(-4, 5, shape)
+        if dtype == lamina.bool:
+            x = x > 0
+        elif dtype.is_floating_point:
+            x = x.astype(np.float64) / 2
+            if x.size > 3:
+                x.flat[[0, 2]] = np.nan                      # NaNs stay distinct, as in torch
+        t = lamina.tensor(x, dtype=dtype, device=device)
+        u, inv, cnt = lamina.unique(t, return_inverse=True, return_counts=True)
+        un = np.unique(x[~np.isnan(x)] if dtype.is_floating_point else x)
+        if dtype.is_floating_point:
+            un = np.concatenate([un, np.full(int(np.isnan(x).sum()), np.nan)])
+        np.testing.assert_array_equal(u.cpu().numpy(), un)
+        assert u.dtype == dtype and inv.shape == t.shape
+        np.testing.assert_array_equal(u.cpu().numpy()[inv.cpu().numpy()], x)
+        assert int(cnt.sum()) == x.size and (cnt.cpu().numpy() >= 1).all()
+        if torch is not None:  # NaNs are distinct in both; torch numbers them in its own order
+            tu, ti, tc = torch.unique(torch.from_numpy(np.asarray(x)), return_inverse=True,
+                                      return_counts=True)
+            np.testing.assert_array_equal(u.cpu().numpy(), tu.numpy())
+            np.testing.assert_array_equal(cnt.cpu().numpy(), tc.numpy())
+            num = ~np.isnan(x) if dtype.is_floating_point else np.ones(x.shape, bool)
+            np.testing.assert_array_equal(inv.cpu().numpy()[num], ti.numpy()[num])
+    with pytest.raises(ValueError, match=r"^\[unique\] dim is not supported"):
+        lamina.unique(lamina.randn(3, 3), dim=0)

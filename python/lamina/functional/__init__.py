@@ -1,18 +1,21 @@
 """``lamina.nn.functional``: torch.nn.functional names, one module per op family."""
-from .conv import conv2d
+from .conv import conv1d, conv2d, conv_transpose2d
 from .activation import gelu, log_softmax, relu, sigmoid, softmax, tanh
 from .attention import scaled_dot_product_attention
 from .dropout import dropout
 from .linear import linear
 from .loss import (binary_cross_entropy_with_logits, cross_entropy, huber_loss, l1_loss,
                    mse_loss, nll_loss)
-from .normalization import layer_norm
+from .normalization import group_norm, instance_norm, layer_norm
 from .sparse import embedding, one_hot
 from .pool import adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d, max_pool2d
 from .batchnorm import batch_norm
+from .padding import pad
+from .upsampling import interpolate
 
 __all__ = ["gelu", "log_softmax", "relu", "sigmoid", "softmax", "tanh", "embedding", "one_hot",
            "dropout", "linear", "conv2d",
            "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "huber_loss",
            "binary_cross_entropy_with_logits", "scaled_dot_product_attention", "layer_norm",
-           "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "adaptive_max_pool2d", "batch_norm"]
+           "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "adaptive_max_pool2d", "batch_norm",
+           "conv1d", "conv_transpose2d", "pad", "interpolate", "group_norm", "instance_norm"]
