@@ -8,6 +8,7 @@ from .dropout import Dropout  # noqa: F401
 from .linear import Linear  # noqa: F401
 from .module import Module  # noqa: F401
 from .lstm import LSTM, LSTMCell  # noqa: F401
+from .rnn import GRU, RNN, GRUCell, RNNCell  # noqa: F401
 from .parameter import Parameter  # noqa: F401
 from .pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, MaxPool2d  # noqa: F401
 from .batchnorm import BatchNorm1d, BatchNorm2d  # noqa: F401
