@@ -1,4 +1,4 @@
-// Bindings of sort / argsort / topk along one dim (ops/sort.cpp).
+// Bindings of sort / argsort / topk along one dim and searchsorted (ops/sort.cpp).
 #include "../ops/ops.h"
 #include "bindings.h"
 
@@ -17,6 +17,8 @@ void init_sort(py::module_& m) {
           LAMINA_CHECK(k >= 0, IndexError, "[topk] k must be non-negative, got ", k);
           return ops::sort("topk", x, dim, k, largest, true);
         }, GIL(), py::arg("x"), py::arg("k"), py::arg("dim"), py::arg("largest"));
+  m.def("searchsorted", &ops::searchsorted, GIL(), py::arg("sorted_sequence"), py::arg("values"),
+        py::arg("right"));
 }
 
 }  // namespace lamina::bindings

@@ -1,3 +1,4 @@
+// searchsorted: a binary search per value, values in parallel.
 // sort / argsort / topk: one column at a time (gathered into a buffer of (value, index) pairs),
 // columns in parallel. A full sort is std::sort; topk with k well below R a partial sort. The
 // comparison is a total order (kernels/sort.h), so the result never depends on the algorithm.
@@ -58,12 +59,44 @@ void sort_t(int64_t O, int64_t R, int64_t I, int64_t k, bool descending, const T
   });
 }
 
+// a < b in the order of kernels/sort.h (NaN after every number)
+template <typename T>
+inline bool less(T a, T b) {
+  if (is_nan(a)) return false;
+  return is_nan(b) || a < b;
+}
+
+template <typename T>
+void searchsorted_t(int64_t rows, int64_t S, int64_t V, const T* seq, const T* values,
+                    bool right, int64_t* out) {
+  parallel_for(0, rows * V, 2048, [&](int64_t b, int64_t e) {
+    for (int64_t k = b; k < e; ++k) {
+      const T* row = seq + (k / V) * S;
+      const T v = values[k];
+      int64_t lo = 0, hi = S;  // the answer is in [lo, hi]
+      while (lo < hi) {
+        const int64_t mid = lo + (hi - lo) / 2;
+        if (right ? !less(v, row[mid]) : less(row[mid], v)) lo = mid + 1;
+        else hi = mid;
+      }
+      out[k] = lo;
+    }
+  });
+}
+
 }  // namespace
 
 void sort(DType dt, int64_t O, int64_t R, int64_t I, int64_t k, bool descending, const void* x,
           void* values, int64_t* indices) {
   LAMINA_DISPATCH_NUMERIC(dt, "sort", [&] {
     typed_call<scalar_t>(sort_t<scalar_t>, O, R, I, k, descending, x, values, indices);
+  });
+}
+
+void searchsorted(DType dt, int64_t rows, int64_t S, int64_t V, const void* seq,
+                  const void* values, bool right, int64_t* out) {
+  LAMINA_DISPATCH_NUMERIC(dt, "searchsorted", [&] {
+    typed_call<scalar_t>(searchsorted_t<scalar_t>, rows, S, V, seq, values, right, out);
   });
 }
 

@@ -73,6 +73,31 @@ sort_kernel(int64_t O, int64_t R, int64_t I, int64_t k, int64_t P, bool desc, co
   }
 }
 
+// a < b in the order of kernels/sort.h (NaN after every number)
+template <typename T>
+__device__ __forceinline__ bool less(T a, T b) {
+  if (a != a) return false;
+  return b != b || a < b;
+}
+
+// one thread per value: a binary search in its row
+template <typename T>
+__global__ void __launch_bounds__(kBlock)
+searchsorted_kernel(int64_t rows, int64_t S, int64_t V, const T* seq, const T* values,
+                    bool right, int64_t* out) {
+  for (int64_t k = flat_begin(); k < rows * V; k += flat_step()) {
+    const T* row = seq + (k / V) * S;
+    const T v = values[k];
+    int64_t lo = 0, hi = S;
+    while (lo < hi) {
+      const int64_t mid = lo + (hi - lo) / 2;
+      if (right ? !less(v, row[mid]) : less(row[mid], v)) lo = mid + 1;
+      else hi = mid;
+    }
+    out[k] = lo;
+  }
+}
+
 template <typename T>
 void launch_sort(int64_t O, int64_t R, int64_t I, int64_t k, bool desc, const T* x, T* values,
                  int64_t* indices) {
@@ -105,6 +130,16 @@ void sort(DType dt, int64_t O, int64_t R, int64_t I, int64_t k, bool descending,
   if (O * R * I <= 0 || k <= 0) return;
   LAMINA_DISPATCH_NUMERIC(dt, "sort", [&] {
     typed_call<scalar_t>(launch_sort<scalar_t>, O, R, I, k, descending, x, values, indices);
+  });
+}
+
+void searchsorted(DType dt, int64_t rows, int64_t S, int64_t V, const void* seq,
+                  const void* values, bool right, int64_t* out) {
+  if (rows * V <= 0) return;
+  LAMINA_DISPATCH_NUMERIC(dt, "searchsorted", [&] {
+    using T = scalar_t;
+    LAMINA_LAUNCH(searchsorted_kernel<T>, grid_for(rows * V), kBlock, 0, rows, S, V,
+                  typed<T>(seq), typed<T>(values), right, out);
   });
 }
 

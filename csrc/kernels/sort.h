@@ -16,6 +16,11 @@
      equal values (and NaNs) in ascending r, so the order is total and a full sort is the   \
      stable sort. values may be null (indices only). */                                     \
   X(sort, (DType dt, int64_t O, int64_t R, int64_t I, int64_t k, bool descending,          \
-           const void* x, void* values, int64_t* indices))
+           const void* x, void* values, int64_t* indices))                                  \
+  /* seq (rows, S) contiguous, each row ascending in the order above (NaN last); values     \
+     (rows, V) contiguous, or (1, V) with rows == 1 for one shared sequence; out (rows, V):  \
+     the first i with !(seq[i] < v) (right: with v < seq[i]), S when there is none. */      \
+  X(searchsorted, (DType dt, int64_t rows, int64_t S, int64_t V, const void* seq,           \
+                   const void* values, bool right, int64_t* out))
 
 LAMINA_DECLARE_KERNELS(LAMINA_SORT_KERNELS)

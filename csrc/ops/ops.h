@@ -79,6 +79,8 @@ Tensor cumprod_backward(const Tensor& x, const Tensor& y, const Tensor& dy, int6
 // --- sorting (sort.cpp): k < 0 sorts the whole dim; without values only the indices ---
 std::pair<Tensor, Tensor> sort(const char* op, const Tensor& x, int64_t dim, int64_t k,
                                bool descending, bool want_values);
+// int64 positions of values in the ascending last dim of seq (1-D: shared by every value)
+Tensor searchsorted(const Tensor& seq, const Tensor& values, bool right);
 
 // --- GRU cell (gru.cpp): (h', acts) and (dgx, dgh, dh_prev); h may be undefined (zeros) ---
 std::pair<Tensor, Tensor> gru_cell(const Tensor& gx, const Tensor& gh, const Tensor& h,

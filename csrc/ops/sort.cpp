@@ -29,4 +29,35 @@ std::pair<Tensor, Tensor> sort(const char* op, const Tensor& x, int64_t dim, int
   return {values, indices};
 }
 
+Tensor searchsorted(const Tensor& seq, const Tensor& values, bool right) {
+  const char* op = "searchsorted";
+  check_same_device(op, {&seq, &values});
+  LAMINA_CHECK(seq.dtype() == values.dtype(), TypeError, "[", op,
+               "] sorted_sequence and values must have one dtype, got ", dtype_name(seq.dtype()),
+               " and ", dtype_name(values.dtype()));
+  LAMINA_CHECK(seq.dtype() != DType::Bool, TypeError, "[", op,
+               "] expected float32, float64 or int64 tensors, got bool");
+  LAMINA_CHECK(seq.dim() >= 1, ValueError, "[", op,
+               "] sorted_sequence must have at least one dim, got a 0-d tensor");
+  const int64_t S = seq.shape().back();
+  int64_t rows = 1, V = values.numel();
+  if (seq.dim() > 1) {
+    const Shape lead(seq.shape().begin(), seq.shape().end() - 1);
+    const Shape vlead = values.dim() ? Shape(values.shape().begin(), values.shape().end() - 1)
+                                     : Shape{};
+    LAMINA_CHECK(values.dim() == seq.dim() && vlead == lead, ValueError, "[", op,
+                 "] the leading dims of sorted_sequence ", shape_str(seq.shape()),
+                 " and values ", shape_str(values.shape()), " must match");
+    rows = seq.numel() / std::max<int64_t>(S, 1);
+    V = values.shape().back();
+  }
+  Tensor out = Tensor::empty(values.shape(), DType::Int64, values.device());
+  if (out.numel() == 0) return out;
+  Tensor s = seq.is_contiguous() ? seq : contiguous(seq);
+  Tensor v = values.is_contiguous() ? values : contiguous(values);
+  LAMINA_KERNEL(values.device(), searchsorted, seq.dtype(), rows, S, V, s.raw(), v.raw(), right,
+                static_cast<int64_t*>(out.raw()));
+  return out;
+}
+
 }  // namespace lamina::ops

@@ -17,9 +17,9 @@ Tensor = _C.Tensor
 globals().update(_registry.exported)
 
 from .creation import (arange, asarray, bernoulli, empty, empty_like, eye, from_dlpack,  # noqa: E402
-                       from_numpy, full, full_like, initial_seed, linspace, manual_seed, ones,
-                       ones_like, rand, rand_like, randint, randn, randn_like, tensor, zeros,
-                       zeros_like)
+                       from_numpy, full, full_like, initial_seed, linspace, manual_seed,
+                       multinomial, normal, ones, ones_like, rand, rand_like, randint, randn,
+                       randn_like, randperm, tensor, zeros, zeros_like)
 from . import cuda  # noqa: E402
 from . import backends  # noqa: E402
 from .backends import get_float32_matmul_precision, set_float32_matmul_precision  # noqa: E402

@@ -246,3 +246,68 @@ def manual_seed(seed):
 
 def initial_seed():
     return _C.initial_seed()
+
+
+def randperm(n, dtype=None, device=None, requires_grad=False):
+    """A random permutation of 0 .. n - 1: the argsort of n uniform draws (lamina's sort)."""
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 0:
+        raise ValueError(f"[randperm] n must be a non-negative int, got {n!r}")
+    dev = _dev(device)
+    perm = _C.argsort(_C.rand([int(n)], 0.0, 1.0, _dt.float64, dev), 0, False)
+    dtype = _dt.resolve(dtype, _dt.int64)
+    return _finish(perm if dtype == _dt.int64 else _C.cast(perm, dtype), requires_grad)
+
+
+def normal(mean=0.0, std=1.0, size=None, *, dtype=None, device=None, requires_grad=False):
+    """Normal draws: ``normal(mean, std)`` with tensors broadcast together, or numbers and a
+    ``size``."""
+    tensors = [t for t in (mean, std) if isinstance(t, Tensor)]
+    if tensors:
+        if size is not None:
+            raise ValueError("[normal] size goes with number arguments only")
+        like = tensors[0]
+        shape = list(np.broadcast_shapes(*(tuple(t.shape) for t in tensors)))
+        z = _C.randn(shape, 0.0, 1.0, like.dtype, like.device)
+        return z * std + mean
+    if size is None:
+        raise ValueError("[normal] give a size with number arguments")
+    if std < 0:
+        raise ValueError(f"[normal] std must be non-negative, got {std}")
+    shape = _shape("normal", tuple(size) if isinstance(size, (tuple, list)) else (size,))
+    return _finish(_C.randn(shape, float(mean), float(std), _dt.resolve(dtype, _dt.float32),
+                            _dev(device)), requires_grad)
+
+
+def multinomial(input, num_samples, replacement=False, generator=None):
+    """``num_samples`` category indices per row of non-negative weights ``input`` (1-D or
+    2-D): with replacement, inverse-CDF draws (cumsum + searchsorted); without, the Gumbel
+    top-k (the k largest of log w + Gumbel noise), which samples without replacement in
+    proportion to the weights."""
+    op = "multinomial"
+    if generator is not None:
+        raise ValueError(f"[{op}] generator objects are not supported; use manual_seed")
+    if not isinstance(input, Tensor) or not input.dtype.is_floating_point or input.ndim not in (1, 2):
+        raise TypeError(f"[{op}] expected a 1-D or 2-D floating tensor of weights")
+    w = input.detach() if input.ndim == 2 else input.detach().unsqueeze(0)
+    rows, n = int(w.shape[0]), int(w.shape[1])
+    if isinstance(num_samples, bool) or not isinstance(num_samples, int) or num_samples < 1:
+        raise ValueError(f"[{op}] num_samples must be a positive int, got {num_samples!r}")
+    if not replacement and num_samples > n:
+        raise ValueError(f"[{op}] cannot draw {num_samples} samples from {n} categories "
+                         "without replacement")
+    if bool(_C.lt(w, 0.0).any()) or not bool(w.isfinite().all() if hasattr(w, "isfinite")
+                                                 else _C.eq(w, w).all()):
+        raise ValueError(f"[{op}] weights must be finite and non-negative")
+    total = w.sum(1, keepdim=True)
+    if bool(_C.le(total, 0.0).any()):
+        raise ValueError(f"[{op}] every row needs a positive total weight")
+    if replacement:
+        cdf = _C.cumsum(w, 1, False)
+        u = _C.rand([rows, num_samples], 0.0, 1.0, w.dtype, w.device) * total
+        out = _C.searchsorted(cdf, u, True).clamp(0, n - 1)
+    else:
+        g = -(-_C.rand([rows, n], 0.0, 1.0, _dt.float64, w.device).clamp(1e-300, 1.0).log()).log()
+        keys = _C.where(_C.gt(w, 0.0), w.to(_dt.float64).log() + g,
+                        _C.full([], float("-inf"), _dt.float64, w.device))
+        out = _C.topk(keys, num_samples, 1, True)[1]
+    return out if input.ndim == 2 else out.squeeze(0)

@@ -1,7 +1,7 @@
 """The autograd Functions, one module per op family with the stems of csrc/ops/ (elementwise,
-reduce, scan, sort, views, copy, index, matmul, softmax, loss, conv, pool, batchnorm,
+reduce, scan, sort, search, views, copy, index, matmul, softmax, loss, conv, pool, batchnorm,
 layernorm, lstm, gru, attention): each holds the family's Function classes (forward and backward side by side) and
 registers the family's Tensor methods and ``lamina.*`` functions next to them
 (``lamina._registry.tensor_method``). Importing this package registers them all."""
 from . import (attention, batchnorm, conv, copy, elementwise, gru, index, layernorm, loss,  # noqa: F401
-               lstm, matmul, pool, reduce, scan, softmax, sort, views)
+               lstm, matmul, pool, reduce, scan, search, softmax, sort, views)

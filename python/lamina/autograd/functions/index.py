@@ -311,3 +311,39 @@ def stack(tensors, dim=0):
     if not -n <= dim < n:
         raise IndexError(f"[stack] dim {dim} is out of range for {n} dims")
     return cat([Unsqueeze.apply(t, dim % n) for t in tensors], dim % n)
+
+
+@tensor_method(export=True)
+def take(self, index):
+    """The elements of the flattened input at ``index`` (any shape, int64; negative counts
+    from the end), shaped like ``index``; the gradient is the index_add of the same places."""
+    if not isinstance(index, Tensor) or index.dtype != _dt.int64:
+        raise TypeError("[take] expected an int64 index tensor")
+    n = self.numel()
+    flat_idx = index.reshape(-1)
+    if flat_idx.numel() and n:
+        flat_idx = _C.where(_C.lt(flat_idx, 0), flat_idx + n, flat_idx)
+    return IndexSelect.apply(self.reshape(-1), 0, flat_idx).reshape(index.shape)
+
+
+@tensor_method(export=True)
+def repeat_interleave(self, repeats, dim=None, *, output_size=None):
+    """Each element (along ``dim``; None: of the flattened input) repeated ``repeats`` times
+    (an int, or an int64 tensor with one count per element): one index_select."""
+    x = self.reshape(-1) if dim is None else self
+    d = 0 if dim is None else dim % builtins.max(x.ndim, 1)
+    n = int(x.shape[d]) if x.ndim else 1
+    if isinstance(repeats, Tensor):
+        reps = [int(r) for r in repeats.detach().cpu().numpy().reshape(-1)]
+        if len(reps) == 1:
+            reps = reps * n
+    elif isinstance(repeats, int) and not isinstance(repeats, bool):
+        reps = [repeats] * n
+    else:
+        raise TypeError(f"[repeat_interleave] repeats must be an int or an int64 tensor, got "
+                        f"{type(repeats).__name__}")
+    if len(reps) != n or builtins.min(reps, default=0) < 0:
+        raise ValueError(f"[repeat_interleave] repeats must be {n} non-negative counts, got "
+                         f"{len(reps)}")
+    idx = np.repeat(np.arange(n, dtype=np.int64), reps)
+    return IndexSelect.apply(x, d, _to_index(idx, x.device))

@@ -113,3 +113,60 @@ def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=Non
         ends = cat([firsts[1:], creation.tensor([n], dtype=_C.DType.int64, device=x.device)], 0)
         out.append(ends - firsts)
     return out[0] if len(out) == 1 else tuple(out)
+
+
+median_result = collections.namedtuple("median", ["values", "indices"])
+kthvalue_result = collections.namedtuple("kthvalue", ["values", "indices"])
+
+
+def _kth(op, x, dim, k, keepdim, nan_first_wins):
+    """values, indices of the k-th smallest (0-based, a tensor of one k per row or an int)
+    along dim, the values through gather (so they carry the gradient to the chosen index).
+    With nan_first_wins a row holding NaN gives its first NaN, as torch's median."""
+    if x.ndim == 0:
+        return x, _C.full([], 0.0, _C.DType.int64, x.device)
+    d = dim % x.ndim
+    order = _C.argsort(x.detach(), d, False)
+    pos = k
+    if nan_first_wins and x.dtype.is_floating_point:
+        nan = x.detach().isnan().sum(d, keepdim=True)
+        n = int(x.shape[d])
+        pos = _C.where(_C.gt(nan, 0), _C.sub(_C.full([], float(n), _C.DType.int64, x.device),
+                                             nan), _C.full([], float(k), _C.DType.int64,
+                                                           x.device))
+    else:
+        shape = list(x.shape)
+        shape[d] = 1
+        pos = _C.full(shape, float(k), _C.DType.int64, x.device)
+    idx = order.gather(d, pos)
+    values = x.gather(d, idx)
+    if not keepdim:
+        values, idx = values.squeeze(d), idx.squeeze(d)
+    return values, idx
+
+
+@tensor_method(export=True)
+def median(self, dim=None, keepdim=False):
+    """The lower median: of all values (``dim`` None: a 0-d tensor), or along ``dim`` as
+    (values, indices). A row holding NaN gives NaN, as in torch."""
+    _check("median", self, -1 if dim is None else dim)
+    if dim is None:
+        flat = self.reshape(-1)
+        if flat.numel() == 0:
+            return _C.full([], float("nan"), self.dtype, self.device)
+        return _kth("median", flat, 0, (flat.numel() - 1) // 2, False, True)[0]
+    n = int(self.shape[dim % self.ndim]) if self.ndim else 1
+    if n == 0:
+        raise IndexError(f"[median] cannot take the median of an empty dim {dim}")
+    return median_result(*_kth("median", self, dim, (n - 1) // 2, keepdim, True))
+
+
+@tensor_method(export=True)
+def kthvalue(self, k, dim=-1, keepdim=False):
+    """The ``k``-th smallest (1-based) along ``dim`` as (values, indices); NaN counts as the
+    largest value."""
+    _check("kthvalue", self, dim)
+    n = int(self.shape[dim % self.ndim]) if self.ndim else 1
+    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= n:
+        raise IndexError(f"[kthvalue] k = {k!r} is out of range for a dim of size {n}")
+    return kthvalue_result(*_kth("kthvalue", self, dim, k - 1, keepdim, False))
