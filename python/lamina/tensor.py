@@ -131,7 +131,10 @@ def item(self):
 
 @tensor_method
 def tolist(self):
-    return self.numpy().tolist() if self.ndim else self.item()
+    """Nested Python lists (a number for a 0-d tensor), from any device, as torch."""
+    if not self.ndim:
+        return self.item()
+    return self.detach().cpu().numpy().tolist()
 
 
 @tensor_method
