@@ -12,7 +12,8 @@ Backends: ``mpi`` (mpi4py, cpu tensors, zero-copy through the buffer protocol) a
 :class:`lamina.nn.parallel.DistributedDataParallel` and :class:`lamina.data.DistributedSampler`."""
 from .collectives import (all_gather, all_gather_into_tensor, all_reduce, barrier,  # noqa: F401
                           broadcast, reduce_scatter, reduce_scatter_tensor)
-from .group import (destroy_process_group, env_local_rank, env_world_size,  # noqa: F401
+from .group import (destroy_process_group, env_local_rank, env_local_size,  # noqa: F401
+                    env_world_size,
                     get_backend, get_rank, get_world_size, init_process_group, is_available,
                     is_initialized)
 from .launch import abort_on_exception, run_guarded  # noqa: F401
@@ -20,6 +21,6 @@ from .work import ReduceOp, Work  # noqa: F401
 
 __all__ = ["ReduceOp", "Work", "init_process_group", "destroy_process_group", "is_initialized",
            "is_available", "get_rank", "get_world_size", "get_backend", "env_world_size",
-           "env_local_rank", "all_reduce", "broadcast", "all_gather", "all_gather_into_tensor",
+           "env_local_rank", "env_local_size", "all_reduce", "broadcast", "all_gather", "all_gather_into_tensor",
            "reduce_scatter", "reduce_scatter_tensor", "barrier", "abort_on_exception",
            "run_guarded"]

@@ -14,12 +14,15 @@ from __future__ import annotations
 import os
 
 __all__ = ["init_process_group", "destroy_process_group", "is_initialized", "is_available",
-           "get_rank", "get_world_size", "get_backend", "env_world_size", "env_local_rank"]
+           "get_rank", "get_world_size", "get_backend", "env_world_size", "env_local_rank",
+           "env_local_size"]
 
 _group = None  # the backend object (_mpi.MPIBackend or _nccl.NCCLBackend) once initialised
 
 # world size and local rank as the common MPI launchers export them
 _SIZE_VARS = ("OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE", "MV2_COMM_WORLD_SIZE")
+_LOCAL_SIZE_VARS = ("OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS", "MV2_COMM_WORLD_LOCAL_SIZE",
+                    "PMIX_LOCAL_SIZE", "LOCAL_WORLD_SIZE")
 _LOCAL_RANK_VARS = ("OMPI_COMM_WORLD_LOCAL_RANK", "MPI_LOCALRANKID", "MV2_COMM_WORLD_LOCAL_RANK",
                     "PMIX_LOCAL_RANK", "LOCAL_RANK")
 
@@ -41,6 +44,11 @@ def env_world_size() -> int:
 def env_local_rank() -> int:
     """This rank's index among the ranks on its machine (0 when not launched by MPI)."""
     return _first_int(_LOCAL_RANK_VARS, 0)
+
+
+def env_local_size() -> int:
+    """The number of ranks on this machine (1 when not launched by MPI)."""
+    return _first_int(_LOCAL_SIZE_VARS, 1)
 
 
 def is_available() -> bool:
