@@ -44,8 +44,8 @@ class NCCLBackend:
 
     def __init__(self, device_id=None):
         from .. import cuda
-        MPI = import_mpi("init_process_group")
         cupy, nccl = _import_nccl()
+        MPI = import_mpi("init_process_group")
         if not cuda.is_available():
             raise RuntimeError("[init_process_group] backend 'nccl' needs a CUDA device, but "
                                f"{cuda.unavailable_reason()}")
