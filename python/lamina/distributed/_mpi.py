@@ -22,6 +22,7 @@ DEFAULT_CHUNK = 1 << 28  # elements per MPI call
 class MPIBackend:
     name = "mpi"
     device_type = "cpu"
+    tensor_device = "cpu"  # where small control tensors (flags, checksums) live
 
     def __init__(self):
         MPI = import_mpi("init_process_group")

@@ -57,6 +57,7 @@ class NCCLBackend:
         if not 0 <= self.device < ndev:
             raise ValueError(f"[init_process_group] device_id {device_id} is not one of the "
                              f"{ndev} GPUs of this machine")
+        self.tensor_device = f"cuda:{self.device}"  # where small control tensors live
         self.chunk = int(os.environ.get("LAMINA_DIST_CHUNK", DEFAULT_CHUNK))
         uid = nccl.get_unique_id() if self.rank == 0 else None
         uid = self.world.bcast(uid, root=0)

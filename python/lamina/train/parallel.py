@@ -26,7 +26,8 @@ def sum_over_ranks(*values):
     """The sums over every rank of a few Python floats (one all-reduce)."""
     from ..creation import tensor
     from ..dtypes import float64
-    t = tensor([float(v) for v in values], dtype=float64)
+    device = dist.group.default_group("sum_over_ranks").tensor_device
+    t = tensor([float(v) for v in values], dtype=float64, device=device)
     dist.all_reduce(t)
     return t.tolist()
 

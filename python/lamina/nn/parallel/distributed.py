@@ -84,6 +84,7 @@ class DistributedDataParallel(Module):
             raise ValueError(f"[{_OP}] the module has no parameter that requires grad")
         self._check_devices(named, device_ids)
         self._names = {id(p): n for n, p in named}
+        self._control_device = group.tensor_device
         self._check_same_model(module)
         self._broadcast_state(module)
         self._buckets = self._make_buckets([p for _, p in named], bucket_cap_mb)
@@ -118,7 +119,7 @@ class DistributedDataParallel(Module):
                         list(module.named_parameters()) + list(module.named_buffers()))
         sig = zlib.crc32(desc.encode())
         from ...creation import tensor
-        t = tensor([sig, -sig])
+        t = tensor([sig, -sig], device=self._control_device)
         dist.all_reduce(t, dist.ReduceOp.MAX)
         if t.tolist() != [sig, -sig]:
             raise RuntimeError(f"[{_OP}] the model differs across ranks (parameter or buffer "
@@ -241,7 +242,8 @@ class DistributedDataParallel(Module):
         over a flag per parameter of the model)."""
         from ...creation import tensor
         order = [id(p) for b in self._buckets for p in b.params]
-        flags = tensor([1 if local.get(k, True) else 0 for k in order])
+        flags = tensor([1 if local.get(k, True) else 0 for k in order],
+                       device=self._control_device)
         dist.all_reduce(flags, dist.ReduceOp.MAX)
         return dict(zip(order, (bool(f) for f in flags.tolist())))
 
