@@ -1,0 +1,228 @@
+"""Benchmark of lamina.distributed on MPI: ranks, so its own driver (not a ``lamina bench`` suite,
+whose workers are single processes).
+
+    python -m lamina.bench.distributed [--quick] [--out PATH] [--no-save]
+
+1. ``all_reduce`` (SUM, float32, in place) against mpi4py's raw ``Allreduce(IN_PLACE)`` on numpy
+   arrays of the same size, in the same 2-rank job, interleaved: what lamina's layer costs.
+   Bandwidth is the algorithm bandwidth, bytes of the tensor / time.
+2. DistributedDataParallel on the CNN train step of the ``train`` suite (3 x conv-bn-relu-maxpool
+   + linear on 32x32x3, SGD momentum): plain 1 process, DDP on 1 rank, DDP on 2 ranks with the
+   per-rank batch kept (weak scaling) and with the global batch kept (strong scaling). Every rank
+   has one thread, so on a 2-core machine each rank has one core; "1 process, 2 threads" is what
+   one process gets from the same two cores.
+
+Timing: fixed repeat counts (every rank must call the same collectives), a barrier before each
+sample, the slowest rank's time per sample, the median over samples."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from . import common
+
+SIZES = (1, 256, 4096, 65536, 1 << 20, 1 << 22, 1 << 24)  # float32 elements
+QUICK_SIZES = (1, 4096, 1 << 16)
+
+
+# --- the rank side -------------------------------------------------------------------------------
+
+def _timed(comm, fn, samples, inner):
+    """Median over ``samples`` of the slowest rank's seconds per call (``inner`` calls)."""
+    from mpi4py import MPI
+    times = []
+    for _ in range(samples):
+        comm.Barrier()
+        t0 = time.perf_counter()
+        for _ in range(inner):
+            fn()
+        times.append(comm.allreduce((time.perf_counter() - t0) / inner, op=MPI.MAX))
+    return statistics.median(times)
+
+
+def worker_allreduce(quick):
+    import numpy as np
+    from mpi4py import MPI
+
+    import lamina
+    import lamina.distributed as dist
+    dist.init_process_group("mpi")
+    comm = MPI.COMM_WORLD
+    rows = []
+    for n in (QUICK_SIZES if quick else SIZES):
+        inner = max(1, min(200, (1 << 22) // max(n, 1)))
+        samples = 3 if quick else 15
+        a = np.ones(n, np.float32)
+        t = lamina.ones(n)
+        raw = lambda: comm.Allreduce(MPI.IN_PLACE, [a, MPI.FLOAT], MPI.SUM)  # noqa: E731
+        ours = lambda: dist.all_reduce(t)  # noqa: E731
+        for f in (raw, ours):  # warm-up
+            f()
+        t_raw, t_ours = [], []
+        for _ in range(2):  # interleave the two, against drift
+            t_raw.append(_timed(comm, raw, samples, inner))
+            t_ours.append(_timed(comm, ours, samples, inner))
+        rows.append({"elements": n, "bytes": 4 * n, "mpi4py_s": min(t_raw),
+                     "lamina_s": min(t_ours)})
+    return rows
+
+
+def worker_ddp(quick, batch, wrap, steps):
+    from mpi4py import MPI
+
+    import lamina
+    import lamina.distributed as dist
+    from ..train import models
+    dist.init_process_group("mpi")
+    comm = MPI.COMM_WORLD
+    lamina.manual_seed(0)
+    model = models.cnn(3, 8 if quick else 32, (32, 64, 128), 10)
+    net = lamina.nn.parallel.DistributedDataParallel(model) if wrap else model
+    opt = lamina.optim.SGD(net.parameters(), lr=0.01, momentum=0.9)
+    loss_fn = lamina.nn.CrossEntropyLoss()
+    size = 8 if quick else 32
+    x = lamina.randn(batch, 3, size, size)
+    y = lamina.randint(0, 10, (batch,))
+
+    def step():
+        opt.zero_grad()
+        loss_fn(net(x), y).backward()
+        opt.step()
+    for _ in range(2):
+        step()
+    return {"step_s": _timed(comm, step, steps, 1)}
+
+
+# --- the driver ----------------------------------------------------------------------------------
+
+def _mpiexec():
+    import shutil
+    beside = Path(sys.executable).parent / "mpiexec"
+    return str(beside) if beside.exists() else shutil.which("mpiexec")
+
+
+def _launch(ranks, worker_args, threads):
+    cmd = [_mpiexec(), "-n", str(ranks), sys.executable, "-m", "lamina.bench.distributed",
+           "--worker", *worker_args]
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS="1",
+               MPIEXEC_TIMEOUT="600")
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=660, env=env)
+    if proc.returncode != 0:
+        raise RuntimeError(f"[bench.distributed] {' '.join(worker_args)} failed: "
+                           f"{proc.stderr[-2000:]}")
+    return json.loads([ln for ln in proc.stdout.splitlines() if ln.startswith("{")][-1])
+
+
+def run(quick=False, log=print):
+    res = {"allreduce": [], "ddp": []}
+    log("all_reduce float32 SUM, 2 ranks (1 thread each)")
+    doc = _launch(2, ["allreduce"] + (["--quick"] if quick else []), 1)
+    res["mpi"], res["allreduce"] = doc["mpi"], doc["rows"]
+    for r in res["allreduce"]:
+        r["ratio"] = r["mpi4py_s"] / r["lamina_s"]
+        r["lamina_GBps"] = r["bytes"] / r["lamina_s"] * 1e-9
+        r["mpi4py_GBps"] = r["bytes"] / r["mpi4py_s"] * 1e-9
+    b = 8 if quick else 64
+    steps = 3 if quick else 15
+    configs = [("1 process, 2 threads, plain", 1, 2, b, False),
+               ("1 process, 1 thread, plain", 1, 1, b, False),
+               ("DDP 1 rank, 1 thread", 1, 1, b, True),
+               (f"DDP 2 ranks x 1 thread, {b} per rank (weak)", 2, 1, b, True),
+               (f"DDP 2 ranks x 1 thread, {b // 2} per rank (strong)", 2, 1, b // 2, True)]
+    for name, ranks, threads, batch, wrap in configs:
+        log(f"cnn train step: {name}")
+        args = ["ddp", "--batch", str(batch), "--steps", str(steps)] + \
+            (["--wrap"] if wrap else []) + (["--quick"] if quick else [])
+        r = _launch(ranks, args, threads)
+        res["ddp"].append({"config": name, "ranks": ranks, "threads": threads,
+                           "batch_per_rank": batch, "global_batch": batch * ranks,
+                           "ddp": wrap, "step_s": r["step_s"],
+                           "images_per_s": batch * ranks / r["step_s"]})
+    return res
+
+
+def _lscpu():
+    try:
+        out = subprocess.run(["lscpu"], capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.SubprocessError):
+        return {}
+    keep = ("Architecture", "Model name", "CPU(s)", "Thread(s) per core", "Core(s) per socket",
+            "Hypervisor vendor", "L3")
+    return {k.strip(): v.strip() for k, _, v in (ln.partition(":") for ln in out.splitlines())
+            if k.strip().startswith(keep)}
+
+
+def markdown(res):
+    lines = ["| elements | bytes | mpi4py Allreduce | lamina all_reduce | lamina GB/s | "
+             "mpi4py / lamina time |", "|---:|---:|---:|---:|---:|---:|"]
+    for r in res["allreduce"]:
+        lines.append(f"| {r['elements']} | {r['bytes']} | {common.fmt_time(r['mpi4py_s'])} | "
+                     f"{common.fmt_time(r['lamina_s'])} | {r['lamina_GBps']:.2f} | "
+                     f"{r['ratio']:.2f} |")
+    lines += ["", "| cnn train step | global batch | ms / step | images/s |",
+              "|---|---:|---:|---:|"]
+    for r in res["ddp"]:
+        lines.append(f"| {r['config']} | {r['global_batch']} | {1e3 * r['step_s']:.1f} | "
+                     f"{r['images_per_s']:.0f} |")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="python -m lamina.bench.distributed",
+                                description=__doc__.split("\n\n")[0])
+    p.add_argument("--quick", action="store_true", help="tiny sizes, few repeats (smoke test)")
+    p.add_argument("--out", default=None, help="JSON path (default: bench/results/"
+                   "<date>-cpu-<n>core-distributed.json in a checkout)")
+    p.add_argument("--no-save", action="store_true")
+    p.add_argument("--worker", nargs="?", const="", default=None, help=argparse.SUPPRESS)
+    p.add_argument("--batch", type=int, default=64, help=argparse.SUPPRESS)
+    p.add_argument("--steps", type=int, default=15, help=argparse.SUPPRESS)
+    p.add_argument("--wrap", action="store_true", help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    if args.worker is not None:
+        from mpi4py import MPI
+        if args.worker == "allreduce":
+            out = {"rows": worker_allreduce(args.quick), "mpi": _mpi_version()}
+        else:
+            out = worker_ddp(args.quick, args.batch, args.wrap, args.steps)
+        if MPI.COMM_WORLD.Get_rank() == 0:
+            print(json.dumps(out), flush=True)
+        return 0
+    if _mpiexec() is None:
+        print("[bench.distributed] needs mpiexec: pip install 'lamina[distributed]'",
+              file=sys.stderr)
+        return 2
+    t0 = time.perf_counter()
+    res = run(args.quick, log=lambda m: print(m, file=sys.stderr, flush=True))
+    import lamina
+    record = {"schema": 1, "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+              "machine": dict(common.machine_info(), lscpu=_lscpu()), "git": common.git_commit(),
+              "build_info": lamina.build_info(),
+              "settings": {"quick": args.quick, "threads_per_rank": 1},
+              "elapsed_s": time.perf_counter() - t0, **res}
+    print(markdown(res))
+    if not args.no_save:
+        out = args.out or common.default_out_path("cpu").with_name(
+            f"{common.today()}-{common.host_kind('cpu')}-distributed.json")
+        print(f"wrote {common.write_json(out, record)}", file=sys.stderr)
+    return 0
+
+
+def _mpi_version():
+    try:
+        import mpi4py
+        from mpi4py import MPI
+        return {"mpi4py": mpi4py.__version__,
+                "library": MPI.Get_library_version().splitlines()[0].strip()}
+    except Exception as e:  # noqa: BLE001
+        return {"error": str(e)}
+
+
+if __name__ == "__main__":
+    sys.exit(main())
