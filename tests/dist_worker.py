@@ -227,6 +227,12 @@ def case_unused(rank, world):
             not in msg, msg
     else:
         raise AssertionError("no error for unused parameters")
+    # a model is averaged by one live wrapper at a time
+    _raises(RuntimeError, "[DistributedDataParallel] parameter conv.weight is already wrapped",
+            lambda: DDP(ddp.module))
+    inner = ddp.module
+    del ddp
+    DDP(inner)  # the old wrapper is gone: its hooks are dropped
     # 2. find_unused_parameters=True: `side` used on rank 1 only, `never` nowhere
     ref = _reference(extra=True)
     ddp = DDP(_reference(extra=True), find_unused_parameters=True, bucket_cap_mb=0.0004)

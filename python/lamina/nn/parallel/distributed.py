@@ -25,6 +25,7 @@ The wrapped model is ``ddp.module``; the state_dict keys carry a ``module.`` pre
 from __future__ import annotations
 
 import contextlib
+import weakref
 import zlib
 
 from ... import _C
@@ -36,6 +37,34 @@ from ..module import Module
 __all__ = ["DistributedDataParallel"]
 
 _OP = "DistributedDataParallel"
+
+
+class _GradReady:
+    """The hook a wrapper puts on each parameter; holds the wrapper weakly, so a dropped wrapper
+    stops averaging (and a parameter can't be averaged by two live wrappers at once)."""
+
+    def __init__(self, ddp):
+        self.ddp = weakref.ref(ddp)
+
+    def __call__(self, p):
+        ddp = self.ddp()
+        if ddp is not None:
+            ddp._on_grad_ready(p)
+
+
+def _claim(named, ddp):
+    """Register ``ddp``'s hook on every parameter, after dropping the hooks of dead wrappers;
+    a parameter that a live wrapper already averages is an error."""
+    for n, p in named:
+        for key, hook in list((p._post_acc_hooks or {}).items()):
+            if isinstance(hook, _GradReady):
+                if hook.ddp() is not None:
+                    raise RuntimeError(f"[{_OP}] parameter {n} is already wrapped by another "
+                                       "DistributedDataParallel that is still alive; wrap each "
+                                       "model once (or drop the old wrapper first)")
+                del p._post_acc_hooks[key]
+    hook = _GradReady(ddp)
+    return [p.register_post_accumulate_grad_hook(hook) for _, p in named]
 
 
 class _Bucket:
@@ -89,8 +118,7 @@ class DistributedDataParallel(Module):
         self._broadcast_state(module)
         self._buckets = self._make_buckets([p for _, p in named], bucket_cap_mb)
         self._slot = {id(p): (b, i) for b in self._buckets for i, p in enumerate(b.params)}
-        self._handles = [p.register_post_accumulate_grad_hook(self._on_grad_ready)
-                         for _, p in named]
+        self._handles = _claim(named, self)
         self._sync_pass = True     # whether the backward of the latest forward averages
         self._in_pass = False      # a backward pass has marked gradients ready
         self._next_bucket = 0      # the next bucket to launch (index order on every rank)
