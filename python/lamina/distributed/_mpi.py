@@ -12,7 +12,6 @@ import os
 
 import numpy as np
 
-from .. import dtypes as _dt
 from .group import import_mpi
 from .work import ReduceOp, Work
 
@@ -31,7 +30,9 @@ class MPIBackend:
         self.rank = self.comm.Get_rank()
         self.size = self.comm.Get_size()
         self.chunk = int(os.environ.get("LAMINA_DIST_CHUNK", DEFAULT_CHUNK))
-        self._types = {_dt.float32: MPI.FLOAT, _dt.float64: MPI.DOUBLE, _dt.int64: MPI.INT64_T}
+        # keyed by the numpy view's dtype (hashing it is cheaper than lamina's)
+        self._types = {np.dtype(np.float32): MPI.FLOAT, np.dtype(np.float64): MPI.DOUBLE,
+                       np.dtype(np.int64): MPI.INT64_T}
         self._ops = {ReduceOp.SUM: MPI.SUM, ReduceOp.AVG: MPI.SUM, ReduceOp.MAX: MPI.MAX,
                      ReduceOp.MIN: MPI.MIN}
 
@@ -43,7 +44,8 @@ class MPIBackend:
     @staticmethod
     def _array(t):
         """The tensor's memory as a 1-D numpy array (contiguous tensors only: no copy)."""
-        return t._numpy_view().reshape(-1)
+        a = t._numpy_view()
+        return a if a.ndim == 1 else a.reshape(-1)
 
     def _chunks(self, n):
         return [(s, min(s + self.chunk, n)) for s in range(0, n, self.chunk)]
@@ -61,7 +63,13 @@ class MPIBackend:
     # --- collectives on contiguous tensors ---------------------------------------------------
 
     def all_reduce(self, t, op, async_op):
-        a, dt, mop = self._array(t), self._types[t.dtype], self._ops[op]
+        a = self._array(t)
+        dt, mop = self._types[a.dtype], self._ops[op]
+        if not async_op and a.size <= self.chunk:  # the common case, with no bookkeeping
+            self.comm.Allreduce(self.MPI.IN_PLACE, [a, dt], mop)
+            if op is ReduceOp.AVG:
+                np.divide(a, a.dtype.type(self.size), out=a)
+            return None
         reqs = []
         for s, e in self._chunks(a.size):
             if async_op:
@@ -72,7 +80,8 @@ class MPIBackend:
         return self._work(reqs, finish, [a], async_op)
 
     def broadcast(self, t, src, async_op):
-        a, dt = self._array(t), self._types[t.dtype]
+        a = self._array(t)
+        dt = self._types[a.dtype]
         reqs = []
         for s, e in self._chunks(a.size):
             if async_op:
@@ -83,7 +92,8 @@ class MPIBackend:
 
     def all_gather(self, out, inp, async_op):
         """``out`` holds ``size`` blocks of ``inp``'s elements, block r from rank r."""
-        a, dt = self._array(inp), self._types[inp.dtype]
+        a = self._array(inp)
+        dt = self._types[a.dtype]
         o = self._array(out).reshape(self.size, a.size)
         reqs, finish, keep = [], [], [a, o]
         chunks = self._chunks(a.size)
@@ -107,7 +117,8 @@ class MPIBackend:
 
     def reduce_scatter(self, out, inp, op, async_op):
         """``inp`` holds ``size`` blocks of ``out``'s elements; block r reduced lands on rank r."""
-        o, dt, mop = self._array(out), self._types[out.dtype], self._ops[op]
+        o = self._array(out)
+        dt, mop = self._types[o.dtype], self._ops[op]
         a = self._array(inp).reshape(self.size, o.size)
         reqs, keep = [], [a, o]
         chunks = self._chunks(o.size)

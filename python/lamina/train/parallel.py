@@ -29,7 +29,7 @@ def sum_over_ranks(*values):
     device = dist.group.default_group("sum_over_ranks").tensor_device
     t = tensor([float(v) for v in values], dtype=float64, device=device)
     dist.all_reduce(t)
-    return t.tolist()
+    return t.cpu().tolist()
 
 
 def sync_buffers(model):

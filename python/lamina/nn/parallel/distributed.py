@@ -149,7 +149,7 @@ class DistributedDataParallel(Module):
         from ...creation import tensor
         t = tensor([sig, -sig], device=self._control_device)
         dist.all_reduce(t, dist.ReduceOp.MAX)
-        if t.tolist() != [sig, -sig]:
+        if t.cpu().tolist() != [sig, -sig]:
             raise RuntimeError(f"[{_OP}] the model differs across ranks (parameter or buffer "
                                "names, shapes or dtypes); every rank must wrap the same model")
 
@@ -273,7 +273,7 @@ class DistributedDataParallel(Module):
         flags = tensor([1 if local.get(k, True) else 0 for k in order],
                        device=self._control_device)
         dist.all_reduce(flags, dist.ReduceOp.MAX)
-        return dict(zip(order, (bool(f) for f in flags.tolist())))
+        return dict(zip(order, (bool(f) for f in flags.cpu().tolist())))
 
     def _reset_pass(self, wait):
         for b in self._buckets:
