@@ -256,9 +256,66 @@ def case_fail(rank, world):
     dist.all_reduce(lamina.ones(3))  # rank 1 never joins: without the abort this would hang
 
 
+def nccl_fake(with_avg):
+    """The NCCL backend's code on one rank over host memory (tests/fake_nccl.py): pointers,
+    chunk offsets, the AVG fallback, staging, DDP. Run with a small LAMINA_DIST_CHUNK."""
+    import fake_nccl
+    fake_nccl.install(with_avg)
+    lamina.cuda.is_available = lambda: True
+    lamina.cuda.device_count = lambda: 1
+    lamina._C.cuda_synchronize = lambda index: None
+    dist.init_process_group("nccl")
+    g = dist.group.default_group("nccl_fake")
+    assert (g.name, g.device, g.tensor_device, g.size) == ("nccl", 0, "cuda:0", 1)
+    assert (g._ops[Op.AVG] is None) != with_avg
+    g.device_type, g.tensor_device = "cpu", "cpu"  # host tensors stand in for device ones
+    g.check_device = lambda op, t: None
+    chunk = g.chunk
+    for salt, (name, dtype) in enumerate(DTYPES.items()):
+        for n in (1, 7, 3 * chunk + 2):
+            a = _inputs(0, n, dtype, salt)
+            for op in [Op.SUM, Op.MAX] + ([Op.AVG] if name != "int64" else []):
+                fake_nccl.calls.clear()
+                t = lamina.tensor(a.copy())
+                dist.all_reduce(t, op)
+                np.testing.assert_array_equal(t.numpy(), a)
+                assert [c for _, c in fake_nccl.calls] == \
+                    [min(chunk, n - s) for s in range(0, n, chunk)], fake_nccl.calls
+            t = lamina.tensor(np.zeros(n, dtype))
+            dist.broadcast(t, src=0)
+            np.testing.assert_array_equal(t.numpy(), 0)
+            out = lamina.tensor(np.zeros(n, dtype))
+            dist.all_gather_into_tensor(out, lamina.tensor(a))
+            np.testing.assert_array_equal(out.numpy(), a)
+            out = lamina.tensor(np.zeros(n, dtype))
+            dist.reduce_scatter_tensor(out, lamina.tensor(a))
+            np.testing.assert_array_equal(out.numpy(), a)
+    base = lamina.tensor(np.arange(12, dtype=np.float32).reshape(3, 4))
+    dist.all_reduce(base.t(), Op.AVG)  # staged, reduced, written back
+    np.testing.assert_array_equal(base.numpy(), np.arange(12).reshape(3, 4))
+    ref, model = _reference(), _reference()
+    ddp = DDP(model, bucket_cap_mb=1e-5)
+    x, y = _batches(1, 4, 1)[0]
+    for net in (ddp, ref):
+        opt = lamina.optim.SGD(net.parameters(), lr=0.1, momentum=0.9)
+        _loss(net, x, y).backward()
+        opt.step()
+    assert _max_diff(model.parameters(), ref.parameters()) == 0.0
+    assert len(ddp._launch_log) == 4
+    dist.barrier()
+    comm = g.comm
+    dist.destroy_process_group()
+    assert not comm.alive
+    print(f"OK nccl_fake with_avg={with_avg}", flush=True)
+
+
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
 
 if __name__ == "__main__":
+    if sys.argv[1] == "nccl_fake":
+        for with_avg in (True, False):
+            nccl_fake(with_avg)
+        sys.exit(0)
     dist.init_process_group("mpi")
     rank, world = dist.get_rank(), dist.get_world_size()
     assert world == 2, world

@@ -31,12 +31,12 @@ MPIEXEC = _mpiexec()
 pytestmark = pytest.mark.skipif(MPIEXEC is None, reason="no mpiexec on PATH (pip install mpich)")
 
 
-def launch(args, env=None, timeout=TIMEOUT_S):
-    """Run ``mpiexec -n 2 python ARGS``; returns (completed process, seconds)."""
+def launch(args, env=None, timeout=TIMEOUT_S, ranks=2):
+    """Run ``mpiexec -n RANKS python ARGS``; returns (completed process, seconds)."""
     env = dict(os.environ, OMP_NUM_THREADS="1", MPIEXEC_TIMEOUT=str(timeout + 30), **(env or {}))
     t0 = time.perf_counter()
-    proc = subprocess.run([MPIEXEC, "-n", "2", sys.executable, *args], capture_output=True,
-                          text=True, timeout=timeout, env=env)
+    proc = subprocess.run([MPIEXEC, "-n", str(ranks), sys.executable, *args],
+                          capture_output=True, text=True, timeout=timeout, env=env)
     return proc, time.perf_counter() - t0
 
 
@@ -63,6 +63,15 @@ def test_ddp_no_sync_accumulates_then_averages():
 
 def test_ddp_unused_parameters():
     run_case("unused")
+
+
+def test_nccl_backend_code_on_a_fake_nccl():
+    # one rank, CuPy's NCCL replaced by host-memory copies (tests/fake_nccl.py): the backend's
+    # pointers, chunk offsets (5 elements a call), AVG with and without ncclAvg, and DDP on it
+    proc, _ = launch([WORKER, "nccl_fake"], env={"LAMINA_DIST_CHUNK": "5"}, ranks=1)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out
+    assert "OK nccl_fake with_avg=True" in out and "OK nccl_fake with_avg=False" in out, out
 
 
 def test_failing_rank_ends_the_job_fast_with_its_error():
