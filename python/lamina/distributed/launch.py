@@ -12,9 +12,15 @@ communicator: the launcher then kills every rank and exits non-zero at once.
 from __future__ import annotations
 
 import sys
+import time
 import traceback
 
 __all__ = ["abort_on_exception", "run_guarded", "abort_job"]
+
+
+# After printing, before MPI_Abort: the launcher forwards a rank's output asynchronously and
+# drops what it has not read yet when it kills the job (seen with MPICH's hydra).
+FORWARD_WAIT_S = 0.3
 
 
 def abort_job(code=1, message=None):
@@ -23,22 +29,30 @@ def abort_job(code=1, message=None):
     MPI = import_mpi("abort_job")
     comm = MPI.COMM_WORLD
     if message:
-        print(f"[rank {comm.Get_rank()} of {comm.Get_size()}] {message}", file=sys.stderr)
+        _write(f"[rank {comm.Get_rank()} of {comm.Get_size()}] {message}\n")
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
         except Exception:
             pass
+    time.sleep(FORWARD_WAIT_S)
     comm.Abort(int(code) or 1)
+
+
+def _write(text):
+    try:  # one write: the message reaches the launcher whole
+        sys.stderr.write(text)
+        sys.stderr.flush()
+    except Exception:
+        pass
 
 
 def _print_and_abort(etype, value, tb):
     try:
         from .group import import_mpi
         comm = import_mpi("abort_on_exception").COMM_WORLD
-        print(f"[rank {comm.Get_rank()} of {comm.Get_size()}] uncaught {etype.__name__}; "
-              "aborting every rank", file=sys.stderr)
-        traceback.print_exception(etype, value, tb, file=sys.stderr)
+        _write(f"[rank {comm.Get_rank()} of {comm.Get_size()}] uncaught {etype.__name__}; "
+               "aborting every rank\n" + "".join(traceback.format_exception(etype, value, tb)))
     finally:
         abort_job(1)
 
