@@ -107,3 +107,10 @@ def test_cli_error_on_every_rank_exits_nonzero():
     proc, seconds = launch(["-m", "lamina", "train", "digits", "--model", "nope"])
     assert proc.returncode != 0 and "unknown model" in proc.stderr, proc.stderr
     assert seconds < 20
+
+
+def test_bench_distributed_quick():
+    proc = subprocess.run([sys.executable, "-m", "lamina.bench.distributed", "--quick",
+                           "--no-save"], capture_output=True, text=True, timeout=TIMEOUT_S)
+    assert proc.returncode == 0, proc.stderr
+    assert "| 4096 | 16384 |" in proc.stdout and "DDP 2 ranks" in proc.stdout, proc.stdout
