@@ -107,23 +107,31 @@ def _mpiexec():
     return str(beside) if beside.exists() else shutil.which("mpiexec")
 
 
-def _launch(ranks, worker_args, threads):
+def _launch(ranks, worker_args, threads, wait_quiet=0.0):
+    """One mpiexec job; its rank 0's JSON, plus the CPU other processes used meanwhile."""
+    if wait_quiet > 0:
+        common.wait_quiet(wait_quiet)
+    meter = common.BackgroundMeter()
     cmd = [_mpiexec(), "-n", str(ranks), sys.executable, "-m", "lamina.bench.distributed",
            "--worker", *worker_args]
     env = dict(os.environ, OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS="1",
                MPIEXEC_TIMEOUT="600")
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=660, env=env)
+    noise = meter.stop()
     if proc.returncode != 0:
         raise RuntimeError(f"[bench.distributed] {' '.join(worker_args)} failed: "
                            f"{proc.stderr[-2000:]}")
-    return json.loads([ln for ln in proc.stdout.splitlines() if ln.startswith("{")][-1])
+    doc = json.loads([ln for ln in proc.stdout.splitlines() if ln.startswith("{")][-1])
+    doc["background_cores"] = noise["background_cores"]
+    return doc
 
 
-def run(quick=False, log=print):
+def run(quick=False, log=print, wait_quiet=0.0):
     res = {"allreduce": [], "ddp": []}
     log("all_reduce float32 SUM, 2 ranks (1 thread each)")
-    doc = _launch(2, ["allreduce"] + (["--quick"] if quick else []), 1)
+    doc = _launch(2, ["allreduce"] + (["--quick"] if quick else []), 1, wait_quiet)
     res["mpi"], res["allreduce"] = doc["mpi"], doc["rows"]
+    res["allreduce_background_cores"] = doc["background_cores"]
     for r in res["allreduce"]:
         r["ratio"] = r["mpi4py_s"] / r["lamina_s"]
         r["lamina_GBps"] = r["bytes"] / r["lamina_s"] * 1e-9
@@ -139,11 +147,12 @@ def run(quick=False, log=print):
         log(f"cnn train step: {name}")
         args = ["ddp", "--batch", str(batch), "--steps", str(steps)] + \
             (["--wrap"] if wrap else []) + (["--quick"] if quick else [])
-        r = _launch(ranks, args, threads)
+        r = _launch(ranks, args, threads, wait_quiet)
         res["ddp"].append({"config": name, "ranks": ranks, "threads": threads,
                            "batch_per_rank": batch, "global_batch": batch * ranks,
                            "ddp": wrap, "step_s": r["step_s"],
-                           "images_per_s": batch * ranks / r["step_s"]})
+                           "images_per_s": batch * ranks / r["step_s"],
+                           "background_cores": r["background_cores"]})
     return res
 
 
@@ -165,11 +174,11 @@ def markdown(res):
         lines.append(f"| {r['elements']} | {r['bytes']} | {common.fmt_time(r['mpi4py_s'])} | "
                      f"{common.fmt_time(r['lamina_s'])} | {r['lamina_GBps']:.2f} | "
                      f"{r['ratio']:.2f} |")
-    lines += ["", "| cnn train step | global batch | ms / step | images/s |",
-              "|---|---:|---:|---:|"]
+    lines += ["", "| cnn train step | global batch | ms / step | images/s | other load (cores) |",
+              "|---|---:|---:|---:|---:|"]
     for r in res["ddp"]:
         lines.append(f"| {r['config']} | {r['global_batch']} | {1e3 * r['step_s']:.1f} | "
-                     f"{r['images_per_s']:.0f} |")
+                     f"{r['images_per_s']:.0f} | {r['background_cores']} |")
     return "\n".join(lines)
 
 
@@ -180,6 +189,8 @@ def main(argv=None) -> int:
     p.add_argument("--out", default=None, help="JSON path (default: bench/results/"
                    "<date>-cpu-<n>core-distributed.json in a checkout)")
     p.add_argument("--no-save", action="store_true")
+    p.add_argument("--wait-quiet", type=float, default=0.0, metavar="SECONDS",
+                   help="before each job, wait up to SECONDS for other processes to leave the CPU")
     p.add_argument("--worker", nargs="?", const="", default=None, help=argparse.SUPPRESS)
     p.add_argument("--batch", type=int, default=64, help=argparse.SUPPRESS)
     p.add_argument("--steps", type=int, default=15, help=argparse.SUPPRESS)
@@ -199,12 +210,14 @@ def main(argv=None) -> int:
               file=sys.stderr)
         return 2
     t0 = time.perf_counter()
-    res = run(args.quick, log=lambda m: print(m, file=sys.stderr, flush=True))
+    res = run(args.quick, log=lambda m: print(m, file=sys.stderr, flush=True),
+              wait_quiet=args.wait_quiet)
     import lamina
     record = {"schema": 1, "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
               "machine": dict(common.machine_info(), lscpu=_lscpu()), "git": common.git_commit(),
               "build_info": lamina.build_info(),
-              "settings": {"quick": args.quick, "threads_per_rank": 1},
+              "settings": {"quick": args.quick, "threads_per_rank": 1,
+                           "wait_quiet_s": args.wait_quiet},
               "elapsed_s": time.perf_counter() - t0, **res}
     print(markdown(res))
     if not args.no_save:
