@@ -148,3 +148,12 @@ def test_world_size_from_the_launcher_environment(monkeypatch):
     assert dist.env_world_size() == 4
     monkeypatch.setenv("OMPI_COMM_WORLD_SIZE", "3")
     assert dist.env_world_size() == 3
+
+
+def test_mpi_backend_hands_over_the_tensor_memory_itself():
+    from lamina.distributed._mpi import MPIBackend
+    for t in (lamina.randn(3, 5), lamina.arange(7), lamina.randn(4, 6, dtype=lamina.float64)[1:3],
+              lamina.tensor(2.5)):
+        a = MPIBackend._array(t)
+        assert a.__array_interface__["data"][0] == t.data_ptr()  # no copy
+        assert a.ndim == 1 and a.size == t.numel() and a.flags.writeable
