@@ -86,7 +86,7 @@ def _walk(roots, grads, retain_graph):
                     else:
                         deps[nxt] = 1
                         stack.append(nxt)
-                elif edge is not None and edge._post_acc_hooks:
+                elif edge is not None and type(edge) is not tuple and edge._post_acc_hooks:
                     h = hooked.get(id(edge))
                     if h is None:
                         hooked[id(edge)] = [1, False]
@@ -97,8 +97,11 @@ def _walk(roots, grads, retain_graph):
         for r, g in zip(roots, grads):
             if r.grad_fn is None:
                 _accumulate(r, g)
-                if r._post_acc_hooks and id(r) not in hooked:
-                    _fire(r)
+                if r._post_acc_hooks:
+                    if id(r) in hooked:  # also reached through the graph: fire after that
+                        hooked[id(r)][1] = True
+                    else:
+                        _fire(r)
                 continue
             buf = buffers.setdefault(r.grad_fn, [None] * r.grad_fn.n_outputs)
             i = r._output_nr
