@@ -4,7 +4,6 @@ Every rank runs CASE and asserts; an assertion error on any rank aborts the job 
 non-zero, traceback on stderr), success prints ``OK CASE rank R`` on every rank."""
 from __future__ import annotations
 
-import copy
 import sys
 
 import numpy as np

@@ -251,4 +251,4 @@ class DataLoader:
         return (f"DataLoader(dataset={type(self.dataset).__name__} of {len(self.dataset)}, "
                 f"batch_size={self.batch_size}, shuffle={self.shuffle}, "
                 f"drop_last={self.drop_last}, seed={self.seed}"
-                f"{', sampler=' + type(self.sampler).__name__ if self.sampler is not None else ''})")
+                f"{'' if self.sampler is None else ', sampler=' + type(self.sampler).__name__})")

@@ -21,6 +21,7 @@ from .work import ReduceOp, Work  # noqa: F401
 
 __all__ = ["ReduceOp", "Work", "init_process_group", "destroy_process_group", "is_initialized",
            "is_available", "get_rank", "get_world_size", "get_backend", "env_world_size",
-           "env_local_rank", "env_local_size", "all_reduce", "broadcast", "all_gather", "all_gather_into_tensor",
+           "env_local_rank", "env_local_size", "all_reduce", "broadcast", "all_gather",
+           "all_gather_into_tensor",
            "reduce_scatter", "reduce_scatter_tensor", "barrier", "abort_on_exception",
            "run_guarded"]

@@ -106,7 +106,8 @@ def all_gather_into_tensor(output_tensor, input_tensor, group=None, async_op=Fal
 
 
 def all_gather(tensor_list, tensor, group=None, async_op=False):
-    """``tensor_list[r]`` (world_size tensors shaped like ``tensor``) receives rank r's ``tensor``."""
+    """``tensor_list[r]`` (world_size tensors shaped like ``tensor``) receives rank r's
+    ``tensor``."""
     g = _group("all_gather", group)
     _check("all_gather", g, tensor)
     _check_list("all_gather", g, tensor_list, tensor, "tensor_list")
@@ -151,9 +152,9 @@ def reduce_scatter(output, input_list, op=ReduceOp.SUM, group=None, async_op=Fal
 
 def _check_list(op, g, tensors, like, what):
     if not isinstance(tensors, (list, tuple)) or len(tensors) != g.size:
+        n = f" of {len(tensors)}" if isinstance(tensors, (list, tuple)) else ""
         raise ValueError(f"[{op}] {what} must be a list of world_size ({g.size}) tensors, got "
-                         f"{type(tensors).__name__}"
-                         f"{' of ' + str(len(tensors)) if isinstance(tensors, (list, tuple)) else ''}")
+                         f"{type(tensors).__name__}{n}")
     for r, t in enumerate(tensors):
         _check(op, g, t, f"{what}[{r}]")
         if t.shape != like.shape or t.dtype != like.dtype:
