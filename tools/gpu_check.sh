@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The one-shot check for a lent GPU machine (H100/H200, no network): build for sm_90 with
 # -lineinfo, assert a GPU is visible, run every test with a `cuda` parameter, compute-sanitizer
-# (memcheck, racecheck) on a small subset, and the CUDA benchmarks against torch (cuBLAS /
-# cuDNN, TF32 off for fp32). Each stage is time-limited and logged into OUTDIR; the whole stays
+# (memcheck, racecheck) on a small subset, the CUDA benchmarks against torch (cuBLAS /
+# cuDNN, TF32 off for fp32), and the NCCL backend of lamina.distributed (tools/nccl_check.py:
+# 2 ranks with 2 GPUs, else 1 rank; needs CuPy with NCCL, mpi4py and mpiexec, skipped without
+# them). Each stage is time-limited and logged into OUTDIR; the whole stays
 # under 9 minutes. Usage: tools/gpu_check.sh OUTDIR   (run from the repository root)
 set -u
 OUT=${1:?usage: tools/gpu_check.sh OUTDIR}
@@ -63,6 +65,18 @@ done
 # 4. The CUDA benchmarks against torch (TF32 off in fp32 rows; the suite sets the flag).
 stage bench 150 "$PY" -m lamina.cli bench --device cuda --suite cuda_gemm --peers torch \
   --out "$OUT/bench.json"
+
+# 5. The NCCL backend: collectives on cuda tensors and one DDP step against the CPU, one rank per GPU.
+NGPU=$(nvidia-smi -L 2>/dev/null | grep -c "^GPU")
+RANKS=$(( NGPU >= 2 ? 2 : 1 ))
+MPIEXEC=$("$PY" -c 'import os, sys; print(os.path.dirname(sys.executable))')/mpiexec
+[ -x "$MPIEXEC" ] || MPIEXEC=$(command -v mpiexec || true)
+if [ -n "$MPIEXEC" ] && "$PY" -c "import mpi4py, cupy; from cupy.cuda import nccl" > /dev/null 2>&1; then
+  stage nccl 90 env MPIEXEC_TIMEOUT=80 "$MPIEXEC" -n "$RANKS" "$PY" tools/nccl_check.py
+else
+  echo "nccl skipped: needs CuPy with NCCL, mpi4py and mpiexec (pip install '.[distributed,cuda]')" \
+    | tee -a "$OUT/stages.txt"
+fi
 
 echo "total $(( $(date +%s) - START )) s, status $STATUS" | tee -a "$OUT/stages.txt"
 exit "$STATUS"

@@ -27,6 +27,7 @@ from . import autograd  # noqa: E402
 from . import testing  # noqa: E402
 from . import optim  # noqa: E402
 from . import data, nn  # noqa: E402
+from . import distributed  # noqa: E402
 from .io import load, save  # noqa: E402
 
 

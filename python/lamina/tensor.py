@@ -27,6 +27,7 @@ Tensor._requires_grad = False
 Tensor.grad = None
 Tensor.grad_fn = None
 Tensor._output_nr = 0
+Tensor._post_acc_hooks = None  # {handle id: hook} of a leaf (engine.py)
 Tensor.__array_priority__ = 1000  # numpy defers to our reflected operators
 
 
@@ -93,6 +94,45 @@ def backward(self, gradient=None, retain_graph=False):
         raise ValueError(f"[backward] gradient shape {gradient.shape} does not match the tensor "
                          f"shape {self.shape}")
     engine.run_backward([self], [gradient], retain_graph=bool(retain_graph))
+
+
+class RemovableHandle:
+    """What ``register_post_accumulate_grad_hook`` returns: ``remove()`` unregisters the hook."""
+
+    _next_id = 0
+
+    def __init__(self, hooks):
+        self._hooks = hooks
+        RemovableHandle._next_id += 1
+        self.id = RemovableHandle._next_id
+
+    def remove(self):
+        self._hooks.pop(self.id, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+@tensor_method
+def register_post_accumulate_grad_hook(self, hook):
+    """Call ``hook(tensor)`` during each backward pass, once the pass has added its last gradient
+    to this leaf's ``.grad`` (torch's hook of the same name). Returns a handle with ``remove()``."""
+    if self.grad_fn is not None:
+        raise RuntimeError("[register_post_accumulate_grad_hook] only leaf tensors accumulate "
+                           "gradients; this tensor has a grad_fn")
+    if not self.requires_grad:
+        raise RuntimeError("[register_post_accumulate_grad_hook] the tensor does not require grad")
+    if not callable(hook):
+        raise TypeError(f"[register_post_accumulate_grad_hook] hook must be callable, got "
+                        f"{type(hook).__name__}")
+    if self._post_acc_hooks is None:
+        self._post_acc_hooks = {}
+    handle = RemovableHandle(self._post_acc_hooks)
+    self._post_acc_hooks[handle.id] = hook
+    return handle
 
 
 @tensor_property("is_leaf")

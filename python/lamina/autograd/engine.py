@@ -1,5 +1,12 @@
 """The backward pass: an iterative topological walk of the tape (no recursion, so a chain of
-any length works), gradients summed per node output, leaves accumulating into ``.grad``."""
+any length works), gradients summed per node output, leaves accumulating into ``.grad``.
+
+Two hooks for code that must act during the pass (data-parallel gradient averaging):
+
+- ``Tensor.register_post_accumulate_grad_hook(hook)``: ``hook(leaf)`` runs once per pass, when
+  the last gradient that this pass sends to ``leaf`` has been added to ``leaf.grad``;
+- ``queue_callback(fn)``: from inside a pass (e.g. from such a hook), ``fn()`` runs once the
+  walk has finished, before ``backward()`` returns."""
 from __future__ import annotations
 
 import sys as _sys
@@ -7,6 +14,16 @@ import sys as _sys
 from .. import _C
 from .function import Node
 from .grad_mode import no_grad
+
+# callbacks queued by the passes running now (a list per pass: a hook may start another pass)
+_pending_callbacks = []
+
+
+def queue_callback(fn):
+    """Run ``fn()`` when the backward pass that is running now has finished its walk."""
+    if not _pending_callbacks:
+        raise RuntimeError("[queue_callback] can only be called during a backward pass")
+    _pending_callbacks[-1].append(fn)
 
 
 # References to a gradient that nothing else holds, as _accumulate sees it when called from the
@@ -31,11 +48,29 @@ def _accumulate(leaf, g):
         leaf.grad = _C.clone(g)
 
 
+def _fire(leaf):
+    for hook in list(leaf._post_acc_hooks.values()):
+        hook(leaf)
+
+
 def run_backward(roots, grads, retain_graph=False):
     """Backpropagate ``grads`` from ``roots`` (tensors) into every leaf that requires grad."""
+    callbacks = []
+    _pending_callbacks.append(callbacks)
+    try:
+        _walk(roots, grads, retain_graph)
+        # callbacks may queue more callbacks: run until none is left
+        while callbacks:
+            callbacks.pop(0)()
+    finally:
+        _pending_callbacks.pop()
+
+
+def _walk(roots, grads, retain_graph):
     with no_grad():
         # 1. count, for every reachable node, the edges that point at it
         deps = {}
+        hooked = {}  # id(leaf) -> [edges from this pass still to come, got a gradient]
         stack = []
         for r in roots:
             if r.grad_fn is not None and r.grad_fn not in deps:
@@ -51,11 +86,22 @@ def run_backward(roots, grads, retain_graph=False):
                     else:
                         deps[nxt] = 1
                         stack.append(nxt)
+                elif edge is not None and type(edge) is not tuple and edge._post_acc_hooks:
+                    h = hooked.get(id(edge))
+                    if h is None:
+                        hooked[id(edge)] = [1, False]
+                    else:
+                        h[0] += 1
         # 2. seed the buffers with the root gradients
         buffers = {}
         for r, g in zip(roots, grads):
             if r.grad_fn is None:
                 _accumulate(r, g)
+                if r._post_acc_hooks:
+                    if id(r) in hooked:  # also reached through the graph: fire after that
+                        hooked[id(r)][1] = True
+                    else:
+                        _fire(r)
                 continue
             buf = buffers.setdefault(r.grad_fn, [None] * r.grad_fn.n_outputs)
             i = r._output_nr
@@ -82,8 +128,15 @@ def run_backward(roots, grads, retain_graph=False):
                     deps[nxt] -= 1
                     if deps[nxt] == 0:
                         ready.append(nxt)
-                elif g is not None:
-                    _accumulate(edge, g)
+                else:
+                    if g is not None:
+                        _accumulate(edge, g)
+                    h = hooked.get(id(edge)) if hooked else None
+                    if h is not None:
+                        h[0] -= 1
+                        h[1] = h[1] or g is not None
+                        if h[0] == 0 and h[1]:
+                            _fire(edge)
 
 
 def _run_node(node: Node, buf, retain_graph):

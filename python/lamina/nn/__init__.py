@@ -1,6 +1,7 @@
 """``lamina.nn``: modules, parameters, containers, layers and initialisation (torch.nn names)."""
 from . import functional  # noqa: F401
 from . import init  # noqa: F401
+from . import parallel  # noqa: F401
 from .activation import GELU, Flatten, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh  # noqa: F401
 from .conv import Conv1d, Conv2d, ConvTranspose2d  # noqa: F401
 from .containers import Identity, ModuleDict, ModuleList, Sequential  # noqa: F401

@@ -2,6 +2,12 @@
 
     lamina train digits --model mlp|cnn          scikit-learn's 8x8 digits, test accuracy
     lamina train chars --model lstm|transformer  character LM on Python's own docs, val loss + bpc
+
+Data-parallel: ``mpiexec -n 2 lamina train digits --model cnn`` (any MPI launcher; or
+``--distributed``) trains on every rank with DistributedDataParallel: ``--batch-size`` stays the
+global batch, split over the ranks; rank 0 prints and saves. cpu tensors go through MPI; with
+``--device cuda`` each rank takes the GPU of its local rank and gradients go through NCCL. An
+error on any rank ends the whole job (lamina.distributed.launch).
 """
 from __future__ import annotations
 
@@ -38,6 +44,9 @@ def add_arguments(parser):
     parser.add_argument("--save", default=None, metavar="PATH",
                         help="write the trained state_dict (safetensors) to PATH")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    parser.add_argument("--distributed", action="store_true",
+                        help="data-parallel over the ranks of an MPI job (on by default when "
+                             "mpiexec started more than one rank)")
 
 
 def _setting(args, spec, model_name, key):
@@ -48,10 +57,47 @@ def _setting(args, spec, model_name, key):
 
 
 def run(args) -> int:
+    from .. import distributed as dist
+
+    if args.distributed or dist.env_world_size() > 1:
+        return dist.run_guarded(_run_distributed, args)
+    return _run(args)
+
+
+def _run_distributed(args) -> int:
+    import os
+
+    import lamina
+    from .. import cuda, distributed as dist
+
+    if "OMP_NUM_THREADS" not in os.environ:  # the ranks of a machine share its cores
+        cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+        lamina.set_num_threads(max(1, (cpus or 1) // dist.env_local_size()))
+
+    cuda_ = args.device.startswith("cuda")
+    if cuda_ and args.device != "cuda":
+        raise SystemExit("lamina train --distributed: pass --device cuda (each rank takes the "
+                         "GPU of its local rank), not a device index")
+    if cuda_ and cuda.is_available():
+        args.device = f"cuda:{dist.env_local_rank() % cuda.device_count()}"
+    dist.init_process_group("nccl" if cuda_ and cuda.is_available() else "mpi")
+    rank, world = dist.get_rank(), dist.get_world_size()
+    if rank == 0:
+        print(f"data-parallel on {world} ranks ({dist.get_backend()}), global batch split "
+              "evenly; rank 0 reports")
+    code = _run(args, rank=rank, distributed=True)
+    dist.barrier()
+    return code
+
+
+def _run(args, rank=0, distributed=False) -> int:
+    import builtins
+
     import lamina
 
     from . import loop
 
+    print = builtins.print if rank == 0 else (lambda *a, **k: None)  # noqa: A001
     spec = TASKS[args.task]
     model_name = args.model or spec["models"][0]
     if model_name not in spec["models"]:
@@ -60,19 +106,19 @@ def run(args) -> int:
     if args.device.startswith("cuda") and not lamina.cuda.is_available():
         raise SystemExit(f"lamina train: --device {args.device} needs CUDA, but "
                          f"{lamina.cuda.unavailable_reason()}")
-    loop.seed_everything(args.seed)
+    loop.seed_everything(args.seed + rank)  # dropout differs per rank; weights come from rank 0
     get = lambda key: _setting(args, spec, model_name, key)  # noqa: E731
     t0 = time.perf_counter()
-    model = _run_chars(args, get, model_name) if args.task == "chars" else \
-        _run_digits(args, get, model_name)
+    run_task = _run_chars if args.task == "chars" else _run_digits
+    model = run_task(args, get, model_name, print, distributed)
     print(f"done in {time.perf_counter() - t0:.1f} s")
-    if args.save:
+    if args.save and rank == 0:
         lamina.save(model.state_dict(), args.save)
         print(f"saved the state_dict to {args.save}")
     return 0
 
 
-def _run_digits(args, get, model_name):
+def _run_digits(args, get, model_name, print, distributed):
     from . import datasets, loop, models
 
     train, test = datasets.digits(seed=args.seed)
@@ -83,13 +129,14 @@ def _run_digits(args, get, model_name):
           f"{epochs} epochs on {args.device}")
     history = loop.fit(model, train, test, epochs=epochs, batch_size=get("batch_size"),
                        lr=get("lr"), optimizer=args.optimizer, weight_decay=args.weight_decay,
-                       device=args.device, seed=args.seed, progress=not args.no_progress)
-    final = history[-1] if history else {"test_acc": float("nan")}
-    print(f"final test accuracy {100 * final['test_acc']:.2f}%")
+                       device=args.device, seed=args.seed, progress=not args.no_progress,
+                       log=print, distributed=distributed)
+    final = history[-1] if history else {}
+    print(f"final test accuracy {100 * final.get('test_acc', float('nan')):.2f}%")
     return model
 
 
-def _run_chars(args, get, model_name):
+def _run_chars(args, get, model_name, print, distributed):
     from . import datasets, lm, models
 
     train_ids, val_ids, vocab = datasets.chars()
@@ -103,11 +150,12 @@ def _run_chars(args, get, model_name):
     history = lm.fit_lm(model, train_ids, val_ids, epochs=epochs, steps=steps, seq_len=seq_len,
                         batch_size=get("batch_size"), lr=get("lr"), optimizer=args.optimizer,
                         weight_decay=args.weight_decay, device=args.device, seed=args.seed,
-                        progress=not args.no_progress)
-    if history:
+                        progress=not args.no_progress, log=print, distributed=distributed)
+    if history and "val_loss" in history[-1]:
         print(f"final validation loss {history[-1]['val_loss']:.4f} "
               f"({history[-1]['val_bpc']:.3f} bits per character)")
-    if args.sample > 0:
+    rank0 = not distributed or bool(history and "val_loss" in history[-1])
+    if args.sample > 0 and rank0:
         text = lm.sample(model, vocab, "The ", args.sample, seq_len, device=args.device,
                          seed=args.seed)
         print("sample:\n" + text)

@@ -50,12 +50,22 @@ def sample(model, vocab, prompt, length, seq_len, device="cpu", temperature=0.8,
 
 def fit_lm(model, train_ids, val_ids, *, epochs, steps, seq_len, batch_size, lr,
            optimizer="adam", weight_decay=0.0, device="cpu", seed=0, progress=True,
-           eval_windows=64, log=print):
-    """Train on random windows of ``train_ids``; one record per epoch of ``steps`` steps."""
+           eval_windows=64, log=print, distributed=False):
+    """Train on random windows of ``train_ids``; one record per epoch of ``steps`` steps.
+
+    ``distributed``: data-parallel (train/parallel.py): each rank draws its own windows, its
+    share of the global ``batch_size``; rank 0 evaluates and logs."""
     model.to(device)
-    rng = np.random.default_rng(seed)
+    net, main, local_bs, rank = model, True, batch_size, 0
+    if distributed:
+        from .. import distributed as dist
+        from . import parallel
+        rank = dist.get_rank()
+        net, main, local_bs = parallel.wrap(model), rank == 0, parallel.local_batch(batch_size)
+        progress = progress and main
+    rng = np.random.default_rng(seed if rank == 0 else [seed, rank])
     val = datasets.lm_eval_windows(val_ids, seq_len, eval_windows)
-    opt = make_optimizer(optimizer, model.parameters(), lr, weight_decay)
+    opt = make_optimizer(optimizer, net.parameters(), lr, weight_decay)
     sched = optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(epochs * steps, 1))
     loss_fn = nn.CrossEntropyLoss()
     history = []
@@ -63,14 +73,19 @@ def fit_lm(model, train_ids, val_ids, *, epochs, steps, seq_len, batch_size, lr,
         model.train()
         loss_sum, t0 = 0.0, time.perf_counter()
         for _ in _progress(range(steps), steps, f"epoch {epoch}", progress):
-            xb, yb = datasets.lm_windows(train_ids, seq_len, batch_size, rng)
+            xb, yb = datasets.lm_windows(train_ids, seq_len, local_bs, rng)
             opt.zero_grad()
-            loss = lm_loss(model, tensor(xb, device=device), tensor(yb, device=device), loss_fn)
+            loss = lm_loss(net, tensor(xb, device=device), tensor(yb, device=device), loss_fn)
             loss.backward()
             opt.step()
             sched.step()
             loss_sum += loss.item()
         elapsed = time.perf_counter() - t0
+        if distributed:
+            loss_sum = parallel.sum_over_ranks(loss_sum)[0] / dist.get_world_size()
+            if not main:
+                history.append({"epoch": epoch, "train_loss": loss_sum / max(steps, 1)})
+                continue
         val_loss = evaluate_lm(model, val, device)
         rec = {"epoch": epoch, "train_loss": loss_sum / max(steps, 1), "val_loss": val_loss,
                "val_bpc": val_loss / math.log(2),

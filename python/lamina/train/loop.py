@@ -46,28 +46,50 @@ def make_optimizer(name, params, lr, weight_decay):
 
 
 def fit(model, train, test, *, epochs, batch_size, lr, optimizer="adam", weight_decay=0.0,
-        device="cpu", seed=0, progress=True, log=print):
-    """Train ``model`` on numpy (x, y) arrays; returns the list of per-epoch records."""
+        device="cpu", seed=0, progress=True, log=print, distributed=False):
+    """Train ``model`` on numpy (x, y) arrays; returns the list of per-epoch records.
+
+    ``distributed``: data-parallel over the ranks of the process group (train/parallel.py):
+    ``batch_size`` is the global batch; rank 0 evaluates and logs (other ranks log nothing)."""
     model.to(device)
     xtr, ytr = (tensor(a, device=device) for a in train)
     xte, yte = (tensor(a, device=device) for a in test)
-    loader = DataLoader(TensorDataset(xtr, ytr), batch_size=batch_size, shuffle=True, seed=seed)
-    opt = make_optimizer(optimizer, model.parameters(), lr, weight_decay)
+    sampler, net, main = None, model, True
+    if distributed:
+        from ..data import DistributedSampler
+        from . import parallel
+        sampler = DistributedSampler(TensorDataset(xtr, ytr), shuffle=True, seed=seed)
+        loader = DataLoader(TensorDataset(xtr, ytr), parallel.local_batch(batch_size),
+                            sampler=sampler)
+        net, main = parallel.wrap(model), sampler.rank == 0
+        progress = progress and main
+    else:
+        loader = DataLoader(TensorDataset(xtr, ytr), batch_size=batch_size, shuffle=True,
+                            seed=seed)
+    opt = make_optimizer(optimizer, net.parameters(), lr, weight_decay)
     sched = optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(epochs, 1))
     loss_fn = nn.CrossEntropyLoss()
     history = []
     for epoch in range(1, epochs + 1):
         model.train()
+        if sampler is not None:
+            sampler.set_epoch(epoch)
         seen, loss_sum, t0 = 0, 0.0, time.perf_counter()
         for xb, yb in _progress(loader, len(loader), f"epoch {epoch}", progress):
             opt.zero_grad()
-            loss = loss_fn(model(xb), yb)
+            loss = loss_fn(net(xb), yb)
             loss.backward()
             opt.step()
             loss_sum += loss.item() * xb.shape[0]
             seen += xb.shape[0]
         sched.step()
         elapsed = time.perf_counter() - t0
+        if distributed:
+            loss_sum, seen = parallel.sum_over_ranks(loss_sum, seen)
+            parallel.sync_buffers(model)
+            if not main:
+                history.append({"epoch": epoch, "train_loss": loss_sum / max(seen, 1)})
+                continue
         test_loss, test_acc = evaluate(model, xte, yte)
         rec = {"epoch": epoch, "train_loss": loss_sum / max(seen, 1), "test_loss": test_loss,
                "test_acc": test_acc, "images_per_s": seen / elapsed if elapsed > 0 else float("inf")}
