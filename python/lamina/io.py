@@ -70,7 +70,9 @@ def save(state_dict, path, metadata=None):
 
 
 def _widen(arr):
-    if arr.dtype == np.float16:
+    # float16, and bfloat16 when a library (ml_dtypes, which Keras and JAX load) has taught
+    # numpy the type, so that safetensors hands it over as is
+    if arr.dtype == np.float16 or arr.dtype.name == "bfloat16":
         return arr.astype(np.float32)
     if arr.dtype.kind in "iu" and arr.dtype != np.int64:
         return arr.astype(np.int64)
