@@ -115,4 +115,20 @@ inline void parallel_runs(const Geometry& g, F&& fn) {
                [&](int64_t b, int64_t e) { for_each_run<N>(g, b, e, fn); });
 }
 
+// An (O, R, I) block reduced or scanned along R (softmax, scans): body(o, i0, n) for every o
+// and block of kCols contiguous columns [i0, i0 + n), in parallel, about 16k elements a task.
+constexpr int64_t kCols = 256;
+
+template <typename F>
+inline void for_column_blocks(int64_t O, int64_t R, int64_t I, const F& body) {
+  const int64_t nb = (I + kCols - 1) / kCols;
+  const int64_t work = std::max<int64_t>(1, R * std::min(I, kCols));
+  parallel_for(0, O * nb, std::max<int64_t>(1, 16384 / work), [&](int64_t b, int64_t e) {
+    for (int64_t k = b; k < e; ++k) {
+      const int64_t o = k / nb, i0 = (k % nb) * kCols;
+      body(o, i0, std::min(kCols, I - i0));
+    }
+  });
+}
+
 }  // namespace lamina::cpu

@@ -7,12 +7,11 @@
 #include <type_traits>
 
 #include "../core/parallel.h"
+#include "loops.h"
 
 namespace lamina::cpu {
 
 namespace {
-
-constexpr int64_t kCols = 256;  // columns per task when I > 1
 
 template <typename T>
 using Acc = std::conditional_t<std::is_floating_point_v<T>, double, T>;
@@ -37,22 +36,9 @@ void scan_cols(int64_t R, int64_t I, int64_t n, bool reverse, const T* x, T* y, 
   }
 }
 
-// Run body(o, i0, n) over every (o, column block [i0, i0 + n)) in parallel.
-template <typename F>
-void for_columns(int64_t O, int64_t R, int64_t I, const F& body) {
-  const int64_t nb = (I + kCols - 1) / kCols;
-  const int64_t work = std::max<int64_t>(1, R * std::min(I, kCols));
-  parallel_for(0, O * nb, std::max<int64_t>(1, 16384 / work), [&](int64_t b, int64_t e) {
-    for (int64_t k = b; k < e; ++k) {
-      const int64_t o = k / nb, i0 = (k % nb) * kCols;
-      body(o, i0, std::min(kCols, I - i0));
-    }
-  });
-}
-
 template <ScanOp OP, typename T>
 void scan_t(int64_t O, int64_t R, int64_t I, bool reverse, const T* x, T* y) {
-  for_columns(O, R, I, [&](int64_t o, int64_t i0, int64_t n) {
+  for_column_blocks(O, R, I, [&](int64_t o, int64_t i0, int64_t n) {
     Acc<T> acc[kCols];
     const int64_t off = o * R * I + i0;
     scan_cols<OP>(R, I, n, reverse, x + off, y + off, acc);

@@ -11,26 +11,12 @@
 #include <vector>
 
 #include "../core/parallel.h"
+#include "loops.h"
 #include "isa.h"
 
 namespace lamina::cpu {
 
 namespace {
-
-constexpr int64_t kCols = 256;  // columns per task when I > 1
-
-// Run body(o, i0, n) over every (row block o, column block [i0, i0 + n)) in parallel.
-template <typename F>
-void for_blocks(int64_t O, int64_t R, int64_t I, const F& body) {
-  const int64_t nb = (I + kCols - 1) / kCols;
-  const int64_t work = std::max<int64_t>(1, R * std::min(I, kCols));
-  parallel_for(0, O * nb, std::max<int64_t>(1, 16384 / work), [&](int64_t b, int64_t e) {
-    for (int64_t k = b; k < e; ++k) {
-      const int64_t o = k / nb, i0 = (k % nb) * kCols;
-      body(o, i0, std::min(kCols, I - i0));
-    }
-  });
-}
 
 template <typename T>
 void forward_t(int64_t O, int64_t R, int64_t I, const T* x, T* y, bool log) {
@@ -41,7 +27,7 @@ void forward_t(int64_t O, int64_t R, int64_t I, const T* x, T* y, bool log) {
     });
     return;
   }
-  for_blocks(O, R, I, [&](int64_t o, int64_t i0, int64_t n) {
+  for_column_blocks(O, R, I, [&](int64_t o, int64_t i0, int64_t n) {
     T m[kCols];
     double s[kCols];
     const int64_t off = o * R * I + i0;
@@ -59,7 +45,7 @@ void backward_t(int64_t O, int64_t R, int64_t I, const T* y, const T* dy, T* dx,
     });
     return;
   }
-  for_blocks(O, R, I, [&](int64_t o, int64_t i0, int64_t n) {
+  for_column_blocks(O, R, I, [&](int64_t o, int64_t i0, int64_t n) {
     double s[kCols];
     const int64_t off = o * R * I + i0;
     LAMINA_ISA(softmax_cols_backward(R, I, n, y + off, dy + off, dx + off, log, s));

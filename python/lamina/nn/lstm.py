@@ -66,6 +66,22 @@ def _check_state(op, name, t, shape, dtype, device):
                          f"{t.device}")
 
 
+def _time_major(op, module, input):
+    """The checked input of a recurrent layer as (x (T, B, I), batched, T, B): unbatched
+    (T, I) gets B = 1, batch_first (B, T, I) is transposed (a view)."""
+    w0 = module.weight_ih_l0
+    _check_input(op, input, module.input_size, w0.dtype, w0.device)
+    batched = input.ndim == 3
+    x = input if batched else _v.unsqueeze(input, 1)
+    if batched and module.batch_first:
+        x = _v.transpose(x, 0, 1)
+    T, B = int(x.shape[0]), int(x.shape[1])
+    if T == 0:
+        raise ValueError(f"[{op}] expected a non-empty sequence, got input of size "
+                         f"{_shape(input)}")
+    return x, batched, T, B
+
+
 class LSTM(Module):
     """``LSTM(input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
     bidirectional=False, proj_size=0, device=None, dtype=None)``.
@@ -147,16 +163,7 @@ class LSTM(Module):
 
     def forward(self, input, hx=None):
         op = "lstm"
-        w0 = self.weight_ih_l0
-        _check_input(op, input, self.input_size, w0.dtype, w0.device)
-        batched = input.ndim == 3
-        x = input if batched else _v.unsqueeze(input, 1)
-        if batched and self.batch_first:
-            x = _v.transpose(x, 0, 1)
-        T, B = int(x.shape[0]), int(x.shape[1])
-        if T == 0:
-            raise ValueError(f"[{op}] expected a non-empty sequence, got input of size "
-                             f"{_shape(input)}")
+        x, batched, T, B = _time_major(op, self, input)
         D, L, H = (2 if self.bidirectional else 1), self.num_layers, self.hidden_size
         h_out = self.proj_size if self.proj_size > 0 else H
         h0 = c0 = None

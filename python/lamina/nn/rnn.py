@@ -19,7 +19,7 @@ from ..autograd.functions.index import stack as _stack
 from ..functional.dropout import dropout as _dropout
 from ..functional.linear import linear as _linear
 from . import init
-from .lstm import _check_input, _check_state, _positive_int, _shape
+from .lstm import _check_input, _check_state, _positive_int, _time_major
 from .module import Module
 from .parameter import Parameter
 
@@ -107,16 +107,7 @@ class _RNNBase(Module):
 
     def forward(self, input, hx=None):
         op = self.mode.lower().split("_")[0]
-        w0 = self.weight_ih_l0
-        _check_input(op, input, self.input_size, w0.dtype, w0.device)
-        batched = input.ndim == 3
-        x = input if batched else _v.unsqueeze(input, 1)
-        if batched and self.batch_first:
-            x = _v.transpose(x, 0, 1)
-        T, B = int(x.shape[0]), int(x.shape[1])
-        if T == 0:
-            raise ValueError(f"[{op}] expected a non-empty sequence, got input of size "
-                             f"{_shape(input)}")
+        x, batched, T, B = _time_major(op, self, input)
         D, L, H = (2 if self.bidirectional else 1), self.num_layers, self.hidden_size
         if hx is None:
             h0 = _creation.zeros(L * D, B, H, dtype=input.dtype, device=input.device)
