@@ -16,7 +16,7 @@ Tensor = _C.Tensor
 # lamina.add, lamina.sum, lamina.cat, ...: each registered next to its op (export=True)
 globals().update(_registry.exported)
 
-from .creation import (arange, asarray, bernoulli, empty, empty_like, eye, from_dlpack,  # noqa: E402
+from .creation import (arange, as_tensor, asarray, bernoulli, empty, empty_like, eye, from_dlpack,  # noqa: E402
                        from_numpy, full, full_like, initial_seed, linspace, manual_seed, ones,
                        ones_like, rand, rand_like, randint, randn, randn_like, tensor, zeros,
                        zeros_like)

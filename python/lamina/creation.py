@@ -246,3 +246,47 @@ def manual_seed(seed):
 
 def initial_seed():
     return _C.initial_seed()
+
+
+def as_tensor(data, dtype=None, device=None):
+    """``data`` as a tensor, sharing memory with numpy arrays and tensors when dtype and device
+    allow (torch.as_tensor); a copy otherwise."""
+    return asarray(data, dtype=dtype, device=device)
+
+
+# --- Tensor.new_*: the tensor's dtype and device unless given ----------------------------------
+
+def _new_like(self, dtype, device):
+    return _dt.resolve(dtype, self.dtype), _dev(device, self.device)
+
+
+def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+    dt, dev = _new_like(self, dtype, device)
+    return _finish(_C.full(_shape("new_zeros", size), 0.0, dt, dev), requires_grad)
+
+
+def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+    dt, dev = _new_like(self, dtype, device)
+    return _finish(_C.full(_shape("new_ones", size), 1.0, dt, dev), requires_grad)
+
+
+def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
+    dt, dev = _new_like(self, dtype, device)
+    return _finish(_C.full(_shape("new_full", (size,)), float(fill_value), dt, dev),
+                   requires_grad)
+
+
+def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+    dt, dev = _new_like(self, dtype, device)
+    return _finish(_C.empty(_shape("new_empty", size), dt, dev), requires_grad)
+
+
+def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+    """A copy of ``data``; Python data takes this tensor's dtype (torch's rule)."""
+    dt, dev = _new_like(self, dtype, device)
+    return tensor(data, dtype=dt, device=dev, requires_grad=requires_grad)
+
+
+for _fn in (new_zeros, new_ones, new_full, new_empty, new_tensor):
+    setattr(Tensor, _fn.__name__, _fn)
+del _fn

@@ -2,9 +2,11 @@
 from . import functional  # noqa: F401
 from . import init  # noqa: F401
 from .activation import GELU, Flatten, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh  # noqa: F401
+from .activation import (CELU, ELU, GLU, SELU, Hardtanh, LeakyReLU, LogSigmoid, Mish,  # noqa: F401
+                         PReLU, ReLU6, SiLU, Softplus, Softsign, Unflatten)
 from .conv import Conv2d  # noqa: F401
 from .containers import Identity, ModuleDict, ModuleList, Sequential  # noqa: F401
-from .dropout import Dropout  # noqa: F401
+from .dropout import Dropout, Dropout2d  # noqa: F401
 from .linear import Linear  # noqa: F401
 from .module import Module  # noqa: F401
 from .lstm import LSTM, LSTMCell  # noqa: F401

@@ -1,8 +1,10 @@
 """``lamina.optim``: optimizers updating each parameter with one fused kernel, and
 learning-rate schedulers (torch.optim names, signatures and state_dict format)."""
 from . import lr_scheduler  # noqa: F401
+from .adagrad import Adagrad
 from .adam import Adam, AdamW
 from .optimizer import Optimizer
+from .rmsprop import RMSprop
 from .sgd import SGD
 
-__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "lr_scheduler"]
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "lr_scheduler"]

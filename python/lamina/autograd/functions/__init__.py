@@ -5,3 +5,7 @@ registers the family's Tensor methods and ``lamina.*`` functions next to them
 (``lamina._registry.tensor_method``). Importing this package registers them all."""
 from . import (attention, batchnorm, conv, copy, elementwise, index, layernorm, loss, lstm,  # noqa: F401
                matmul, pool, reduce, softmax, views)
+# composites and the op-list additions of torch's wider surface (math_ops: tan ... atan2, fmod,
+# remainder; activation: silu, mish, elu, leaky_relu, softplus; linalg: norm, einsum, ...;
+# shape: flip, roll, tril, ...; compare: isclose, allclose, nan_to_num)
+from . import activation, compare, linalg, math_ops, shape  # noqa: F401,E402

@@ -12,7 +12,7 @@ from ... import dtypes as _dt
 from ..._registry import export, tensor_method
 from ..grad_mode import _state
 from ..function import Function
-from ._util import Tensor, no_grad_write, zeros
+from ._util import Tensor, no_grad_write, wrap_dim, zeros
 from .elementwise import where
 from .views import Select, Slice, Unsqueeze
 
@@ -137,6 +137,67 @@ def masked_fill(self, mask, value):
                  _C.full([], builtins.float(value), self.dtype, self.device), self)
 
 
+@tensor_method
+def masked_fill_(self, mask, value):
+    """``value`` written in place where the bool ``mask`` (broadcast to self) is True."""
+    no_grad_write("masked_fill_", self)
+    if not isinstance(mask, Tensor) or mask.dtype != _dt.bool_:
+        raise TypeError("[masked_fill_] expected a bool tensor mask")
+    v = value if isinstance(value, Tensor) else \
+        _C.full([], builtins.float(value), self.dtype, self.device)
+    _C.copy_(self, _C.where(mask, _C.cast(v, self.dtype), self))
+    return self
+
+
+@tensor_method(export=True)
+def masked_select(self, mask):
+    """The elements where the bool ``mask`` (broadcast with self) is True, as a 1-d tensor."""
+    if not isinstance(mask, Tensor) or mask.dtype != _dt.bool_:
+        raise TypeError("[masked_select] expected a bool tensor mask")
+    shape = _broadcast("masked_select", self.shape, mask.shape)
+    x = self if self.shape == shape else self.expand(shape)
+    m = mask if mask.shape == shape else _C.expand(mask, list(shape))
+    return x.reshape(-1)[m.reshape(-1)]
+
+
+def _broadcast(op, a, b):
+    out = []
+    for i in range(1, builtins.max(len(a), len(b)) + 1):
+        x = a[-i] if i <= len(a) else 1
+        y = b[-i] if i <= len(b) else 1
+        if x != y and x != 1 and y != 1:
+            raise ValueError(f"[{op}] shapes {tuple(a)} and {tuple(b)} do not broadcast")
+        out.append(y if x == 1 else x)
+    return tuple(reversed(out))
+
+
+@tensor_method
+def index_fill_(self, dim, index, value):
+    """``value`` written in place into the slices ``index`` (int64, 0-d or 1-d) along dim."""
+    no_grad_write("index_fill_", self)
+    dim = wrap_dim(dim, self.ndim, "index_fill_")
+    if not isinstance(index, Tensor) or index.dtype != _dt.int64 or index.ndim > 1:
+        raise TypeError("[index_fill_] index must be a 0-d or 1-d int64 tensor")
+    n = self.shape[dim] if self.ndim else 1
+    idx = _C.reshape(index, [-1])
+    if idx.numel():
+        lo, hi = _C.amax(idx, None, False, False).item(), _C.amax(idx, None, False, True).item()
+        if lo < -n or hi >= n:
+            raise IndexError(f"[index_fill_] index {hi if hi >= n else lo} is out of range for "
+                             f"dim {dim} of size {n}")
+    idx = _C.where(_C.lt(idx, 0), _C.add(idx, n), idx)
+    hit = _C.index_add(_C.full([n], 0.0, _dt.int64, self.device), 0, idx,
+                       _C.full([idx.numel()], 1.0, _dt.int64, self.device))
+    shape = [1] * self.ndim
+    if self.ndim:
+        shape[dim] = n
+    mask = _C.reshape(_C.gt(hit, 0), shape)
+    v = value if isinstance(value, Tensor) else \
+        _C.full([], builtins.float(value), self.dtype, self.device)
+    _C.copy_(self, _C.where(mask, _C.cast(v, self.dtype), self))
+    return self
+
+
 def _to_index(it, device):
     if isinstance(it, Tensor):
         return it
@@ -174,9 +235,16 @@ def _basic_index(self, idx):
             dim += 1
         elif isinstance(it, (Tensor, list, tuple)) or hasattr(it, "__array__"):
             t = _to_index(it, self.device)
-            if t.dtype == _dt.bool_:
-                raise TypeError("[getitem] boolean mask indexing is not supported; use "
-                                "lamina.where or masked_fill")
+            if t.dtype == _dt.bool_:  # a k-d mask: k int64 index tensors, its nonzero positions
+                shape = tuple(out.shape[dim:dim + t.ndim])
+                if tuple(t.shape) != shape:
+                    raise IndexError(f"[getitem] the shape of the mask {tuple(t.shape)} does not "
+                                     f"match the shape of the indexed tensor {shape} at dim {dim}")
+                for pos in _mask_positions(t):
+                    tensor_dims.append(dim)
+                    tensor_idx.append(pos)
+                    dim += 1
+                continue
             if t.dtype != _dt.int64:
                 raise TypeError(f"[getitem] tensor indices must be int64, got {t.dtype}")
             tensor_dims.append(dim)
@@ -185,6 +253,14 @@ def _basic_index(self, idx):
         else:
             raise TypeError(f"[getitem] unsupported index {it!r}")
     return out, tensor_dims, tensor_idx
+
+
+def _mask_positions(mask):
+    """The coordinates of a bool mask's True elements, one int64 tensor per dim, in row-major
+    order (found on the host; the mask is copied there)."""
+    host = mask.detach().numpy(force=True)
+    return [_C.to(_C._from_numpy(np.ascontiguousarray(p, dtype=np.int64)), mask.device,
+                  _dt.int64, False) for p in np.nonzero(host)]
 
 
 @tensor_method
