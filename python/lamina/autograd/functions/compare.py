@@ -36,7 +36,8 @@ def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
         a, b = _C.cast(a, _dt.float64), _C.cast(b, _dt.float64)
     close = _C.le(_C.abs(_C.sub(a, b)), _C.add(_C.mul(_C.abs(b), builtins.float(rtol)),
                                               builtins.float(atol)))
-    close = _C.logical_or(close, _C.eq(a, b))  # inf == inf
+    finite = _C.logical_and(_C.lt(_C.abs(a), np.inf), _C.lt(_C.abs(b), np.inf))
+    close = _C.logical_or(_C.logical_and(close, finite), _C.eq(a, b))  # inf == inf
     if equal_nan:
         close = _C.logical_or(close, _C.logical_and(_C.ne(a, a), _C.ne(b, b)))
     return close

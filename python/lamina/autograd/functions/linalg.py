@@ -200,11 +200,9 @@ def diagonal(self, offset=0, dim1=0, dim2=1):
     r, c = x.shape[-2], x.shape[-1]
     n = builtins.max(0, builtins.min(r, c - offset) if offset >= 0 else builtins.min(r + offset, c))
     lead = list(x.shape[:-2])
-    if n == 0:
-        return _C.full(lead + [0], 0.0, x.dtype, x.device)
     rows = _C.arange(builtins.max(0, -offset), builtins.max(0, -offset) + n, 1, _C.DType.int64,
                      x.device)
-    lin = _C.add(_C.mul(rows, c), offset)  # flat index of (row, row + offset)
+    lin = _C.add(_C.mul(rows, c + 1), offset)  # flat index of (row, row + offset)
     return x.reshape(lead + [r * c]).index_select(len(lead), lin)
 
 
