@@ -24,6 +24,8 @@ void init_copy(pybind11::module_& m);         // copy_, contiguous, clone, to
 void init_creation(pybind11::module_& m);     // empty, full, ranges, random draws, seeds
 void init_matmul(pybind11::module_& m);       // matmul
 void init_index(pybind11::module_& m);        // index_select, index_add, gather, scatter_add, cat
+void init_scan(pybind11::module_& m);         // cumsum, cumprod
+void init_sort(pybind11::module_& m);         // sort, argsort, topk
 void init_softmax(pybind11::module_& m);      // fused softmax / log_softmax
 void init_loss(pybind11::module_& m);         // fused cross-entropy
 void init_optim(pybind11::module_& m);        // fused SGD and Adam steps

@@ -31,6 +31,8 @@ PYBIND11_MODULE(_C, m) {
   b::init_reduce(m);
   b::init_matmul(m);
   b::init_index(m);
+  b::init_scan(m);
+  b::init_sort(m);
   b::init_softmax(m);
   b::init_loss(m);
   b::init_optim(m);

@@ -18,7 +18,9 @@
 #include "../kernels/pool.h"
 #include "../kernels/random.h"
 #include "../kernels/reduce.h"
+#include "../kernels/scan.h"
 #include "../kernels/softmax.h"
+#include "../kernels/sort.h"
 
 namespace lamina::cuda {
 
@@ -66,7 +68,9 @@ LAMINA_OPTIM_KERNELS(LAMINA_KERNEL_STUB)
 LAMINA_POOL_KERNELS(LAMINA_KERNEL_STUB)
 LAMINA_RANDOM_KERNELS(LAMINA_KERNEL_STUB)
 LAMINA_REDUCE_KERNELS(LAMINA_KERNEL_STUB)
+LAMINA_SCAN_KERNELS(LAMINA_KERNEL_STUB)
 LAMINA_SOFTMAX_KERNELS(LAMINA_KERNEL_STUB)
+LAMINA_SORT_KERNELS(LAMINA_KERNEL_STUB)
 #undef LAMINA_KERNEL_STUB
 
 }  // namespace lamina::cuda

@@ -10,11 +10,17 @@
 #include "../core/op_kinds.h"
 #include "../core/philox.h"
 #include "../core/tensor.h"
+#include "../kernels/scan.h"
 
 namespace lamina::ops {
 
 // --- views (views.cpp): no copies ---
 int64_t wrap_dim(const char* op, int64_t dim, int64_t ndim);
+// A contiguous shape seen as (O, R, I) around dim d: O the dims before, R = shape[d], I after.
+struct DimBlock {
+  int64_t O = 1, R = 1, I = 1;
+};
+DimBlock dim_block(const Shape& shape, int64_t d);
 Tensor reshape(const Tensor& t, Shape shape);  // a view when possible, else a copy
 Tensor view(const Tensor& t, Shape shape);     // a view or an error
 Tensor permute(const Tensor& t, const std::vector<int64_t>& dims);
@@ -65,6 +71,14 @@ Tensor var(const Tensor& t, std::vector<int64_t> dims, double correction, bool k
 Tensor logsumexp(const Tensor& t, std::vector<int64_t> dims, bool keepdim);
 Tensor amax(const Tensor& t, std::vector<int64_t> dims, bool keepdim, bool is_max);
 std::pair<Tensor, Tensor> max_dim(const Tensor& t, int64_t dim, bool keepdim, bool is_max);
+
+// --- scans (scan.cpp): cumsum, cumprod along one dim ---
+Tensor scan(ScanOp op, const Tensor& x, int64_t dim, bool reverse);
+Tensor cumprod_backward(const Tensor& x, const Tensor& y, const Tensor& dy, int64_t dim);
+
+// --- sorting (sort.cpp): k < 0 sorts the whole dim; without values only the indices ---
+std::pair<Tensor, Tensor> sort(const char* op, const Tensor& x, int64_t dim, int64_t k,
+                               bool descending, bool want_values);
 
 // --- matmul (matmul.cpp) ---
 Tensor matmul(const Tensor& a, const Tensor& b);

@@ -8,21 +8,6 @@ namespace lamina::ops {
 
 namespace {
 
-struct Block {
-  int64_t O = 1, R = 1, I = 1;
-};
-
-Block block_of(const Shape& shape, int64_t d) {
-  Block b;
-  const int64_t n = static_cast<int64_t>(shape.size());
-  for (int64_t k = 0; k < n; ++k) {
-    if (k < d) b.O *= shape[k];
-    else if (k == d) b.R = shape[k];
-    else b.I *= shape[k];
-  }
-  return b;
-}
-
 const char* name_of(bool log, bool backward) {
   if (backward) return log ? "log_softmax_backward" : "softmax_backward";
   return log ? "log_softmax" : "softmax";
@@ -42,7 +27,7 @@ Tensor softmax(const Tensor& x, int64_t dim, bool log) {
   Tensor in = x.is_contiguous() ? x : contiguous(x);
   Tensor y = Tensor::empty(x.shape(), x.dtype(), x.device());
   if (y.numel() == 0) return y;
-  const Block b = block_of(x.shape(), d);
+  const DimBlock b = dim_block(x.shape(), d);
   LAMINA_KERNEL(x.device(), softmax_forward, x.dtype(), b.O, b.R, b.I, in.raw(), y.raw(), log);
   return y;
 }
@@ -61,7 +46,7 @@ Tensor softmax_backward(const Tensor& y, const Tensor& dy, int64_t dim, bool log
   Tensor gc = dy.is_contiguous() ? dy : contiguous(dy);
   Tensor dx = Tensor::empty(y.shape(), y.dtype(), y.device());
   if (dx.numel() == 0) return dx;
-  const Block b = block_of(y.shape(), d);
+  const DimBlock b = dim_block(y.shape(), d);
   LAMINA_KERNEL(y.device(), softmax_backward, y.dtype(), b.O, b.R, b.I, yc.raw(), gc.raw(),
                 dx.raw(), log);
   return dx;

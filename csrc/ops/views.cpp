@@ -13,6 +13,17 @@ int64_t wrap_dim(const char* op, int64_t dim, int64_t ndim) {
   return dim < 0 ? dim + n : dim;
 }
 
+DimBlock dim_block(const Shape& shape, int64_t d) {
+  DimBlock b;
+  const int64_t n = static_cast<int64_t>(shape.size());
+  for (int64_t k = 0; k < n; ++k) {
+    if (k < d) b.O *= shape[k];
+    else if (k == d) b.R = shape[k];
+    else b.I *= shape[k];
+  }
+  return b;
+}
+
 namespace {
 
 Shape infer_shape(const char* op, Shape shape, int64_t numel, const Shape& from) {
