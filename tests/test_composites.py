@@ -308,6 +308,29 @@ def test_masks_and_fills(device, rng):
     assert empty.shape == (0,)
 
 
+def test_where_method_index_add_and_unfold(device, rng):
+    check_op(lambda x, y: x.where(x > 0, y), [(7, 33), (33,)],
+             lambda x, y: np.where(x > 0, x, y), lambda x, y: x.where(x > 0, y), rng=rng,
+             device=device)
+    x = rng.uniform(-1, 1, size=(5, 7))
+    src = rng.uniform(-1, 1, size=(5, 4))
+    idx = np.array([6, 0, 6, 2])
+    t = lam(x, lamina.float64, device)
+    assert t.index_add_(1, lamina.tensor(idx, device=device), lam(src, lamina.float64, device),
+                        alpha=2.0) is t
+    want = x.copy()
+    np.add.at(want, (slice(None), idx), 2.0 * src)
+    check(t, want)
+    for shape, dim, size, step in [((33,), 0, 4, 3), ((7, 10), 1, 3, 1), ((7, 10), 0, 7, 2),
+                                   ((4, 6, 5), 1, 2, 2)]:
+        check_op(lambda v: v.unfold(dim, size, step), [shape],
+                 lambda v: np.moveaxis(np.lib.stride_tricks.sliding_window_view(
+                     v, size, axis=dim), -1, -1).take(
+                     np.arange(0, v.shape[dim] - size + 1, step), axis=dim),
+                 lambda v: v.unfold(dim, size, step), rng=rng, device=device,
+                 name=f"unfold {shape} {dim} {size} {step}")
+
+
 def test_batchnorm_checkpoint_without_num_batches_tracked():
     bn = lamina.nn.BatchNorm2d(3)
     sd = {k: v for k, v in bn.state_dict().items() if k != "num_batches_tracked"}
@@ -343,6 +366,10 @@ ERRORS = [
     ("masked_select", ValueError, lambda: lamina.ones(3).masked_select(
         lamina.ones(4, dtype=lamina.bool))),
     ("index_fill_", IndexError, lambda: lamina.ones(3).index_fill_(0, lamina.tensor([3]), 1.0)),
+    ("unfold", ValueError, lambda: lamina.ones(3).unfold(0, 4, 1)),
+    ("unfold", ValueError, lambda: lamina.ones(3).unfold(0, 2, 0)),
+    ("index_add_", RuntimeError, lambda: lamina.ones(3, requires_grad=True).index_add_(
+        0, lamina.tensor([0]), lamina.ones(1))),
     ("masked_fill_", TypeError, lambda: lamina.ones(3).masked_fill_(lamina.ones(3), 1.0)),
 ]
 

@@ -526,6 +526,12 @@ def minimum(self, other):
     return Minimum.apply(self, other)
 
 
+@tensor_method("where")
+def _where_method(self, condition, other):
+    """``self.where(condition, other)``: self where condition holds, else other."""
+    return where(condition, self, other)
+
+
 @export
 def where(condition, input, other):
     """``input`` where ``condition`` holds, else ``other`` (numbers allowed for either)."""

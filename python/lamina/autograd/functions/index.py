@@ -131,6 +131,17 @@ def index_add(self, dim, index, source, alpha=1):
     return IndexAdd.apply(self, dim, index, source)
 
 
+@tensor_method
+def index_add_(self, dim, index, source, alpha=1):
+    """In place: self[..., index[i], ...] += alpha * source[..., i, ...] along ``dim`` (repeated
+    indices accumulate, in a deterministic order on the CPU)."""
+    no_grad_write("index_add_", self)
+    if alpha != 1:
+        source = _C.mul(source, alpha)
+    _C.copy_(self, _C.index_add(self, dim, index, source))
+    return self
+
+
 @tensor_method(export=True)
 def masked_fill(self, mask, value):
     return where(mask, value if isinstance(value, Tensor) else
