@@ -10,7 +10,7 @@ import pytest
 
 import lamina
 from lamina.testing import Input, check_op
-from reference import SIZES, check, lam, to_np, torch
+from reference import SIZES, check, lam, torch
 
 INF = float("inf")
 

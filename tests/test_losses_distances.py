@@ -54,7 +54,8 @@ def test_binary_cross_entropy(reduction, device, rng):
                  _tf("binary_cross_entropy", reduction=reduction), rng=rng, device=device,
                  name=f"bce {shape}")
     check_op(lambda x, t, w: F.binary_cross_entropy(x, t, w, reduction=reduction),
-             [Input((5, 7), 0.05, 0.95), Input((5, 7), 0.0, 1.0), Input((7,), 0.1, 2.0, grad=False)], ref,
+             [Input((5, 7), 0.05, 0.95), Input((5, 7), 0.0, 1.0),
+              Input((7,), 0.1, 2.0, grad=False)], ref,
              lambda x, t, w: torch.nn.functional.binary_cross_entropy(x, t, w,
                                                                       reduction=reduction),
              rng=rng, device=device, name="bce weight")

@@ -19,7 +19,8 @@ def _check(op, input, factor, name):
 
 
 def pixel_shuffle(input, upscale_factor):
-    """(*, C r^2, H, W) -> (*, C, H r, W r): out[c, h r + i, w r + j] = in[c r^2 + i r + j, h, w]."""
+    """(*, C r^2, H, W) -> (*, C, H r, W r):
+    out[c, h r + i, w r + j] = in[c r^2 + i r + j, h, w]."""
     op, r = "pixel_shuffle", upscale_factor
     _check(op, input, r, "upscale_factor")
     *lead, c, h, w = input.shape

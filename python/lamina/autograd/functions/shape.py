@@ -10,7 +10,7 @@ from ..._args import size_arg
 from ..._registry import export, tensor_method
 from ._util import Tensor, wrap_dim, wrap_dims
 from .elementwise import clamp, where
-from .index import cat, stack  # noqa: F401  stack: re-exported for hstack's siblings
+from .index import cat
 
 
 def _tensor(op, x, name="input"):
