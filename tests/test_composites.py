@@ -331,6 +331,19 @@ def test_where_method_index_add_and_unfold(device, rng):
                  name=f"unfold {shape} {dim} {size} {step}")
 
 
+def test_batch_norm_momentum_none_where_unused(device, rng):
+    import lamina.nn.functional as F
+    x = lam(rng.uniform(-1, 1, size=(4, 3, 2)), lamina.float64, device)
+    rm = lamina.zeros(3, dtype=lamina.float64, device=device)
+    rv = lamina.ones(3, dtype=lamina.float64, device=device)
+    ev = F.batch_norm(x, rm, rv, momentum=None)
+    check(ev, F.batch_norm(x, rm, rv, momentum=0.1))
+    tr = F.batch_norm(x, None, None, training=True, momentum=None)
+    check(tr, F.batch_norm(x, None, None, training=True))
+    with pytest.raises(TypeError, match=r"^\[batch_norm\]"):
+        F.batch_norm(x, rm, rv, training=True, momentum=None)
+
+
 def test_batchnorm_checkpoint_without_num_batches_tracked():
     bn = lamina.nn.BatchNorm2d(3)
     sd = {k: v for k, v in bn.state_dict().items() if k != "num_batches_tracked"}

@@ -70,7 +70,8 @@ def save(state_dict, path, metadata=None):
 
 
 def _widen(arr):
-    if arr.dtype == np.float16:
+    # bfloat16 arrays arrive as such once ml_dtypes (imported by keras, jax) is loaded
+    if arr.dtype == np.float16 or arr.dtype.name == "bfloat16":
         return arr.astype(np.float32)
     if arr.dtype.kind in "iu" and arr.dtype != np.int64:
         return arr.astype(np.int64)
