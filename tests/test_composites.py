@@ -260,6 +260,8 @@ def test_numpy_reductions_on_tensors(rng):
     check(np.min(t, axis=0), x.min(0))
     check(np.prod(t, axis=0), x.prod(0))
     check(t.sum(axis=(0, 1)), x.sum())
+    check(np.var(t, axis=0), x.var(0))  # numpy's ddof=0
+    check(np.std(t, axis=1, ddof=1), x.std(1, ddof=1))
     with pytest.raises(TypeError, match=r"^\[sum\]"):
         t.sum(0, axis=1)
 

@@ -186,18 +186,23 @@ def mean(self, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None,
 
 @tensor_method(export=True)
 def var(self, dim=None, unbiased=None, keepdim=False, correction=None, *, axis=None,
-        keepdims=None, out=None):
+        keepdims=None, out=None, ddof=None, dtype=None):
+    """Variance over ``dim`` with ``correction`` (default 1); NumPy's ``np.var(t)`` passes
+    ``ddof`` (its default 0), which is the correction."""
     dim, keepdim = _numpy_args("var", dim, keepdim, axis, keepdims, out)
+    if ddof is not None:
+        correction = ddof
     if correction is None:
         correction = 0 if unbiased is False else 1
-    return Var.apply(self, _dims(dim), builtins.float(correction), keepdim)
+    x = self if dtype is None else self.to(dtype)
+    return Var.apply(x, _dims(dim), builtins.float(correction), keepdim)
 
 
 @tensor_method(export=True)
 def std(self, dim=None, unbiased=None, keepdim=False, correction=None, *, axis=None,
-        keepdims=None, out=None):
+        keepdims=None, out=None, ddof=None, dtype=None):
     return var(self, dim, unbiased, keepdim, correction, axis=axis, keepdims=keepdims,
-               out=out).sqrt()
+               out=out, ddof=ddof, dtype=dtype).sqrt()
 
 
 @tensor_method(export=True)
