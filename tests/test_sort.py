@@ -35,10 +35,18 @@ def _stable_desc(x, dim):
     return np.moveaxis(out, -1, dim)
 
 
+def distinct(shape, rng):
+    """Random values in [-2, 2) at least 2 / size apart (finite differences never cross a tie,
+    where the sorted values have a kink)."""
+    n = int(np.prod(shape))
+    return Input(np.asarray((rng.permutation(n) + rng.uniform(0, 0.5, n)) * 4 / max(n, 1) - 2)
+                 .reshape(shape))
+
+
 @pytest.mark.parametrize("descending", [False, True])
 def test_sort(descending, device, rng):
     for shape, dim in SHAPES_DIMS:
-        check_op(lambda x, d: lamina.sort(x, d, descending=descending), [Input(shape), dim],
+        check_op(lambda x, d: lamina.sort(x, d, descending=descending), [distinct(shape, rng), dim],
                  lambda x, d: np_sort(x, d, descending),
                  lambda x, d: tuple(torch.sort(x, dim=d, descending=descending, stable=True)),
                  rng=rng, device=device, fd_numel=30, name=f"sort {shape} {dim}")
@@ -48,7 +56,7 @@ def test_sort(descending, device, rng):
 def test_topk(largest, device, rng):
     for shape, dim, k in [((7,), 0, 3), ((257,), 0, 1), ((33, 7), 0, 5), ((7, 33), 1, 33),
                           ((3, 127, 5), 1, 10), ((4, 7, 33), -1, 0), ((5, 300, 2), 1, 30)]:
-        check_op(lambda x, d: lamina.topk(x, k, d, largest=largest), [Input(shape), dim],
+        check_op(lambda x, d: lamina.topk(x, k, d, largest=largest), [distinct(shape, rng), dim],
                  lambda x, d: tuple(a.take(range(k), axis=d) for a in np_sort(x, d, largest)),
                  lambda x, d: tuple(torch.topk(x, k, d, largest=largest)),
                  rng=rng, device=device, fd_numel=30, name=f"topk {shape} {dim} {k}")
@@ -110,3 +118,33 @@ def test_sort_empty_and_errors(device):
         lamina.argsort(x > 0)
     with pytest.raises(TypeError, match=r"^\[topk\] k must be an int"):
         lamina.topk(x, 1.5)
+
+
+@pytest.mark.parametrize("dtype", [lamina.float32, lamina.float64, lamina.int64, lamina.bool])
+def test_unique(dtype, device, rng):
+    for shape in [(1,), (7,), (33, 7), (0,), (4, 5, 6)]:
+        x = rng.integers(-4, 5, shape)
+        if dtype == lamina.bool:
+            x = x > 0
+        elif dtype.is_floating_point:
+            x = x.astype(np.float64) / 2
+            if x.size > 3:
+                x.flat[[0, 2]] = np.nan                      # NaNs stay distinct, as in torch
+        t = lamina.tensor(x, dtype=dtype, device=device)
+        u, inv, cnt = lamina.unique(t, return_inverse=True, return_counts=True)
+        un = np.unique(x[~np.isnan(x)] if dtype.is_floating_point else x)
+        if dtype.is_floating_point:
+            un = np.concatenate([un, np.full(int(np.isnan(x).sum()), np.nan)])
+        np.testing.assert_array_equal(u.cpu().numpy(), un)
+        assert u.dtype == dtype and inv.shape == t.shape
+        np.testing.assert_array_equal(u.cpu().numpy()[inv.cpu().numpy()], x)
+        assert int(cnt.sum()) == x.size and (cnt.cpu().numpy() >= 1).all()
+        if torch is not None:  # NaNs are distinct in both; torch numbers them in its own order
+            tu, ti, tc = torch.unique(torch.from_numpy(np.asarray(x)), return_inverse=True,
+                                      return_counts=True)
+            np.testing.assert_array_equal(u.cpu().numpy(), tu.numpy())
+            np.testing.assert_array_equal(cnt.cpu().numpy(), tc.numpy())
+            num = ~np.isnan(x) if dtype.is_floating_point else np.ones(x.shape, bool)
+            np.testing.assert_array_equal(inv.cpu().numpy()[num], ti.numpy()[num])
+    with pytest.raises(ValueError, match=r"^\[unique\] dim is not supported"):
+        lamina.unique(lamina.randn(3, 3), dim=0)

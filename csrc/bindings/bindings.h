@@ -34,6 +34,7 @@ void init_pool(pybind11::module_& m);         // max / avg / adaptive pooling
 void init_batchnorm(pybind11::module_& m);    // fused batch norm forward / backward
 void init_layernorm(pybind11::module_& m);    // fused layer norm forward / backward
 void init_lstm(pybind11::module_& m);         // LSTM layer and cell
+void init_gru(pybind11::module_& m);          // the fused GRU cell
 void init_attention(pybind11::module_& m);    // scaled dot-product attention
 
 // m.def(name, fn, GIL(), ...): fn runs without the GIL (fn takes and returns only C++ types).

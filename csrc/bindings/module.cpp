@@ -42,4 +42,5 @@ PYBIND11_MODULE(_C, m) {
   b::init_pool(m);
   b::init_batchnorm(m);
   b::init_lstm(m);
+  b::init_gru(m);
 }

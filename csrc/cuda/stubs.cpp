@@ -9,6 +9,7 @@
 #include "../kernels/batchnorm.h"
 #include "../kernels/conv.h"
 #include "../kernels/elementwise.h"
+#include "../kernels/gru.h"
 #include "../kernels/index.h"
 #include "../kernels/layernorm.h"
 #include "../kernels/loss.h"
@@ -70,6 +71,7 @@ LAMINA_RANDOM_KERNELS(LAMINA_KERNEL_STUB)
 LAMINA_REDUCE_KERNELS(LAMINA_KERNEL_STUB)
 LAMINA_SCAN_KERNELS(LAMINA_KERNEL_STUB)
 LAMINA_SOFTMAX_KERNELS(LAMINA_KERNEL_STUB)
+LAMINA_GRU_KERNELS(LAMINA_KERNEL_STUB)
 LAMINA_SORT_KERNELS(LAMINA_KERNEL_STUB)
 #undef LAMINA_KERNEL_STUB
 

@@ -80,6 +80,12 @@ Tensor cumprod_backward(const Tensor& x, const Tensor& y, const Tensor& dy, int6
 std::pair<Tensor, Tensor> sort(const char* op, const Tensor& x, int64_t dim, int64_t k,
                                bool descending, bool want_values);
 
+// --- GRU cell (gru.cpp): (h', acts) and (dgx, dgh, dh_prev); h may be undefined (zeros) ---
+std::pair<Tensor, Tensor> gru_cell(const Tensor& gx, const Tensor& gh, const Tensor& h,
+                                   bool need_acts);
+std::vector<Tensor> gru_cell_backward(const Tensor& gh, const Tensor& acts, const Tensor& h,
+                                      const Tensor& dh);
+
 // --- matmul (matmul.cpp) ---
 Tensor matmul(const Tensor& a, const Tensor& b);
 

@@ -161,7 +161,7 @@ SUITES = {
 def _register_more():
     """Suites in their own files (one per op family), imported late: they import this module."""
     from . import (suite_attention, suite_conv, suite_cuda_gemm, suite_keras, suite_layernorm,
-                   suite_lstm, suite_poolbn, suite_train)
+                   suite_lstm, suite_mx, suite_poolbn, suite_train)
     SUITES["conv"] = suite_conv.conv
     SUITES["poolbn"] = suite_poolbn.poolbn
     SUITES["lstm"] = suite_lstm.lstm
@@ -170,6 +170,7 @@ def _register_more():
     SUITES["train"] = suite_train.train
     SUITES["cuda_gemm"] = suite_cuda_gemm.cuda_gemm
     SUITES["keras"] = suite_keras.keras_suite
+    SUITES["mx"] = suite_mx.mx_dialect
 
 
 _register_more()

@@ -80,3 +80,36 @@ def msort(self):
     """``sort(self, dim=0).values``."""
     return sort(self, 0).values
 
+
+
+@tensor_method(export=True)
+def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    """The distinct values of the flattened input in ascending order (NaNs stay distinct, as
+    in torch), with the inverse indices (input shape) and counts when asked: one stable sort,
+    a scan of the run starts, and a stable argsort of the run flags to gather them."""
+    if not isinstance(self, _C.Tensor):
+        raise TypeError(f"[unique] expected a lamina Tensor, got {type(self).__name__}")
+    if dim is not None:
+        raise ValueError("[unique] dim is not supported yet: only the flattened input")
+    from ... import creation
+    from .index import cat
+    x = self.detach().reshape(-1)
+    if x.dtype == _C.DType.bool:
+        x = x.to(_C.DType.int64)
+    n = int(x.shape[0])
+    values, order = _C.sort(x, 0, False)
+    start = creation.ones(n, dtype=_C.DType.bool, device=x.device)
+    if n > 1:
+        start = cat([start[:1], values[1:] != values[:-1]], 0)
+    count = int(start.sum().item()) if n else 0
+    firsts = _C.argsort(_C.cast(start.logical_not(), _C.DType.int64), 0, False)[:count]
+    out = [values.index_select(0, firsts).to(self.dtype)]
+    if return_inverse:
+        group = _C.cumsum(start, 0) - 1
+        inverse = _C.scatter_add(creation.zeros(n, dtype=_C.DType.int64, device=x.device), 0,
+                                 order, group)
+        out.append(inverse.reshape(self.shape))
+    if return_counts:
+        ends = cat([firsts[1:], creation.tensor([n], dtype=_C.DType.int64, device=x.device)], 0)
+        out.append(ends - firsts)
+    return out[0] if len(out) == 1 else tuple(out)
