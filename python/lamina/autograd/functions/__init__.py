@@ -7,5 +7,6 @@ from . import (attention, batchnorm, conv, copy, elementwise, gru, index, layern
                lstm, matmul, pool, reduce, scan, softmax, sort, views)
 # composites and the op-list additions of torch's wider surface (math_ops: tan ... atan2, fmod,
 # remainder; activation: silu, mish, elu, leaky_relu, softplus; linalg: norm, einsum, ...;
-# shape: flip, roll, tril, ...; compare: isclose, allclose, nan_to_num)
-from . import activation, compare, linalg, math_ops, shape  # noqa: F401,E402
+# shape: flip, roll, tril, ...; compare: isclose, allclose, nan_to_num; extras: take, cross,
+# cdist, median, randperm, normal, ...)
+from . import activation, compare, extras, linalg, math_ops, shape  # noqa: F401,E402
