@@ -32,6 +32,15 @@ void def_unary(py::module_& m, UnaryOp op, const char* name) {
   m.def((std::string(name) + "_").c_str(), [op](const Tensor& x) { ops::unary_(op, x); }, GIL());
 }
 
+// An op with scalar parameters: name(x, p0, p1=0) and name_(x, p0, p1=0), e.g. clamp(x, lo, hi).
+void def_unary_params(py::module_& m, UnaryOp op, const char* name) {
+  m.def(name, [op](const Tensor& x, double p0, double p1) { return ops::unary(op, x, p0, p1); },
+        py::arg("x"), py::arg("p0"), py::arg("p1") = 0.0, GIL());
+  m.def((std::string(name) + "_").c_str(),
+        [op](const Tensor& x, double p0, double p1) { ops::unary_(op, x, p0, p1); },
+        py::arg("x"), py::arg("p0"), py::arg("p1") = 0.0, GIL());
+}
+
 // Calls on_tensor(t) when b is a tensor (a Python bool is a 0-d bool tensor), else
 // on_number(value, is_float); either without the GIL.
 template <typename T, typename N>
@@ -74,14 +83,10 @@ void def_binary(py::module_& m, BinaryOp op, const char* name) {
 }  // namespace
 
 void init_elementwise(py::module_& m) {
-  for (const UnaryInfo& u : kUnaryOps)
+  for (const UnaryInfo& u : kUnaryOps) {
     if (u.params == 0) def_unary(m, u.op, u.name);
-  m.def("clamp", [](const Tensor& x, double lo, double hi) {
-    return ops::unary(UnaryOp::Clamp, x, lo, hi);
-  }, GIL());
-  m.def("clamp_", [](const Tensor& x, double lo, double hi) {
-    ops::unary_(UnaryOp::Clamp, x, lo, hi);
-  }, GIL());
+    else def_unary_params(m, u.op, u.name);
+  }
 
   for (const BinaryInfo& b : kBinaryOps) def_binary(m, b.op, b.name);
   m.def("where", &ops::where, GIL());

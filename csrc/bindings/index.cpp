@@ -10,7 +10,12 @@ void init_index(py::module_& m) {
   m.def("index_select", &ops::index_select, GIL());
   m.def("index_add", &ops::index_add, GIL());
   m.def("gather", &ops::gather, GIL());
-  m.def("scatter_add", &ops::scatter_add, GIL());
+  m.def("scatter_add", [](const Tensor& t, int64_t dim, const Tensor& index, const Tensor& src) {
+          return ops::scatter(t, dim, index, src, true);
+        }, GIL());
+  m.def("scatter", [](const Tensor& t, int64_t dim, const Tensor& index, const Tensor& src) {
+          return ops::scatter(t, dim, index, src, false);
+        }, GIL());
   m.def("cat", &ops::cat, GIL());
 }
 

@@ -15,11 +15,25 @@ template <typename T> LAMINA_HD bool is_nan(T x) {
   else return false;
 }
 
+// softplus with beta 1, threshold 20 (mish's inner function, as torch computes it)
+template <typename T> LAMINA_HD T softplus1(T x) {
+  using std::exp; using std::log1p;
+  return x > T(20) ? x : log1p(exp(x));
+}
+
+// gelu(approximate='tanh'): 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
+template <typename T> LAMINA_HD T gelu_tanh(T x) {
+  using std::tanh;
+  T inner = T(0.79788456080286535588) * (x + T(0.044715) * x * x * x);
+  return T(0.5) * x * (T(1) + tanh(inner));
+}
+
 template <typename T>
 LAMINA_HD T apply_unary(UnaryOp op, T x, double p0, double p1) {
   using std::abs; using std::exp; using std::log; using std::sqrt; using std::tanh;
   using std::erf; using std::sin; using std::cos; using std::log1p; using std::expm1;
-  using std::floor; using std::ceil; using std::nearbyint;
+  using std::floor; using std::ceil; using std::nearbyint; using std::tan; using std::sinh;
+  using std::cosh; using std::log2; using std::log10; using std::exp2;
   if constexpr (std::is_same_v<T, bool>) {
     switch (op) {
       case UnaryOp::LogicalNot: return !x;
@@ -65,6 +79,23 @@ LAMINA_HD T apply_unary(UnaryOp op, T x, double p0, double p1) {
       case UnaryOp::Floor: return floor(x);
       case UnaryOp::Ceil: return ceil(x);
       case UnaryOp::Round: return nearbyint(x);  // half to even, like torch.round
+      case UnaryOp::Tan: return tan(x);
+      case UnaryOp::Sinh: return sinh(x);
+      case UnaryOp::Cosh: return cosh(x);
+      case UnaryOp::Erf: return erf(x);
+      case UnaryOp::Log2: return log2(x);
+      case UnaryOp::Log10: return log10(x);
+      case UnaryOp::Exp2: return exp2(x);
+      case UnaryOp::GeluTanh: return gelu_tanh(x);
+      case UnaryOp::Silu: return x / (T(1) + exp(-x));
+      case UnaryOp::Mish: return x * tanh(softplus1(x));
+      case UnaryOp::Elu:  // p0 alpha, p1 scale: scale * (x > 0 ? x : alpha * (e^x - 1))
+        return x > T(0) ? T(p1) * x : (is_nan(x) ? x : T(p1 * p0) * expm1(x));
+      case UnaryOp::LeakyRelu: return x > T(0) ? x : x * T(p0);
+      case UnaryOp::Softplus: {  // p0 beta, p1 threshold: linear where beta * x > threshold
+        T z = x * T(p0);
+        return z > T(p1) ? x : log1p(exp(z)) / T(p0);
+      }
       default: return x;
     }
   }
@@ -74,6 +105,7 @@ LAMINA_HD T apply_unary(UnaryOp op, T x, double p0, double p1) {
 template <typename T, typename R>
 LAMINA_HD R apply_binary(BinaryOp op, T a, T b) {
   using std::pow; using std::exp; using std::erf; using std::fmod; using std::atan2;
+  using std::tanh;
   if constexpr (std::is_same_v<R, bool>) {
     switch (op) {
       case BinaryOp::Eq: return a == b;
@@ -131,6 +163,30 @@ LAMINA_HD R apply_binary(BinaryOp op, T a, T b) {
           T cdf = T(0.5) * (T(1) + erf(a * T(0.70710678118654752440)));
           T pdf = exp(T(-0.5) * a * a) * T(0.39894228040143267794);
           return b * (cdf + a * pdf);
+        }
+      case BinaryOp::SiluGrad:  // (x, g): g s (1 + x (1 - s)), s = sigmoid(x)
+        if constexpr (std::is_integral_v<T>) {
+          return b;
+        } else {
+          T s = T(1) / (T(1) + exp(-a));
+          return b * s * (T(1) + a * (T(1) - s));
+        }
+      case BinaryOp::MishGrad:  // (x, g): g (t + x s (1 - t^2)), t = tanh(softplus(x))
+        if constexpr (std::is_integral_v<T>) {
+          return b;
+        } else {
+          T t = tanh(softplus1(a));
+          T s = T(1) / (T(1) + exp(-a));
+          return b * (t + a * s * (T(1) - t * t));
+        }
+      case BinaryOp::GeluTanhGrad:  // (x, g)
+        if constexpr (std::is_integral_v<T>) {
+          return b;
+        } else {
+          const T k = T(0.79788456080286535588), c = T(0.044715);
+          T t = tanh(k * (a + c * a * a * a));
+          T d = T(0.5) * (T(1) + t) + T(0.5) * a * (T(1) - t * t) * k * (T(1) + T(3) * c * a * a);
+          return b * d;
         }
       case BinaryOp::Fmod:
         if constexpr (std::is_integral_v<T>) return b == 0 ? T(0) : a % b;

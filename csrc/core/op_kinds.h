@@ -17,7 +17,9 @@
 //   name    the op's name in error messages and in lamina._C: name(x) and in place name_(x)
 //   domain  Any: every dtype but bool; Float: integer inputs are computed in float32
 //   params  scalar parameters (p0, p1) the op reads; ops with params are bound by hand
-//           (clamp(x, lo, hi)), the others by the list
+//           as name(x, p0, p1=0): clamp(x, lo, hi), elu(x, alpha, scale) (selu is
+//           elu with torch's constants), leaky_relu(x, negative_slope),
+//           softplus(x, beta, threshold)
 #define LAMINA_UNARY_OPS(X)         \
   X(Neg, neg, Any, 0)               \
   X(Exp, exp, Float, 0)             \
@@ -39,7 +41,20 @@
   X(LogicalNot, logical_not, Any, 0) \
   X(Floor, floor, Any, 0)           \
   X(Ceil, ceil, Any, 0)             \
-  X(Round, round, Any, 0)
+  X(Round, round, Any, 0)           \
+  X(Tan, tan, Float, 0)             \
+  X(Sinh, sinh, Float, 0)           \
+  X(Cosh, cosh, Float, 0)           \
+  X(Erf, erf, Float, 0)             \
+  X(Log2, log2, Float, 0)           \
+  X(Log10, log10, Float, 0)         \
+  X(Exp2, exp2, Float, 0)           \
+  X(GeluTanh, gelu_tanh, Float, 0)  \
+  X(Silu, silu, Float, 0)           \
+  X(Mish, mish, Float, 0)           \
+  X(Elu, elu, Float, 2)             \
+  X(LeakyRelu, leaky_relu, Float, 1) \
+  X(Softplus, softplus, Float, 2)
 
 // X(Enum, name, kind)
 //   name    the op's name in error messages and in lamina._C: name(a, b), r<name>(a, s) with
@@ -70,7 +85,10 @@
   X(TanhGrad, tanh_backward, Float)          \
   X(GeluGrad, gelu_backward, Float)          \
   X(Fmod, fmod, NoBool)                      \
-  X(Atan2, atan2, Float)
+  X(Atan2, atan2, Float)                     \
+  X(SiluGrad, silu_backward, Float)          \
+  X(MishGrad, mish_backward, Float)          \
+  X(GeluTanhGrad, gelu_tanh_backward, Float)
 
 // X(Enum, name): the reductions of the reduce kernel (name as in error messages)
 #define LAMINA_REDUCE_OPS(X) \

@@ -51,16 +51,20 @@ void gather(DType dt, const Geometry& g, int64_t dim_stride, void* out, const in
   });
 }
 
-void scatter_add(DType dt, const Geometry& g, int64_t dim_stride, void* out,
-                 const int64_t* index, const void* src) {
-  LAMINA_DISPATCH_NUMERIC(dt, "scatter_add", [&] {
+void scatter(DType dt, const Geometry& g, int64_t dim_stride, void* out, const int64_t* index,
+             const void* src, bool accumulate) {
+  LAMINA_DISPATCH_NUMERIC(dt, accumulate ? "scatter_add" : "scatter", [&] {
     auto* y = typed<scalar_t>(out);
     auto* s = typed<scalar_t>(src);
-    // serial: two source elements may land on one destination
+    // serial: two source elements may land on one destination (deterministic: index order)
     for_each_run<3>(g, 0, g.numel, [&](const std::array<int64_t, 3>& off, int64_t n,
                                        const int64_t* st) {
-      for (int64_t i = 0; i < n; ++i)
-        y[off[2] + i * st[2] + index[off[1] + i * st[1]] * dim_stride] += s[off[0] + i * st[0]];
+      for (int64_t i = 0; i < n; ++i) {
+        scalar_t& dst = y[off[2] + i * st[2] + index[off[1] + i * st[1]] * dim_stride];
+        const scalar_t v = s[off[0] + i * st[0]];
+        if (accumulate) dst += v;
+        else dst = v;
+      }
     });
   });
 }

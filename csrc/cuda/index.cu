@@ -51,13 +51,16 @@ template <typename T> struct GatherF {
 };
 
 // g: (src, index, out) with out's stride along dim 0: out[q + index[p] * dim_stride] += src[p]
-template <typename T> struct ScatterAddF {
+template <typename T> struct ScatterF {
   const T* src;
   const int64_t* index;
   T* out;
   int64_t dim_stride;
+  bool accumulate;
   __device__ void operator()(const int64_t (&off)[3]) const {
-    atomic_add(out + off[2] + index[off[1]] * dim_stride, src[off[0]]);
+    T* dst = out + off[2] + index[off[1]] * dim_stride;
+    if (accumulate) atomic_add(dst, src[off[0]]);
+    else *dst = src[off[0]];
   }
 };
 
@@ -91,11 +94,11 @@ void gather(DType dt, const Geometry& g, int64_t dim_stride, void* out, const in
   });
 }
 
-void scatter_add(DType dt, const Geometry& g, int64_t dim_stride, void* out,
-                 const int64_t* index, const void* src) {
-  LAMINA_DISPATCH_NUMERIC(dt, "scatter_add", [&] {
-    launch_geometry<3>(g, ScatterAddF<scalar_t>{typed<scalar_t>(src), index,
-                                                typed<scalar_t>(out), dim_stride});
+void scatter(DType dt, const Geometry& g, int64_t dim_stride, void* out, const int64_t* index,
+             const void* src, bool accumulate) {
+  LAMINA_DISPATCH_NUMERIC(dt, accumulate ? "scatter_add" : "scatter", [&] {
+    launch_geometry<3>(g, ScatterF<scalar_t>{typed<scalar_t>(src), index, typed<scalar_t>(out),
+                                             dim_stride, accumulate});
   });
 }
 

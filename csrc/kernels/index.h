@@ -18,8 +18,10 @@
   X(gather, (DType dt, const Geometry& g, int64_t dim_stride, void* out,                    \
              const int64_t* index, const void* in))                                         \
   /* g over (src, index, out) with out's stride along `dim` set to 0:                       \
-       out[q + index[p] * dim_stride] += src[p] */                                          \
-  X(scatter_add, (DType dt, const Geometry& g, int64_t dim_stride, void* out,               \
-                  const int64_t* index, const void* src))
+       out[q + index[p] * dim_stride] += src[p]   (accumulate)                              \
+       out[q + index[p] * dim_stride] = src[p]    (else; with repeated targets the CPU      \
+       keeps the last source in index order, CUDA any one of them, as torch) */             \
+  X(scatter, (DType dt, const Geometry& g, int64_t dim_stride, void* out,                   \
+              const int64_t* index, const void* src, bool accumulate))
 
 LAMINA_DECLARE_KERNELS(LAMINA_INDEX_KERNELS)

@@ -114,26 +114,28 @@ Tensor gather(const Tensor& t, int64_t dim, const Tensor& index) {
   return out;
 }
 
-Tensor scatter_add(const Tensor& t, int64_t dim, const Tensor& index, const Tensor& src) {
-  check_same_device("scatter_add", {&t, &index, &src});
-  LAMINA_CHECK(t.dim() > 0, ValueError, "[scatter_add] input must have at least 1 dim");
-  dim = wrap_dim("scatter_add", dim, t.dim());
-  check_gather_shapes("scatter_add", t, dim, index);
-  LAMINA_CHECK(src.dim() == index.dim(), ValueError, "[scatter_add] source ",
+Tensor scatter(const Tensor& t, int64_t dim, const Tensor& index, const Tensor& src,
+               bool accumulate) {
+  const char* op = accumulate ? "scatter_add" : "scatter";
+  check_same_device(op, {&t, &index, &src});
+  LAMINA_CHECK(t.dim() > 0, ValueError, "[", op, "] input must have at least 1 dim");
+  dim = wrap_dim(op, dim, t.dim());
+  check_gather_shapes(op, t, dim, index);
+  LAMINA_CHECK(src.dim() == index.dim(), ValueError, "[", op, "] source ",
                shape_str(src.shape()), " and index ", shape_str(index.shape()),
                " must have the same number of dims");
   for (int64_t d = 0; d < index.dim(); ++d)
-    LAMINA_CHECK(index.shape()[d] <= src.shape()[d], ValueError, "[scatter_add] index ",
+    LAMINA_CHECK(index.shape()[d] <= src.shape()[d], ValueError, "[", op, "] index ",
                  shape_str(index.shape()), " is larger than the source ", shape_str(src.shape()));
-  Tensor idx = checked_index("scatter_add", index, t.shape()[dim]);
+  Tensor idx = checked_index(op, index, t.shape()[dim]);
   Tensor out = clone(t);
   Tensor s = src.dtype() == t.dtype() ? src : cast(src, t.dtype());
   if (idx.numel() == 0) return out;
   // iterate over the index shape: src viewed at the index's extent
   Tensor sv = s.view_as(index.shape(), s.strides(), s.offset());
-  Geometry g = gather_geometry("scatter_add", sv, idx, out, dim);
-  LAMINA_KERNEL(t.device(), scatter_add, t.dtype(), g, out.strides()[dim], out.raw(),
-                idx.data<int64_t>(), sv.raw());
+  Geometry g = gather_geometry(op, sv, idx, out, dim);
+  LAMINA_KERNEL(t.device(), scatter, t.dtype(), g, out.strides()[dim], out.raw(),
+                idx.data<int64_t>(), sv.raw(), accumulate);
   return out;
 }
 

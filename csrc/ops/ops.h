@@ -95,7 +95,9 @@ Tensor matmul(const Tensor& a, const Tensor& b);
 Tensor index_select(const Tensor& t, int64_t dim, const Tensor& index);
 Tensor index_add(const Tensor& t, int64_t dim, const Tensor& index, const Tensor& src);
 Tensor gather(const Tensor& t, int64_t dim, const Tensor& index);
-Tensor scatter_add(const Tensor& t, int64_t dim, const Tensor& index, const Tensor& src);
+// out = t with src written (accumulate: added) at index along dim
+Tensor scatter(const Tensor& t, int64_t dim, const Tensor& index, const Tensor& src,
+               bool accumulate);
 Tensor cat(const std::vector<Tensor>& ts, int64_t dim);
 
 // Every tensor on one device, or "[op] expected all tensors on the same device, got ..."

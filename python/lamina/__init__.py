@@ -16,10 +16,10 @@ Tensor = _C.Tensor
 # lamina.add, lamina.sum, lamina.cat, ...: each registered next to its op (export=True)
 globals().update(_registry.exported)
 
-from .creation import (arange, asarray, bernoulli, empty, empty_like, eye, from_dlpack,  # noqa: E402
-                       from_numpy, full, full_like, initial_seed, linspace, manual_seed,
-                       multinomial, normal, ones, ones_like, rand, rand_like, randint, randn,
-                       randn_like, randperm, tensor, zeros, zeros_like)
+from .creation import (arange, as_tensor, asarray, bernoulli, empty, empty_like, eye,  # noqa: E402
+                       from_dlpack, from_numpy, full, full_like, initial_seed, linspace,
+                       manual_seed, multinomial, ones, ones_like, rand, rand_like, randint,
+                       randn, randn_like, tensor, zeros, zeros_like)
 from . import cuda  # noqa: E402
 from . import backends  # noqa: E402
 from .backends import get_float32_matmul_precision, set_float32_matmul_precision  # noqa: E402

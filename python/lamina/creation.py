@@ -248,36 +248,6 @@ def initial_seed():
     return _C.initial_seed()
 
 
-def randperm(n, dtype=None, device=None, requires_grad=False):
-    """A random permutation of 0 .. n - 1: the argsort of n uniform draws (lamina's sort)."""
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 0:
-        raise ValueError(f"[randperm] n must be a non-negative int, got {n!r}")
-    dev = _dev(device)
-    perm = _C.argsort(_C.rand([int(n)], 0.0, 1.0, _dt.float64, dev), 0, False)
-    dtype = _dt.resolve(dtype, _dt.int64)
-    return _finish(perm if dtype == _dt.int64 else _C.cast(perm, dtype), requires_grad)
-
-
-def normal(mean=0.0, std=1.0, size=None, *, dtype=None, device=None, requires_grad=False):
-    """Normal draws: ``normal(mean, std)`` with tensors broadcast together, or numbers and a
-    ``size``."""
-    tensors = [t for t in (mean, std) if isinstance(t, Tensor)]
-    if tensors:
-        if size is not None:
-            raise ValueError("[normal] size goes with number arguments only")
-        like = tensors[0]
-        shape = list(np.broadcast_shapes(*(tuple(t.shape) for t in tensors)))
-        z = _C.randn(shape, 0.0, 1.0, like.dtype, like.device)
-        return z * std + mean
-    if size is None:
-        raise ValueError("[normal] give a size with number arguments")
-    if std < 0:
-        raise ValueError(f"[normal] std must be non-negative, got {std}")
-    shape = _shape("normal", tuple(size) if isinstance(size, (tuple, list)) else (size,))
-    return _finish(_C.randn(shape, float(mean), float(std), _dt.resolve(dtype, _dt.float32),
-                            _dev(device)), requires_grad)
-
-
 def multinomial(input, num_samples, replacement=False, generator=None):
     """``num_samples`` category indices per row of non-negative weights ``input`` (1-D or
     2-D): with replacement, inverse-CDF draws (cumsum + searchsorted); without, the Gumbel
@@ -311,3 +281,47 @@ def multinomial(input, num_samples, replacement=False, generator=None):
                         _C.full([], float("-inf"), _dt.float64, w.device))
         out = _C.topk(keys, num_samples, 1, True)[1]
     return out if input.ndim == 2 else out.squeeze(0)
+
+
+def as_tensor(data, dtype=None, device=None):
+    """``data`` as a tensor, sharing memory with numpy arrays and tensors when dtype and device
+    allow (torch.as_tensor); a copy otherwise."""
+    return asarray(data, dtype=dtype, device=device)
+
+
+# --- Tensor.new_*: the tensor's dtype and device unless given ----------------------------------
+
+def _new_like(self, dtype, device):
+    return _dt.resolve(dtype, self.dtype), _dev(device, self.device)
+
+
+def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+    dt, dev = _new_like(self, dtype, device)
+    return _finish(_C.full(_shape("new_zeros", size), 0.0, dt, dev), requires_grad)
+
+
+def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+    dt, dev = _new_like(self, dtype, device)
+    return _finish(_C.full(_shape("new_ones", size), 1.0, dt, dev), requires_grad)
+
+
+def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
+    dt, dev = _new_like(self, dtype, device)
+    return _finish(_C.full(_shape("new_full", (size,)), float(fill_value), dt, dev),
+                   requires_grad)
+
+
+def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+    dt, dev = _new_like(self, dtype, device)
+    return _finish(_C.empty(_shape("new_empty", size), dt, dev), requires_grad)
+
+
+def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+    """A copy of ``data``; Python data takes this tensor's dtype (torch's rule)."""
+    dt, dev = _new_like(self, dtype, device)
+    return tensor(data, dtype=dt, device=dev, requires_grad=requires_grad)
+
+
+for _fn in (new_zeros, new_ones, new_full, new_empty, new_tensor):
+    setattr(Tensor, _fn.__name__, _fn)
+del _fn

@@ -10,7 +10,7 @@ from ..autograd.functions.attention import ScaledDotProductAttention
 
 Tensor = _C.Tensor
 
-__all__ = ["scaled_dot_product_attention"]
+__all__ = ["multi_head_attention_forward", "scaled_dot_product_attention"]
 
 _OP = "scaled_dot_product_attention"
 
@@ -65,3 +65,11 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         seed = int(_C.randint([1], 0, 1 << 62, _C.DType.int64, _C.Device("cpu")).item())
     return ScaledDotProductAttention.apply(query, key, value, attn_mask, bool(is_causal), scale,
                                            dropout_p, seed, bool(enable_gqa))
+
+
+def multi_head_attention_forward(*args, **kwargs):
+    """torch.nn.functional.multi_head_attention_forward (the computation of
+    nn.MultiheadAttention with its weights passed in: in-projection, scaled_dot_product_attention
+    over the heads, out-projection); defined in nn/attention.py next to the module."""
+    from ..nn.attention import multi_head_attention_forward as _mha
+    return _mha(*args, **kwargs)

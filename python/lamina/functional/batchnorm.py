@@ -25,7 +25,12 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
             raise TypeError(f"[{op}] {name} must be a lamina Tensor or None, got "
                             f"{type(t).__name__}")
     if momentum is None:
-        raise TypeError(f"[{op}] momentum must be a float (the module turns momentum=None "
-                        "into a cumulative average factor)")
+        # torch refuses None here; lamina takes it where momentum is unused (evaluation, or no
+        # running statistics). A cumulative average needs the module's batch count.
+        if training and (running_mean is not None or running_var is not None):
+            raise TypeError(f"[{op}] momentum=None needs a batch count for its cumulative "
+                            "average: use nn.BatchNorm*(momentum=None), or pass "
+                            "momentum=1 / num_batches")
+        momentum = 0.0
     return BatchNorm.apply(input, weight, bias, running_mean, running_var, bool(training),
                            float(momentum), float(eps))

@@ -15,7 +15,7 @@ from ..autograd.grad_mode import _state
 
 Tensor = _C.Tensor
 
-__all__ = ["dropout", "check_p"]
+__all__ = ["dropout", "dropout2d", "check_p"]
 
 
 def check_p(op, p):
@@ -36,6 +36,30 @@ def dropout(input, p=0.5, training=True, inplace=False):
     if not training or p == 0.0:
         return input
     shape = list(input.shape)
+    if p == 1.0:
+        mask = _C.full(shape, 0.0, input.dtype, input.device)
+    else:
+        u = _C.rand(shape, 0.0, 1.0, input.dtype, input.device)
+        mask = _C.mul(_C.cast(_C.lt(u, 1.0 - p), input.dtype), 1.0 / (1.0 - p))
+    if inplace and not (_state.enabled and input.requires_grad):
+        _C.mul_(input, mask)
+        return input
+    return _mul(input, mask)
+
+
+def dropout2d(input, p=0.5, training=True, inplace=False):
+    """Channel dropout of (N, C, H, W) or (C, H, W) inputs: each whole channel is zeroed with
+    probability ``p``, the kept ones scaled by 1 / (1 - p)."""
+    p = check_p("dropout2d", p)
+    if not isinstance(input, Tensor):
+        raise TypeError(f"[dropout2d] expected a lamina tensor, got {type(input).__name__}")
+    if not input.dtype.is_floating_point:
+        raise TypeError(f"[dropout2d] expected a floating tensor, got {input.dtype}")
+    if input.ndim not in (3, 4):
+        raise ValueError(f"[dropout2d] expected a 3D or 4D input (got {input.ndim}D input)")
+    if not training or p == 0.0:
+        return input
+    shape = list(input.shape[:-2]) + [1, 1]
     if p == 1.0:
         mask = _C.full(shape, 0.0, input.dtype, input.device)
     else:

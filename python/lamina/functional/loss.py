@@ -16,7 +16,8 @@ from ..autograd.functions.loss import BCEWithLogits, CrossEntropy
 Tensor = _C.Tensor
 
 __all__ = ["cross_entropy", "nll_loss", "mse_loss", "l1_loss", "huber_loss",
-           "binary_cross_entropy_with_logits"]
+           "binary_cross_entropy_with_logits", "binary_cross_entropy", "smooth_l1_loss",
+           "kl_div"]
 
 
 # --- argument checks -------------------------------------------------------------------------
@@ -218,4 +219,70 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     loss = BCEWithLogits.apply(input, target, pos_weight)
     if weight is not None:
         loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    """0.5 d^2 / beta where |d| < beta, else |d| - beta / 2 (beta = 0: |d|), d = input - target."""
+    op = "smooth_l1_loss"
+    reduction = _reduction(op, reduction, size_average, reduce)
+    _pair(op, input, target)
+    beta = float(beta)
+    if beta < 0:
+        raise ValueError(f"[{op}] beta must be non-negative, got {beta}")
+    d = input - target
+    a = d.abs()
+    if beta == 0:
+        return _reduce(a, reduction)
+    return _reduce(_where(a < beta, (0.5 / beta) * (d * d), a - 0.5 * beta), reduction)
+
+
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
+                         reduction="mean"):
+    """-(t log(x) + (1 - t) log(1 - x)) with each log clamped at -100 (torch's rule); input
+    probabilities in [0, 1], target of the input's shape, ``weight`` broadcasting over it."""
+    op = "binary_cross_entropy"
+    reduction = _reduction(op, reduction, size_average, reduce)
+    _tensor(op, "input", input)
+    _tensor(op, "target", target)
+    if target.shape != input.shape:
+        raise ValueError(f"[{op}] Using a target size ({target.shape}) that is different to the "
+                         f"input size ({input.shape}) is deprecated. Please ensure they have the "
+                         f"same size.")
+    if input.numel() and not (float(input.detach().amin()) >= 0 and
+                              float(input.detach().amax()) <= 1):
+        raise ValueError(f"[{op}] all elements of input should be between 0 and 1")
+    log_x = input.log().clamp(min=-100.0)
+    log_1mx = (1 - input).log().clamp(min=-100.0)
+    loss = -(target * log_x + (1 - target) * log_1mx)
+    if weight is not None:
+        _tensor(op, "weight", weight)
+        if _broadcast_shape(weight.shape, input.shape) != tuple(input.shape):
+            raise ValueError(f"[{op}] weight shape {weight.shape} does not broadcast to the "
+                             f"input shape {input.shape}")
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
+    """target (log target - input) pointwise (0 where target is 0), input holding
+    log-probabilities; with ``log_target`` the target too: e^t (t - input). Reductions:
+    'none', 'sum', 'mean' (over elements), 'batchmean' (sum / batch size, the KL divergence)."""
+    op = "kl_div"
+    if reduction == "batchmean":
+        if size_average is not None or reduce is not None:
+            raise ValueError(f"[{op}] reduction='batchmean' cannot be combined with "
+                             f"size_average / reduce")
+    else:
+        reduction = _reduction(op, reduction, size_average, reduce)
+    _pair(op, input, target)
+    if log_target:
+        loss = target.exp() * (target - input)
+    else:
+        pos = target > 0
+        safe = _where(pos, target, _C.full([], 1.0, target.dtype, target.device))
+        loss = target * safe.log() - target * input  # target log target is 0 at target 0
+    if reduction == "batchmean":
+        n = input.shape[0] if input.ndim else 1
+        return loss.sum() / n
     return _reduce(loss, reduction)

@@ -13,7 +13,8 @@ from ..autograd.functions import pool as _pool
 
 Tensor = _C.Tensor
 
-__all__ = ["max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "adaptive_max_pool2d"]
+__all__ = ["max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool2d",
+           "adaptive_max_pool2d"]
 
 
 def _pair(op, name, v, allow_none=False):
@@ -109,3 +110,45 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
     op = "adaptive_max_pool2d"
     oh, ow = _output_size(op, _tensor(op, input), output_size)
     return _pool.AdaptiveMaxPool2d.apply(input, oh, ow, bool(return_indices))
+
+
+def _single(op, name, v):
+    if isinstance(v, (tuple, list)):
+        if len(v) != 1:
+            raise ValueError(f"[{op}] {name} must be an int or a 1-tuple, got {v!r}")
+        v = v[0]
+    if isinstance(v, bool) or not isinstance(v, int):
+        raise TypeError(f"[{op}] {name} must be an int, got {v!r}")
+    return v
+
+
+def _as_2d(op, input):
+    """(N, C, L) or (C, L) as (N, C, 1, L), a view."""
+    x = _tensor(op, input)
+    if x.ndim not in (2, 3):
+        raise ValueError(f"[{op}] expected a 2-D (C, L) or 3-D (N, C, L) input, got "
+                         f"{list(x.shape)}")
+    return x.unsqueeze(-2)
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """max_pool2d's kernel on the (N, C, 1, L) view; indices are positions along L."""
+    op = "max_pool1d"
+    k = _single(op, "kernel_size", kernel_size)
+    s = k if stride is None else _single(op, "stride", stride)
+    out = max_pool2d(_as_2d(op, input), (1, k), (1, s), (0, _single(op, "padding", padding)),
+                     (1, _single(op, "dilation", dilation)), ceil_mode, return_indices)
+    if return_indices:
+        return out[0].squeeze(-2), out[1].squeeze(-2)
+    return out.squeeze(-2)
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True):
+    """avg_pool2d's kernel on the (N, C, 1, L) view."""
+    op = "avg_pool1d"
+    k = _single(op, "kernel_size", kernel_size)
+    s = k if stride is None else _single(op, "stride", stride)
+    return avg_pool2d(_as_2d(op, input), (1, k), (1, s), (0, _single(op, "padding", padding)),
+                      ceil_mode, count_include_pad).squeeze(-2)

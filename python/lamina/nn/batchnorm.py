@@ -76,6 +76,16 @@ class _BatchNorm(Module):
             if self.bias is not None:
                 init.zeros_(self.bias)
 
+    def _load_from_state_dict(self, state_dict, prefix, expected, missing, errors, plan):
+        """Checkpoints saved before torch tracked batches (and ones that drop the counter) have
+        no ``num_batches_tracked``: like torch, the module keeps its own rather than report it
+        missing."""
+        key = prefix + "num_batches_tracked"
+        if self.num_batches_tracked is not None and key not in state_dict:
+            state_dict = dict(state_dict)
+            state_dict[key] = self.num_batches_tracked
+        super()._load_from_state_dict(state_dict, prefix, expected, missing, errors, plan)
+
     def _check_input_dim(self, input):
         if not isinstance(input, _C.Tensor):
             raise TypeError(f"[{type(self).__name__}] expected a lamina Tensor input, got "

@@ -126,6 +126,12 @@ def long(self):
     return to(self, _dt.int64)
 
 
+@tensor_method("int")
+def int_(self):
+    """int64: lamina's one integer dtype (torch's int() gives int32)."""
+    return to(self, _dt.int64)
+
+
 @tensor_method("bool")
 def bool_(self):
     return to(self, _dt.bool_)

@@ -368,11 +368,23 @@ class Gelu(_Unary):
         return _C.gelu_backward(x, g)
 
 
+class GeluTanh(_Unary):
+    """gelu(approximate='tanh'): 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))."""
+
+    op, kernel = "gelu_tanh", _C.gelu_tanh
+
+    @staticmethod
+    def grad_of(x, g):
+        return _C.gelu_tanh_backward(x, g)
+
+
 @tensor_method(export=True)
 def gelu(self, approximate="none"):
-    if approximate != "none":
-        raise ValueError("[gelu] only the exact erf form (approximate='none') is implemented")
-    return Gelu.apply(self)
+    if approximate == "none":
+        return Gelu.apply(self)
+    if approximate == "tanh":
+        return GeluTanh.apply(self)
+    raise ValueError(f"[gelu] approximate must be 'none' or 'tanh', got {approximate!r}")
 
 
 @tensor_method("logical_not", "__invert__", export=True)
@@ -512,6 +524,12 @@ def maximum(self, other):
 @tensor_method(export=True)
 def minimum(self, other):
     return Minimum.apply(self, other)
+
+
+@tensor_method("where")
+def _where_method(self, condition, other):
+    """``self.where(condition, other)``: self where condition holds, else other."""
+    return where(condition, self, other)
 
 
 @export

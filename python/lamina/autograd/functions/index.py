@@ -12,7 +12,7 @@ from ... import dtypes as _dt
 from ..._registry import export, tensor_method
 from ..grad_mode import _state
 from ..function import Function
-from ._util import Tensor, no_grad_write, zeros
+from ._util import Tensor, no_grad_write, wrap_dim, zeros
 from .elementwise import where
 from .views import Select, Slice, Unsqueeze
 
@@ -64,13 +64,45 @@ class ScatterAdd(Function):
         if ctx.needs_input_grad[3]:
             gsrc = _C.gather(g, ctx.dim, index)
             if gsrc.shape != ctx.src_shape:  # src larger than index: untouched part gets 0
-                full = _C.full(list(ctx.src_shape), 0.0, g.dtype, g.device)
-                view = full
-                for d, n in enumerate(index.shape):
-                    view = _C.slice(view, d, 0, n, 1)
-                _C.copy_(view, gsrc)
-                gsrc = full
+                gsrc = _pad_to(gsrc, ctx.src_shape)
         return g, None, None, gsrc
+
+
+class Scatter(Function):
+    """out = x with src written at index along dim (repeated targets: the last source on the
+    CPU). Gradients as torch: x's is g with the written places zeroed, src's is g gathered."""
+
+    kernel = _C.scatter
+
+    @staticmethod
+    def forward(ctx, x, dim, index, src):
+        ctx.dim = dim
+        ctx.save_for_backward(index)
+        ctx.src_shape = src.shape
+        return _C.scatter(x, dim, index, src)
+
+    @staticmethod
+    def backward(ctx, g):
+        (index,) = ctx.saved_tensors
+        gx = gsrc = None
+        if ctx.needs_input_grad[0]:
+            gx = _C.scatter(g, ctx.dim, index, _C.full(list(index.shape), 0.0, g.dtype,
+                                                       g.device))
+        if ctx.needs_input_grad[3]:
+            gsrc = _C.gather(g, ctx.dim, index)
+            if gsrc.shape != ctx.src_shape:
+                gsrc = _pad_to(gsrc, ctx.src_shape)
+        return gx, None, None, gsrc
+
+
+def _pad_to(t, shape):
+    """t in the leading corner of zeros of ``shape``."""
+    full = _C.full(list(shape), 0.0, t.dtype, t.device)
+    view = full
+    for d, n in enumerate(t.shape):
+        view = _C.slice(view, d, 0, n, 1)
+    _C.copy_(view, t)
+    return full
 
 
 class IndexAdd(Function):
@@ -131,10 +163,116 @@ def index_add(self, dim, index, source, alpha=1):
     return IndexAdd.apply(self, dim, index, source)
 
 
+def _scatter_src(op, self, index, src, value):
+    if (src is None) == (value is None):
+        raise TypeError(f"[{op}] give exactly one of src and value")
+    if src is None or not isinstance(src, Tensor):
+        v = value if src is None else src
+        return _C.full(list(index.shape), builtins.float(v), self.dtype, self.device)
+    return src
+
+
+@tensor_method(export=True)
+def scatter(self, dim, index, src=None, value=None, *, reduce=None):
+    """A copy of self with ``src`` (a tensor, or a number / ``value``) written at ``index``
+    along ``dim``: out[i][index[i][j]] = src[i][j] for dim 1. reduce='add' accumulates
+    (scatter_add); repeated targets keep the last source on the CPU."""
+    src = _scatter_src("scatter", self, index, src, value)
+    if reduce == "add":
+        return ScatterAdd.apply(self, dim, index, src)
+    if reduce is not None:
+        raise ValueError(f"[scatter] reduce must be None or 'add', got {reduce!r}")
+    return Scatter.apply(self, dim, index, src)
+
+
+@tensor_method
+def scatter_(self, dim, index, src=None, value=None, *, reduce=None):
+    """In place: :func:`scatter`'s result written into self."""
+    no_grad_write("scatter_", self)
+    src = _scatter_src("scatter_", self, index, src, value)
+    if reduce not in (None, "add"):
+        raise ValueError(f"[scatter_] reduce must be None or 'add', got {reduce!r}")
+    fn = _C.scatter_add if reduce == "add" else _C.scatter
+    _C.copy_(self, fn(self, dim, index, src))
+    return self
+
+
+@tensor_method
+def index_add_(self, dim, index, source, alpha=1):
+    """In place: self[..., index[i], ...] += alpha * source[..., i, ...] along ``dim`` (repeated
+    indices accumulate, in a deterministic order on the CPU)."""
+    no_grad_write("index_add_", self)
+    if alpha != 1:
+        source = _C.mul(source, alpha)
+    _C.copy_(self, _C.index_add(self, dim, index, source))
+    return self
+
+
 @tensor_method(export=True)
 def masked_fill(self, mask, value):
     return where(mask, value if isinstance(value, Tensor) else
                  _C.full([], builtins.float(value), self.dtype, self.device), self)
+
+
+@tensor_method
+def masked_fill_(self, mask, value):
+    """``value`` written in place where the bool ``mask`` (broadcast to self) is True."""
+    no_grad_write("masked_fill_", self)
+    if not isinstance(mask, Tensor) or mask.dtype != _dt.bool_:
+        raise TypeError("[masked_fill_] expected a bool tensor mask")
+    v = value if isinstance(value, Tensor) else \
+        _C.full([], builtins.float(value), self.dtype, self.device)
+    _C.copy_(self, _C.where(mask, _C.cast(v, self.dtype), self))
+    return self
+
+
+@tensor_method(export=True)
+def masked_select(self, mask):
+    """The elements where the bool ``mask`` (broadcast with self) is True, as a 1-d tensor."""
+    if not isinstance(mask, Tensor) or mask.dtype != _dt.bool_:
+        raise TypeError("[masked_select] expected a bool tensor mask")
+    shape = _broadcast("masked_select", self.shape, mask.shape)
+    x = self if self.shape == shape else self.expand(shape)
+    m = mask if mask.shape == shape else _C.expand(mask, list(shape))
+    return x.reshape(-1)[m.reshape(-1)]
+
+
+def _broadcast(op, a, b):
+    out = []
+    for i in range(1, builtins.max(len(a), len(b)) + 1):
+        x = a[-i] if i <= len(a) else 1
+        y = b[-i] if i <= len(b) else 1
+        if x != y and x != 1 and y != 1:
+            raise ValueError(f"[{op}] shapes {tuple(a)} and {tuple(b)} do not broadcast")
+        out.append(y if x == 1 else x)
+    return tuple(reversed(out))
+
+
+@tensor_method
+def index_fill_(self, dim, index, value):
+    """``value`` written in place into the slices ``index`` (int64, 0-d or 1-d) along dim."""
+    no_grad_write("index_fill_", self)
+    dim = wrap_dim(dim, self.ndim, "index_fill_")
+    if not isinstance(index, Tensor) or index.dtype != _dt.int64 or index.ndim > 1:
+        raise TypeError("[index_fill_] index must be a 0-d or 1-d int64 tensor")
+    n = self.shape[dim] if self.ndim else 1
+    idx = _C.reshape(index, [-1])
+    if idx.numel():
+        lo, hi = _C.amax(idx, None, False, False).item(), _C.amax(idx, None, False, True).item()
+        if lo < -n or hi >= n:
+            raise IndexError(f"[index_fill_] index {hi if hi >= n else lo} is out of range for "
+                             f"dim {dim} of size {n}")
+    idx = _C.where(_C.lt(idx, 0), _C.add(idx, n), idx)
+    hit = _C.index_add(_C.full([n], 0.0, _dt.int64, self.device), 0, idx,
+                       _C.full([idx.numel()], 1.0, _dt.int64, self.device))
+    shape = [1] * self.ndim
+    if self.ndim:
+        shape[dim] = n
+    mask = _C.reshape(_C.gt(hit, 0), shape)
+    v = value if isinstance(value, Tensor) else \
+        _C.full([], builtins.float(value), self.dtype, self.device)
+    _C.copy_(self, _C.where(mask, _C.cast(v, self.dtype), self))
+    return self
 
 
 def _to_index(it, device):
@@ -174,9 +312,16 @@ def _basic_index(self, idx):
             dim += 1
         elif isinstance(it, (Tensor, list, tuple)) or hasattr(it, "__array__"):
             t = _to_index(it, self.device)
-            if t.dtype == _dt.bool_:
-                raise TypeError("[getitem] boolean mask indexing is not supported; use "
-                                "lamina.where or masked_fill")
+            if t.dtype == _dt.bool_:  # a k-d mask: k int64 index tensors, its nonzero positions
+                shape = tuple(out.shape[dim:dim + t.ndim])
+                if tuple(t.shape) != shape:
+                    raise IndexError(f"[getitem] the shape of the mask {tuple(t.shape)} does not "
+                                     f"match the shape of the indexed tensor {shape} at dim {dim}")
+                for pos in _mask_positions(t):
+                    tensor_dims.append(dim)
+                    tensor_idx.append(pos)
+                    dim += 1
+                continue
             if t.dtype != _dt.int64:
                 raise TypeError(f"[getitem] tensor indices must be int64, got {t.dtype}")
             tensor_dims.append(dim)
@@ -185,6 +330,14 @@ def _basic_index(self, idx):
         else:
             raise TypeError(f"[getitem] unsupported index {it!r}")
     return out, tensor_dims, tensor_idx
+
+
+def _mask_positions(mask):
+    """The coordinates of a bool mask's True elements, one int64 tensor per dim, in row-major
+    order (found on the host; the mask is copied there)."""
+    host = mask.detach().numpy(force=True)
+    return [_C.to(_C._from_numpy(np.ascontiguousarray(p, dtype=np.int64)), mask.device,
+                  _dt.int64, False) for p in np.nonzero(host)]
 
 
 @tensor_method
@@ -313,37 +466,32 @@ def stack(tensors, dim=0):
     return cat([Unsqueeze.apply(t, dim % n) for t in tensors], dim % n)
 
 
+
 @tensor_method(export=True)
-def take(self, index):
-    """The elements of the flattened input at ``index`` (any shape, int64; negative counts
-    from the end), shaped like ``index``; the gradient is the index_add of the same places."""
-    if not isinstance(index, Tensor) or index.dtype != _dt.int64:
-        raise TypeError("[take] expected an int64 index tensor")
-    n = self.numel()
-    flat_idx = index.reshape(-1)
-    if flat_idx.numel() and n:
-        flat_idx = _C.where(_C.lt(flat_idx, 0), flat_idx + n, flat_idx)
-    return IndexSelect.apply(self.reshape(-1), 0, flat_idx).reshape(index.shape)
+def nonzero(self, *, as_tuple=False):
+    """The indices of the non-zero elements in row-major order: a (count, ndim) int64 tensor,
+    or with ``as_tuple`` one 1-d tensor per dim. The positions come from a stable argsort of
+    the zero flags (lamina's sort kernel), so they stay on the tensor's device; only the count
+    is read back."""
+    flags = _C.ne(self.detach(), 0.0).reshape(-1) if self.dtype != _dt.bool_ else \
+        self.detach().reshape(-1)
+    count = int(_C.sum(_C.cast(flags, _dt.int64), [], False).item()) if flags.numel() else 0
+    pos = _C.argsort(_C.cast(_C.logical_not(flags), _dt.int64), 0, False)
+    pos = _C.slice(pos, 0, 0, count, 1)
+    cols = []
+    for size in reversed(self.shape):
+        s = _C.full([], builtins.float(builtins.max(size, 1)), _dt.int64, self.device)
+        cols.append(_C.remainder(pos, s))
+        pos = _C.floor_divide(pos, s)
+    cols.reverse()
+    if as_tuple:  # a 0-d input: torch gives one tensor of zeros
+        return tuple(cols) if cols else (_C.full([count], 0.0, _dt.int64, self.device),)
+    if not cols:
+        return _C.full([count, 0], 0.0, _dt.int64, self.device)
+    return stack(cols, 1)
 
 
 @tensor_method(export=True)
-def repeat_interleave(self, repeats, dim=None, *, output_size=None):
-    """Each element (along ``dim``; None: of the flattened input) repeated ``repeats`` times
-    (an int, or an int64 tensor with one count per element): one index_select."""
-    x = self.reshape(-1) if dim is None else self
-    d = 0 if dim is None else dim % builtins.max(x.ndim, 1)
-    n = int(x.shape[d]) if x.ndim else 1
-    if isinstance(repeats, Tensor):
-        reps = [int(r) for r in repeats.detach().cpu().numpy().reshape(-1)]
-        if len(reps) == 1:
-            reps = reps * n
-    elif isinstance(repeats, int) and not isinstance(repeats, bool):
-        reps = [repeats] * n
-    else:
-        raise TypeError(f"[repeat_interleave] repeats must be an int or an int64 tensor, got "
-                        f"{type(repeats).__name__}")
-    if len(reps) != n or builtins.min(reps, default=0) < 0:
-        raise ValueError(f"[repeat_interleave] repeats must be {n} non-negative counts, got "
-                         f"{len(reps)}")
-    idx = np.repeat(np.arange(n, dtype=np.int64), reps)
-    return IndexSelect.apply(x, d, _to_index(idx, x.device))
+def argwhere(self):
+    """``nonzero(self)``: the (count, ndim) indices of the non-zero elements."""
+    return nonzero(self)

@@ -293,3 +293,25 @@ def repeat(self, *sizes):
         final.append(r * s)
     x = x.reshape([v for s in x.shape for v in (1, s)]).expand(inter)
     return x.reshape(final)
+
+
+@tensor_method
+def unfold(self, dimension, size, step):
+    """Windows of ``size`` elements every ``step`` along ``dimension``: that dim becomes the
+    window count (n - size) // step + 1 and a last dim of ``size`` is added (a strided view of
+    a contiguous copy when the input is not contiguous)."""
+    d = wrap_dim(dimension, self.ndim, "unfold")
+    n = self.shape[d] if self.ndim else 1
+    if isinstance(size, bool) or not isinstance(size, int) or size < 0 or size > n:
+        raise ValueError(f"[unfold] size {size!r} must be between 0 and the size {n} of dim {d}")
+    if isinstance(step, bool) or not isinstance(step, int) or step <= 0:
+        raise ValueError(f"[unfold] step must be a positive integer, got {step!r}")
+    x = self if self.is_contiguous() and self.storage_offset() == 0 else self.clone()
+    if x.ndim == 0:
+        x = x.reshape(1)
+    strides = list(x.stride())
+    shape = list(x.shape)
+    shape[d] = (n - size) // step + 1
+    out_strides = strides[:]
+    out_strides[d] = strides[d] * step
+    return AsStrided.apply(x, shape + [size], out_strides + [strides[d]], 0)
