@@ -107,6 +107,24 @@ def compare(rng, device, qs, ks, vs, mask=None, fd_numel=20, **kw):
 
 # --- values and gradients --------------------------------------------------------------------
 
+
+@pytest.mark.parametrize("mshape", [(5, 6), (2, 1, 5, 6), (6,)])
+def test_float_mask_gradient(rng, device, mshape):
+    """A float mask that requires grad takes the explicit path; its gradient is dS summed over
+    the broadcast dims (the reference's dS / scale)."""
+    def ref(q, k, v, m, gqa=False):
+        return ref_attention(q, k, v, m, gqa=gqa)
+
+    check_op(lambda q, k, v, m: SDPA(q, k, v, attn_mask=m), [(2, 3, 5, 4), (2, 3, 6, 4),
+                                                           (2, 3, 6, 3), mshape], ref,
+             lambda q, k, v, m: torch.nn.functional.scaled_dot_product_attention(
+                 q, k, v, attn_mask=m if m.ndim > 1 else m[None]),
+             rng=rng, device=device, tol=TOL, fd_numel=30, name=f"sdpa float mask {mshape}")
+    check_op(lambda q, k, v, m: SDPA(q, k, v, attn_mask=m, enable_gqa=True),
+             [(1, 4, 5, 4), (1, 2, 6, 4), (1, 2, 6, 3), (5, 6)],
+             lambda q, k, v, m: ref(q, k, v, m, True), rng=rng, device=device, tol=TOL,
+             fd_numel=30, name="sdpa float mask gqa")
+
 LS = [(1, 1), (7, 33), (33, 7), (127, 257), (257, 127), (33, 33)]
 
 
@@ -329,5 +347,5 @@ def test_errors(rng):
     with pytest.raises(TypeError, match=msg + "expected query"):
         SDPA(np.ones((2, 5, 4)), k, v)
     fm = lam(arr(rng, (5, 6)), requires_grad=True)
-    with pytest.raises(ValueError, match=msg + "gradients with respect to attn_mask"):
-        SDPA(q, k, v, attn_mask=fm)
+    with pytest.raises(ValueError, match=msg + "attn_mask and is_causal"):
+        SDPA(q, k, v, attn_mask=fm, is_causal=True)

@@ -1,6 +1,6 @@
 """scatter / scatter_ (the scatter kernel's replacing mode), nonzero / argwhere, unfold /
-fold, max_pool1d / avg_pool1d and their modules, F.multi_head_attention_forward and
-TransformerDecoderLayer: NumPy float64 references and check_op's gradchecks over awkward
+fold, max_pool1d / avg_pool1d and their modules, F.multi_head_attention_forward (with
+static_k / static_v) and TransformerDecoderLayer: NumPy float64 references and check_op's gradchecks over awkward
 sizes, torch when installed, every device; bad calls that must raise errors naming the op."""
 from __future__ import annotations
 
@@ -147,6 +147,14 @@ def test_decoder_layer_and_mha_forward_match_torch(rng):
     theirs = torch.nn.functional.multi_head_attention_forward(*args(torch, torch.tensor))[0]
     np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-4,
                                atol=1e-5)
+    sk = rng.standard_normal((4, 7, 4)).astype(np.float32)   # (N * heads, S', head_dim)
+    sv = rng.standard_normal((4, 7, 4)).astype(np.float32)
+    ours = F.multi_head_attention_forward(*args(lamina, lamina.tensor), static_k=lamina.tensor(sk),
+                                          static_v=lamina.tensor(sv))
+    theirs = torch.nn.functional.multi_head_attention_forward(
+        *args(torch, torch.tensor), static_k=torch.tensor(sk), static_v=torch.tensor(sv))
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-4, atol=1e-5)
 
 
 def test_errors():

@@ -24,8 +24,8 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
 
     * ``attn_mask``: bool (True = the key takes part) or a float tensor of the query's dtype
       added to the scores, broadcastable to ``(..., L, S)`` (read through strides, never
-      copied). No gradient flows to a float mask: passing one that requires grad while grad
-      mode is on raises (detach it).
+      copied). A float mask that requires grad takes the explicit path instead (the scores
+      formed by lamina's GEMM, its softmax kernel, a GEMM), whose gradient reaches the mask.
     * ``is_causal``: query ``i`` sees keys ``j <= i`` (top-left aligned, as torch, also when
       L != S); an error together with ``attn_mask``.
     * ``scale``: defaults to ``1 / sqrt(E)``.
@@ -51,8 +51,12 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
             raise TypeError(f"[{_OP}] expected attn_mask to be a lamina Tensor or None, got "
                             f"{type(attn_mask).__name__}")
         if _state.enabled and attn_mask.requires_grad:
-            raise ValueError(f"[{_OP}] gradients with respect to attn_mask are not supported; "
-                             f"pass attn_mask.detach()")
+            if not attn_mask.dtype.is_floating_point:
+                raise TypeError(f"[{_OP}] a bool attn_mask has no gradient")
+            if is_causal:
+                raise ValueError(f"[{_OP}] attn_mask and is_causal cannot both be given")
+            return _explicit(query, key, value, attn_mask, float(dropout_p), scale,
+                             bool(enable_gqa))
     if isinstance(dropout_p, bool) or not isinstance(dropout_p, numbers.Real):
         raise TypeError(f"[{_OP}] dropout_p must be a float, got {type(dropout_p).__name__}")
     dropout_p = float(dropout_p)  # its range, like every value and shape, is checked by the op
@@ -65,6 +69,26 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         seed = int(_C.randint([1], 0, 1 << 62, _C.DType.int64, _C.Device("cpu")).item())
     return ScaledDotProductAttention.apply(query, key, value, attn_mask, bool(is_causal), scale,
                                            dropout_p, seed, bool(enable_gqa))
+
+
+def _explicit(q, k, v, mask, dropout_p, scale, enable_gqa):
+    """softmax(q k^T * scale + mask) v with every step an autograd op, so the mask gets its
+    gradient; fully masked rows give 0, as the fused kernels."""
+    from ..autograd.functions.elementwise import where
+    from ..autograd.functions.extras import repeat_interleave
+    from .dropout import dropout
+    if enable_gqa and q.ndim >= 3 and k.shape[-3] != q.shape[-3]:
+        group = int(q.shape[-3]) // int(k.shape[-3])
+        k, v = repeat_interleave(k, group, -3), repeat_interleave(v, group, -3)
+    s = float(scale) if scale is not None else 1.0 / float(int(q.shape[-1])) ** 0.5
+    scores = (q * s).matmul(k.transpose(-2, -1)) + mask
+    top = scores.detach().amax(-1, keepdim=True)
+    live = _C.gt(top, float("-inf"))
+    probs = where(live, scores, _C.full([], 0.0, scores.dtype, scores.device)).softmax(-1)
+    probs = probs * _C.cast(live, probs.dtype)
+    if dropout_p > 0.0:
+        probs = dropout(probs, dropout_p, True)
+    return probs.matmul(v)
 
 
 def multi_head_attention_forward(*args, **kwargs):

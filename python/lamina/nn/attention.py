@@ -142,8 +142,6 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
     (S, N, kdim), value (S, N, vdim) -> (attn_output (L, N, E), weights (N, L, S) averaged,
     (N, H, L, S) per head, or None). ``is_causal`` without an attn_mask applies the causal
     mask (torch requires the mask itself then)."""
-    if static_k is not None or static_v is not None:
-        raise ValueError(f"{_OP} static_k / static_v are not supported")
     batched = _check_shapes(query, key, value, key_padding_mask, attn_mask, num_heads)
     if not batched:
         query, key, value = (_v.unsqueeze(t, 1) for t in (query, key, value))
@@ -167,6 +165,19 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
                          f"{tuple(value.shape)}")
     H, D = num_heads, E // num_heads
     dtype = query.dtype
+    for name, st in (("static_k", static_k), ("static_v", static_v)):
+        if st is None:
+            continue
+        if (bias_k is not None or bias_v is not None):
+            raise ValueError(f"{_OP} bias_k / bias_v cannot be added to a static key or value")
+        if st.ndim != 3 or int(st.shape[0]) != N * H or int(st.shape[2]) != D:
+            raise ValueError(f"{_OP} expected {name} of shape ({N * H}, S, {D}) (batch * "
+                             f"num_heads, S, head_dim), got {tuple(st.shape)}")
+    if static_k is not None and static_v is not None and static_k.shape[1] != static_v.shape[1]:
+        raise ValueError(f"{_OP} static_k and static_v must have one length, got "
+                         f"{tuple(static_k.shape)} and {tuple(static_v.shape)}")
+    if static_k is not None:
+        S = int(static_k.shape[1])
     if key_padding_mask is not None and tuple(key_padding_mask.shape) != (N, S):
         raise ValueError(f"{_OP} expected key_padding_mask of shape ({N}, {S}), got "
                          f"{tuple(key_padding_mask.shape)}")
@@ -204,8 +215,10 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
 
     # heads: (L, N, E) -> (N * H, L, D)
     q = _v.transpose(_v.reshape(q, L, N * H, D), 0, 1)
-    k = _v.transpose(_v.reshape(k, int(k.shape[0]), N * H, D), 0, 1)
-    v = _v.transpose(_v.reshape(v, int(v.shape[0]), N * H, D), 0, 1)
+    k = static_k if static_k is not None else \
+        _v.transpose(_v.reshape(k, int(k.shape[0]), N * H, D), 0, 1)
+    v = static_v if static_v is not None else \
+        _v.transpose(_v.reshape(v, int(v.shape[0]), N * H, D), 0, 1)
     if add_zero_attn:
         zeros = _C.full([N * H, 1, D], 0.0, dtype, q.device)
         k, v = _cat([k, zeros], 1), _cat([v, zeros], 1)
