@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from .. import _C
-from ..autograd.grad_mode import enable_grad, no_grad
 from .optimizer import Optimizer, check_hyper
 
 __all__ = ["Adagrad"]
@@ -38,32 +37,24 @@ class Adagrad(Optimizer):
         if group.get("differentiable"):
             raise ValueError("[Adagrad] differentiable=True is not supported")
 
-    @no_grad()
-    def step(self, closure=None):
-        """One update of every parameter that has a gradient; returns closure()'s loss."""
-        loss = None
-        if closure is not None:
-            with enable_grad():
-                loss = closure()
-        for group in self.param_groups:
-            self._check_group(group)
-            wd, eps = float(group["weight_decay"]), float(group["eps"])
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                grad = self._grad(p)
-                if group["maximize"]:
-                    grad = _C.neg(grad)
-                state = self.state.setdefault(p, {})
-                if "sum" not in state:  # a parameter group added after construction
-                    state["step"] = 0.0
-                    state["sum"] = _C.full(list(p.shape), float(group["initial_accumulator_value"]),
-                                           p.dtype, p.device)
-                state["step"] = step = float(state["step"]) + 1.0
-                if wd != 0:
-                    grad = _C.add(grad, _C.mul(p, wd))
-                clr = float(group["lr"]) / (1.0 + (step - 1.0) * float(group["lr_decay"]))
-                _C.add_(state["sum"], _C.mul(grad, grad))
-                std = _C.add(_C.sqrt(state["sum"]), eps)
-                _C.sub_(p, _C.mul(_C.div(grad, std), clr))
-        return loss
+    def _update(self, group):
+        """One update of every parameter of ``group`` that has a gradient."""
+        wd, eps = float(group["weight_decay"]), float(group["eps"])
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            grad = self._grad(p)
+            if group["maximize"]:
+                grad = _C.neg(grad)
+            state = self.state.setdefault(p, {})
+            if "sum" not in state:  # a parameter group added after construction
+                state["step"] = 0.0
+                state["sum"] = _C.full(list(p.shape), float(group["initial_accumulator_value"]),
+                                       p.dtype, p.device)
+            state["step"] = step = float(state["step"]) + 1.0
+            if wd != 0:
+                grad = _C.add(grad, _C.mul(p, wd))
+            clr = float(group["lr"]) / (1.0 + (step - 1.0) * float(group["lr_decay"]))
+            _C.add_(state["sum"], _C.mul(grad, grad))
+            std = _C.add(_C.sqrt(state["sum"]), eps)
+            _C.sub_(p, _C.mul(_C.div(grad, std), clr))

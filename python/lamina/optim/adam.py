@@ -3,7 +3,6 @@ fused kernel (``_C.adam_step``) given the step's bias corrections, computed here
 from __future__ import annotations
 
 from .. import _C
-from ..autograd.grad_mode import enable_grad, no_grad
 from .optimizer import Optimizer, _zeros_like, check_hyper
 
 __all__ = ["Adam", "AdamW"]
@@ -42,37 +41,29 @@ class Adam(Optimizer):
         if group.get("differentiable"):
             raise ValueError(f"[{op}] differentiable=True is not supported")
 
-    @no_grad()
-    def step(self, closure=None):
-        """One update of every parameter that has a gradient; returns closure()'s loss."""
-        loss = None
-        if closure is not None:
-            with enable_grad():
-                loss = closure()
-        for group in self.param_groups:
-            self._check_group(group)
-            beta1, beta2 = (float(b) for b in group["betas"])
-            amsgrad = bool(group["amsgrad"])
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                grad = self._grad(p)
-                state = self.state.setdefault(p, {})
-                if not state:
-                    state["step"] = 0.0
-                    state["exp_avg"] = _zeros_like(p)
-                    state["exp_avg_sq"] = _zeros_like(p)
-                    if amsgrad:
-                        state["max_exp_avg_sq"] = _zeros_like(p)
-                elif amsgrad and "max_exp_avg_sq" not in state:
+    def _update(self, group):
+        """One update of every parameter of ``group`` that has a gradient."""
+        beta1, beta2 = (float(b) for b in group["betas"])
+        amsgrad = bool(group["amsgrad"])
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            grad = self._grad(p)
+            state = self.state.setdefault(p, {})
+            if not state:
+                state["step"] = 0.0
+                state["exp_avg"] = _zeros_like(p)
+                state["exp_avg_sq"] = _zeros_like(p)
+                if amsgrad:
                     state["max_exp_avg_sq"] = _zeros_like(p)
-                state["step"] = step = float(state["step"]) + 1.0
-                _C.adam_step(p, grad, state["exp_avg"], state["exp_avg_sq"],
-                             state["max_exp_avg_sq"] if amsgrad else None, float(group["lr"]),
-                             beta1, beta2, float(group["eps"]), float(group["weight_decay"]),
-                             bool(group["decoupled_weight_decay"]), bool(group["maximize"]),
-                             1.0 - beta1 ** step, 1.0 - beta2 ** step)
-        return loss
+            elif amsgrad and "max_exp_avg_sq" not in state:
+                state["max_exp_avg_sq"] = _zeros_like(p)
+            state["step"] = step = float(state["step"]) + 1.0
+            _C.adam_step(p, grad, state["exp_avg"], state["exp_avg_sq"],
+                         state["max_exp_avg_sq"] if amsgrad else None, float(group["lr"]),
+                         beta1, beta2, float(group["eps"]), float(group["weight_decay"]),
+                         bool(group["decoupled_weight_decay"]), bool(group["maximize"]),
+                         1.0 - beta1 ** step, 1.0 - beta2 ** step)
 
 
 class AdamW(Adam):

@@ -12,6 +12,7 @@ import numpy as np
 
 from .. import _C
 from .. import dtypes as _dt
+from ..autograd.grad_mode import enable_grad, no_grad
 from ..creation import tensor as _tensor
 
 Tensor = _C.Tensor
@@ -128,7 +129,21 @@ class Optimizer:
                         p.grad = g
                     g.zero_()
 
+    @no_grad()
     def step(self, closure=None):
+        """One update of every parameter that has a gradient; returns closure()'s loss (the
+        closure runs with grad enabled)."""
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            self._check_group(group)
+            self._update(group)
+        return loss
+
+    def _update(self, group):
+        """Subclasses update the parameters of one group here."""
         raise NotImplementedError
 
     def _grad(self, p):

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from .. import _C
-from ..autograd.grad_mode import enable_grad, no_grad
 from .optimizer import Optimizer, _zeros_like, check_hyper
 
 __all__ = ["RMSprop"]
@@ -33,49 +32,41 @@ class RMSprop(Optimizer):
         if group.get("differentiable"):
             raise ValueError("[RMSprop] differentiable=True is not supported")
 
-    @no_grad()
-    def step(self, closure=None):
-        """One update of every parameter that has a gradient; returns closure()'s loss."""
-        loss = None
-        if closure is not None:
-            with enable_grad():
-                loss = closure()
-        for group in self.param_groups:
-            self._check_group(group)
-            lr, alpha, eps = float(group["lr"]), float(group["alpha"]), float(group["eps"])
-            wd, momentum = float(group["weight_decay"]), float(group["momentum"])
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                grad = self._grad(p)
-                if group["maximize"]:
-                    grad = _C.neg(grad)
-                state = self.state.setdefault(p, {})
-                if not state:
-                    state["step"] = 0.0
-                    state["square_avg"] = _zeros_like(p)
-                    if momentum > 0:
-                        state["momentum_buffer"] = _zeros_like(p)
-                    if group["centered"]:
-                        state["grad_avg"] = _zeros_like(p)
-                state["step"] = float(state["step"]) + 1.0
-                if wd != 0:
-                    grad = _C.add(grad, _C.mul(p, wd))
-                square_avg = state["square_avg"]
-                _C.mul_(square_avg, alpha)
-                _C.add_(square_avg, _C.mul(_C.mul(grad, grad), 1.0 - alpha))
-                if group["centered"]:
-                    grad_avg = state["grad_avg"]  # lerp toward g by 1 - alpha
-                    _C.add_(grad_avg, _C.mul(_C.sub(grad, grad_avg), 1.0 - alpha))
-                    avg = _C.sqrt(_C.sub(square_avg, _C.mul(grad_avg, grad_avg)))
-                else:
-                    avg = _C.sqrt(square_avg)
-                avg = _C.add(avg, eps)
+    def _update(self, group):
+        """One update of every parameter of ``group`` that has a gradient."""
+        lr, alpha, eps = float(group["lr"]), float(group["alpha"]), float(group["eps"])
+        wd, momentum = float(group["weight_decay"]), float(group["momentum"])
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            grad = self._grad(p)
+            if group["maximize"]:
+                grad = _C.neg(grad)
+            state = self.state.setdefault(p, {})
+            if not state:
+                state["step"] = 0.0
+                state["square_avg"] = _zeros_like(p)
                 if momentum > 0:
-                    buf = state["momentum_buffer"]
-                    _C.mul_(buf, momentum)
-                    _C.add_(buf, _C.div(grad, avg))
-                    _C.sub_(p, _C.mul(buf, lr))
-                else:
-                    _C.sub_(p, _C.mul(_C.div(grad, avg), lr))
-        return loss
+                    state["momentum_buffer"] = _zeros_like(p)
+                if group["centered"]:
+                    state["grad_avg"] = _zeros_like(p)
+            state["step"] = float(state["step"]) + 1.0
+            if wd != 0:
+                grad = _C.add(grad, _C.mul(p, wd))
+            square_avg = state["square_avg"]
+            _C.mul_(square_avg, alpha)
+            _C.add_(square_avg, _C.mul(_C.mul(grad, grad), 1.0 - alpha))
+            if group["centered"]:
+                grad_avg = state["grad_avg"]  # lerp toward g by 1 - alpha
+                _C.add_(grad_avg, _C.mul(_C.sub(grad, grad_avg), 1.0 - alpha))
+                avg = _C.sqrt(_C.sub(square_avg, _C.mul(grad_avg, grad_avg)))
+            else:
+                avg = _C.sqrt(square_avg)
+            avg = _C.add(avg, eps)
+            if momentum > 0:
+                buf = state["momentum_buffer"]
+                _C.mul_(buf, momentum)
+                _C.add_(buf, _C.div(grad, avg))
+                _C.sub_(p, _C.mul(buf, lr))
+            else:
+                _C.sub_(p, _C.mul(_C.div(grad, avg), lr))

@@ -3,7 +3,6 @@ update rule; each parameter is updated by one fused kernel (``_C.sgd_step``)."""
 from __future__ import annotations
 
 from .. import _C
-from ..autograd.grad_mode import enable_grad, no_grad
 from .optimizer import Optimizer, _zeros_like, check_hyper
 
 __all__ = ["SGD"]
@@ -31,26 +30,18 @@ class SGD(Optimizer):
         if group.get("differentiable"):
             raise ValueError("[SGD] differentiable=True is not supported")
 
-    @no_grad()
-    def step(self, closure=None):
-        """One update of every parameter that has a gradient; returns closure()'s loss."""
-        loss = None
-        if closure is not None:
-            with enable_grad():
-                loss = closure()
-        for group in self.param_groups:
-            self._check_group(group)
-            momentum = float(group["momentum"])
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                grad = self._grad(p)
-                state = self.state.setdefault(p, {})
-                buf = state.get("momentum_buffer")
-                first = buf is None
-                if momentum != 0 and buf is None:
-                    buf = state["momentum_buffer"] = _zeros_like(p)
-                _C.sgd_step(p, grad, buf if momentum != 0 else None, float(group["lr"]),
-                            momentum, float(group["dampening"]), float(group["weight_decay"]),
-                            bool(group["nesterov"]), bool(group["maximize"]), first)
-        return loss
+    def _update(self, group):
+        """One update of every parameter of ``group`` that has a gradient."""
+        momentum = float(group["momentum"])
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            grad = self._grad(p)
+            state = self.state.setdefault(p, {})
+            buf = state.get("momentum_buffer")
+            first = buf is None
+            if momentum != 0 and buf is None:
+                buf = state["momentum_buffer"] = _zeros_like(p)
+            _C.sgd_step(p, grad, buf if momentum != 0 else None, float(group["lr"]),
+                        momentum, float(group["dampening"]), float(group["weight_decay"]),
+                        bool(group["nesterov"]), bool(group["maximize"]), first)
