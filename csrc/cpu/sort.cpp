@@ -1,7 +1,7 @@
-// searchsorted: a binary search per value, values in parallel.
 // sort / argsort / topk: one column at a time (gathered into a buffer of (value, index) pairs),
 // columns in parallel. A full sort is std::sort; topk with k well below R a partial sort. The
 // comparison is a total order (kernels/sort.h), so the result never depends on the algorithm.
+// searchsorted: a binary search per value, values in parallel.
 #include "../kernels/sort.h"
 
 #include <algorithm>

@@ -265,8 +265,7 @@ def multinomial(input, num_samples, replacement=False, generator=None):
     if not replacement and num_samples > n:
         raise ValueError(f"[{op}] cannot draw {num_samples} samples from {n} categories "
                          "without replacement")
-    if bool(_C.lt(w, 0.0).any()) or not bool(w.isfinite().all() if hasattr(w, "isfinite")
-                                                 else _C.eq(w, w).all()):
+    if bool(_C.lt(w, 0.0).any()) or not bool(w.isfinite().all()):
         raise ValueError(f"[{op}] weights must be finite and non-negative")
     total = w.sum(1, keepdim=True)
     if bool(_C.le(total, 0.0).any()):

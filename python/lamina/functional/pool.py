@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from .. import _C
 from ..autograd.functions import pool as _pool
+from .conv import _single
 
 Tensor = _C.Tensor
 
@@ -110,16 +111,6 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
     op = "adaptive_max_pool2d"
     oh, ow = _output_size(op, _tensor(op, input), output_size)
     return _pool.AdaptiveMaxPool2d.apply(input, oh, ow, bool(return_indices))
-
-
-def _single(op, name, v):
-    if isinstance(v, (tuple, list)):
-        if len(v) != 1:
-            raise ValueError(f"[{op}] {name} must be an int or a 1-tuple, got {v!r}")
-        v = v[0]
-    if isinstance(v, bool) or not isinstance(v, int):
-        raise TypeError(f"[{op}] {name} must be an int, got {v!r}")
-    return v
 
 
 def _as_2d(op, input):

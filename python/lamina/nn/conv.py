@@ -19,9 +19,9 @@ __all__ = ["Conv1d", "Conv2d", "ConvTranspose2d"]
 _MODES = ("zeros", "reflect", "replicate", "circular")
 
 
-def _positive(name, n):
+def _positive(name, n, op="Conv2d"):
     if isinstance(n, bool) or not isinstance(n, int) or n <= 0:
-        raise ValueError(f"[Conv2d] {name} must be a positive integer, got {n!r}")
+        raise ValueError(f"[{op}] {name} must be a positive integer, got {n!r}")
     return n
 
 
@@ -149,8 +149,7 @@ class Conv1d(Module):
         super().__init__()
         for name, n in (("in_channels", in_channels), ("out_channels", out_channels),
                         ("groups", groups)):
-            if isinstance(n, bool) or not isinstance(n, int) or n <= 0:
-                raise ValueError(f"[Conv1d] {name} must be a positive integer, got {n!r}")
+            _positive(name, n, "Conv1d")
         if in_channels % groups or out_channels % groups:
             raise ValueError("[Conv1d] in_channels and out_channels must be divisible by groups")
         if padding_mode not in _MODES:
@@ -198,9 +197,7 @@ class ConvTranspose2d(Module):
         super().__init__()
         for name, n in (("in_channels", in_channels), ("out_channels", out_channels),
                         ("groups", groups)):
-            if isinstance(n, bool) or not isinstance(n, int) or n <= 0:
-                raise ValueError(f"[ConvTranspose2d] {name} must be a positive integer, got "
-                                 f"{n!r}")
+            _positive(name, n, "ConvTranspose2d")
         if in_channels % groups or out_channels % groups:
             raise ValueError("[ConvTranspose2d] in_channels and out_channels must be divisible "
                              "by groups")

@@ -62,9 +62,7 @@ class ScatterAdd(Function):
         (index,) = ctx.saved_tensors
         gsrc = None
         if ctx.needs_input_grad[3]:
-            gsrc = _C.gather(g, ctx.dim, index)
-            if gsrc.shape != ctx.src_shape:  # src larger than index: untouched part gets 0
-                gsrc = _pad_to(gsrc, ctx.src_shape)
+            gsrc = _src_grad(g, ctx.dim, index, ctx.src_shape)
         return g, None, None, gsrc
 
 
@@ -89,19 +87,21 @@ class Scatter(Function):
             gx = _C.scatter(g, ctx.dim, index, _C.full(list(index.shape), 0.0, g.dtype,
                                                        g.device))
         if ctx.needs_input_grad[3]:
-            gsrc = _C.gather(g, ctx.dim, index)
-            if gsrc.shape != ctx.src_shape:
-                gsrc = _pad_to(gsrc, ctx.src_shape)
+            gsrc = _src_grad(g, ctx.dim, index, ctx.src_shape)
         return gx, None, None, gsrc
 
 
-def _pad_to(t, shape):
-    """t in the leading corner of zeros of ``shape``."""
-    full = _C.full(list(shape), 0.0, t.dtype, t.device)
+def _src_grad(g, dim, index, src_shape):
+    """The gradient of a scatter's src: g gathered at index, in the leading corner of zeros
+    when src is larger than index (its untouched part gets 0)."""
+    gsrc = _C.gather(g, dim, index)
+    if gsrc.shape == src_shape:
+        return gsrc
+    full = _C.full(list(src_shape), 0.0, g.dtype, g.device)
     view = full
-    for d, n in enumerate(t.shape):
+    for d, n in enumerate(gsrc.shape):
         view = _C.slice(view, d, 0, n, 1)
-    _C.copy_(view, t)
+    _C.copy_(view, gsrc)
     return full
 
 

@@ -119,25 +119,21 @@ median_result = collections.namedtuple("median", ["values", "indices"])
 kthvalue_result = collections.namedtuple("kthvalue", ["values", "indices"])
 
 
-def _kth(op, x, dim, k, keepdim, nan_first_wins):
-    """values, indices of the k-th smallest (0-based, a tensor of one k per row or an int)
-    along dim, the values through gather (so they carry the gradient to the chosen index).
-    With nan_first_wins a row holding NaN gives its first NaN, as torch's median."""
+def _kth(x, dim, k, keepdim, nan_first_wins):
+    """values, indices of the k-th smallest (0-based) along dim, the values through gather (so
+    they carry the gradient to the chosen index). With nan_first_wins a row holding NaN gives
+    its first NaN (the first NaN in the stable order), as torch's median."""
     if x.ndim == 0:
         return x, _C.full([], 0.0, _C.DType.int64, x.device)
     d = dim % x.ndim
     order = _C.argsort(x.detach(), d, False)
-    pos = k
+    shape = list(x.shape)
+    shape[d] = 1
+    pos = _C.full(shape, float(k), _C.DType.int64, x.device)
     if nan_first_wins and x.dtype.is_floating_point:
         nan = x.detach().isnan().sum(d, keepdim=True)
-        n = int(x.shape[d])
-        pos = _C.where(_C.gt(nan, 0), _C.sub(_C.full([], float(n), _C.DType.int64, x.device),
-                                             nan), _C.full([], float(k), _C.DType.int64,
-                                                           x.device))
-    else:
-        shape = list(x.shape)
-        shape[d] = 1
-        pos = _C.full(shape, float(k), _C.DType.int64, x.device)
+        pos = _C.where(_C.gt(nan, 0), _C.sub(_C.full([], float(x.shape[d]), _C.DType.int64,
+                                                     x.device), nan), pos)
     idx = order.gather(d, pos)
     values = x.gather(d, idx)
     if not keepdim:
@@ -154,11 +150,11 @@ def median(self, dim=None, keepdim=False):
         flat = self.reshape(-1)
         if flat.numel() == 0:
             return _C.full([], float("nan"), self.dtype, self.device)
-        return _kth("median", flat, 0, (flat.numel() - 1) // 2, False, True)[0]
+        return _kth(flat, 0, (flat.numel() - 1) // 2, False, True)[0]
     n = int(self.shape[dim % self.ndim]) if self.ndim else 1
     if n == 0:
         raise IndexError(f"[median] cannot take the median of an empty dim {dim}")
-    return median_result(*_kth("median", self, dim, (n - 1) // 2, keepdim, True))
+    return median_result(*_kth(self, dim, (n - 1) // 2, keepdim, True))
 
 
 @tensor_method(export=True)
@@ -169,4 +165,4 @@ def kthvalue(self, k, dim=-1, keepdim=False):
     n = int(self.shape[dim % self.ndim]) if self.ndim else 1
     if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= n:
         raise IndexError(f"[kthvalue] k = {k!r} is out of range for a dim of size {n}")
-    return kthvalue_result(*_kth("kthvalue", self, dim, k - 1, keepdim, False))
+    return kthvalue_result(*_kth(self, dim, k - 1, keepdim, False))
