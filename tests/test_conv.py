@@ -100,6 +100,15 @@ TORCH_CONFIGS = [  # larger: the blocked paths
     (2, 32, 9, 9, 32, 3, 1, "same", 2, 32),
     (3, 12, 11, 13, 18, (4, 2), 1, "same", 1, 3),
 ]
+WINOGRAD_CONFIGS = [  # 3x3 stride 1 with >= 16 channels a group: the Winograd path (CPU)
+    (2, 16, 7, 9, 17, 3, 1, 1, 1, 1),          # odd output sizes: partial tiles
+    (1, 17, 33, 1, 16, 3, 1, 1, 1, 1),         # one column
+    (2, 16, 6, 5, 33, 3, 1, 2, 1, 1),          # padding 2: backward-data's flipped padding 0
+    (3, 20, 8, 8, 24, 3, 1, "valid", 1, 1),
+    (1, 32, 5, 7, 32, 3, 1, (0, 2), 1, 2),     # groups, asymmetric padding
+    (2, 16, 1, 1, 16, 3, 1, "same", 1, 1),
+    (1, 64, 20, 18, 16, 3, 1, 1, 1, 1),        # backward-data: the flipped conv is Winograd too
+]
 TOL = {lamina.float32: (1e-4, 1e-4), lamina.float64: (1e-11, 1e-11)}
 
 
@@ -114,7 +123,7 @@ def _shapes(cfg, bias=True):
         dict(stride=s, padding=p, dilation=d, groups=g)
 
 
-@pytest.mark.parametrize("cfg", CONFIGS + TORCH_CONFIGS, ids=_ids)
+@pytest.mark.parametrize("cfg", CONFIGS + TORCH_CONFIGS + WINOGRAD_CONFIGS, ids=_ids)
 @pytest.mark.filterwarnings("ignore:Using padding='same'")
 def test_conv2d(rng, device, cfg):
     inputs, kw = _shapes(cfg)
@@ -122,7 +131,7 @@ def test_conv2d(rng, device, cfg):
 
 
 @pytest.mark.parametrize("cfg", [CONFIGS[0], CONFIGS[2], CONFIGS[3], CONFIGS[5], CONFIGS[6],
-                                 CONFIGS[11]],
+                                 CONFIGS[11], WINOGRAD_CONFIGS[0], WINOGRAD_CONFIGS[4]],
                          ids=_ids)
 @pytest.mark.filterwarnings("ignore:Using padding='same'")
 def test_small_gradcheck_every_element(rng, device, cfg):

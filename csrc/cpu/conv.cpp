@@ -41,6 +41,8 @@
 
 #include "../core/parallel.h"
 #include "conv_depthwise.h"
+#include "conv_threads.h"
+#include "conv_winograd.h"
 #include "gemm.h"
 #include "matmul.h"
 #include "scratch.h"
@@ -52,6 +54,11 @@ namespace {
 using gemm_kernels::Kernel;
 using gemm_kernels::Problem;
 using gemm_kernels::Region;
+using conv_detail::ceil_div;
+using conv_detail::claim_items;
+using conv_detail::conv_flops;
+using conv_detail::grain;
+using conv_detail::SerialScope;
 
 thread_local Scratch t_ws;       // the GEMM's packing workspace (gemm.h: B block, A block)
 thread_local Scratch t_col;      // a column block
@@ -59,8 +66,6 @@ thread_local Scratch t_tile;     // a GEMM output tile
 thread_local Scratch t_bpack;    // the packed weight, shared by the threads (calling thread)
 thread_local Scratch t_wflip;    // the flipped weight of backward-data (calling thread)
 thread_local Scratch t_partial;  // per-thread weight-gradient sums (calling thread)
-
-int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 template <class T>
 T* workspace(const Kernel& k) {
@@ -174,41 +179,6 @@ void col2im_add(const ConvGeom& g, const T* dcol, int64_t cg, int64_t p0, int64_
   }
 }
 
-// Below this many flops a conv runs on the calling thread alone: about 20 us of one core,
-// where waking the pool (several parallel regions per call) costs as much as it saves.
-constexpr double kSerialFlops = 4e6;
-thread_local bool t_serial = false;  // set for one call by SerialScope
-
-struct SerialScope {
-  bool saved;
-  explicit SerialScope(double flops) : saved(t_serial) { t_serial = flops < kSerialFlops; }
-  ~SerialScope() { t_serial = saved; }
-  SerialScope(const SerialScope&) = delete;
-  SerialScope& operator=(const SerialScope&) = delete;
-};
-
-// parallel_for's grain: everything in one chunk under SerialScope
-int64_t grain(int64_t g) { return t_serial ? (int64_t(1) << 62) : g; }
-
-double conv_flops(const ConvGeom& g) {
-  return 2.0 * double(g.N) * double(g.K) * double(g.OH * g.OW) * double(g.C / g.groups) *
-         double(g.R * g.S);
-}
-
-// Runs fn(item, thread) for items [0, n), claimed one at a time by the threads.
-template <class Fn>
-void claim_items(int64_t n, Fn&& fn) {
-  const int64_t nt = t_serial ? 1 : std::min<int64_t>(get_num_threads(), n);
-  if (nt <= 1) {
-    for (int64_t i = 0; i < n; ++i) fn(i, int64_t(0));
-    return;
-  }
-  std::atomic<int64_t> next{0};
-  parallel_for(0, nt, 1, [&](int64_t lo, int64_t) {
-    for (int64_t it; (it = next.fetch_add(1, std::memory_order_relaxed)) < n;) fn(it, lo);
-  });
-}
-
 // The weight of every group packed as the GEMM's B operand W_g^T (Kd, Kg): B[k, co] =
 // w[(g * Kg + co) * Kd + k]. Group gi at the result + gi * Kd * npad.
 template <class T>
@@ -269,6 +239,14 @@ void forward_impl(const Kernel& kern, const ConvGeom& g, const T* x, const T* w,
   });
 }
 
+// The forward by Winograd where it applies, else by implicit GEMM.
+template <class T>
+void forward_any(const Kernel& kern, const ConvGeom& g, const T* x, const T* w, const T* bias,
+                 T* y) {
+  if (conv_detail::use_winograd(g)) return conv_detail::winograd_forward(kern, g, x, w, bias, y);
+  forward_impl(kern, g, x, w, bias, y);
+}
+
 template <class T>
 void backward_data_impl(const Kernel& kern, const ConvGeom& g, const T* dy, const T* w, T* dx) {
   const int64_t G = g.groups, Cg = g.C / G, Kg = g.K / G, RS = g.R * g.S, Kd = Cg * RS;
@@ -279,8 +257,11 @@ void backward_data_impl(const Kernel& kern, const ConvGeom& g, const T* dy, cons
   // col2im wins where Kg > Cg. 1x1 unpadded convs are a plain GEMM when flipped; col2im needs
   // whole images per thread (no scatter races), so it wants N * groups >= 2 threads.
   const bool pointwise = g.R == 1 && g.S == 1 && g.ph == 0 && g.pw == 0;
+  // With Winograd (a 3x3 flipped conv of enough channels) the flipped forward always wins.
   const bool col2im_better = Kg > Cg && !pointwise && g.N * G >= 2 * get_num_threads();
-  if (g.sh == 1 && g.sw == 1 && !col2im_better) {
+  const ConvGeom t{g.N,  g.K, g.OH, g.OW, g.C, g.H, g.W, g.R, g.S, 1, 1,
+                   g.dh * (g.R - 1) - g.ph, g.dw * (g.S - 1) - g.pw, g.dh, g.dw, G};
+  if (g.sh == 1 && g.sw == 1 && (!col2im_better || conv_detail::use_winograd(t))) {
     // dX = conv(dY, W') with W'[gi * Cg + ci, co, r, s] = W[gi * Kg + co, ci, R-1-r, S-1-s]
     T* wf = t_wflip.get<T>(g.C * Kg * RS);
     parallel_for(0, g.K, grain(16), [&](int64_t k0, int64_t k1) {  // k = gi * Kg + co
@@ -293,9 +274,7 @@ void backward_data_impl(const Kernel& kern, const ConvGeom& g, const T* dy, cons
         }
       }
     });
-    const ConvGeom t{g.N,  g.K, g.OH, g.OW, g.C, g.H, g.W, g.R, g.S, 1, 1,
-                     g.dh * (g.R - 1) - g.ph, g.dw * (g.S - 1) - g.pw, g.dh, g.dw, G};
-    forward_impl(kern, t, dy, static_cast<const T*>(wf), static_cast<const T*>(nullptr), dx);
+    forward_any(kern, t, dy, static_cast<const T*>(wf), static_cast<const T*>(nullptr), dx);
     return;
   }
   const int64_t P = g.OH * g.OW, HW = g.H * g.W;
@@ -396,8 +375,8 @@ void conv2d_forward(DType dt, const ConvGeom& g, const void* x, const void* w, c
                                             typed<scalar_t>(w),
                                             typed<scalar_t>(bias),
                                             typed<scalar_t>(y));
-    forward_impl(kern, g, typed<scalar_t>(x), typed<scalar_t>(w),
-                 typed<scalar_t>(bias), typed<scalar_t>(y));
+    forward_any(kern, g, typed<scalar_t>(x), typed<scalar_t>(w), typed<scalar_t>(bias),
+                typed<scalar_t>(y));
   });
 }
 

@@ -1,0 +1,224 @@
+// Winograd F(2x2, 3x3) convolution (Lavin and Gray, "Fast Algorithms for Convolutional Neural
+// Networks", 2015). Each 2x2 block of outputs ("tile") of one image and output channel k comes
+// from the 4x4 input patch d_c above it in every input channel c:
+//     Y = A^T [ sum_c (G w[k,c] G^T) .* (B^T d_c B) ] A
+// with B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1], G = [1 0 0; .5 .5 .5; .5 -.5 .5; 0 0 1],
+// A^T = [1 1 1 0; 0 1 -1 -1]. The sum over c at each of the 16 points xi of the 4x4 transform
+// domain is a GEMM, so one conv is 16 GEMMs of depth C: 16 multiplies per 4 outputs and
+// channel pair instead of 36, and transforms that cost O(C + K) per tile.
+//
+// Per call: U[xi][c][k] = (G w[k,c] G^T)[xi], the weight transformed once and packed as the
+// GEMM's B operand (shared by the threads).
+// Per work item (image, group, block of tile rows), on one thread, all of it in L2:
+//   V[xi][c][t] = (B^T d_c B)[xi] for the block's tiles t   input transform (zero outside)
+//   M[xi][t][k] = V[xi]^T @ U[xi]                         16 GEMMs: M = tiles, N = Kg, K = Cg
+//   y[k, 2i+u, 2j+v] = (A^T M A)[u][v] (+ bias)           output transform, inside OH x OW
+// The input transform runs along a row of tiles (contiguous t), the output transform along
+// the output channels (contiguous k). Why not M[xi] = U[xi]^T @ V[xi], so that both run along
+// tiles? U would be the GEMM's A, re-packed for every item: on AVX2 that packing took longer
+// than the 16 GEMMs (Zen 5, C256 @14^2).
+#include "conv_winograd.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "conv_threads.h"
+#include "scratch.h"
+
+namespace lamina::cpu::conv_detail {
+
+namespace {
+
+using gemm_kernels::Kernel;
+using gemm_kernels::Problem;
+using gemm_kernels::Region;
+
+constexpr int64_t kXi = 16;  // points of the 4x4 transform domain
+// Tiles per work item: the GEMMs' M. Measured on Zen 5, 1 thread, AVX2 and AVX-512, items of
+// 1 to 16 tile rows at C32->64 @32^2, C64->128 @16^2, C64 @56^2, C128 @28^2, C256 @14^2: about
+// 128 tiles is within 10% of the best of each, 28 tiles 20-30% below. V and M (16 (Cg + Kg)
+// values per tile) are kept within kItemBytes.
+constexpr int64_t kItemTiles = 128;
+constexpr int64_t kItemBytes = 2 << 20;
+
+thread_local Scratch t_u;     // the transformed weight (calling thread)
+thread_local Scratch t_bpack; // U packed as the GEMM's B (calling thread)
+thread_local Scratch t_v;     // V of a work item
+thread_local Scratch t_m;     // M of a work item
+thread_local Scratch t_rows;  // 4 zero-padded input rows
+thread_local Scratch t_ws;    // the GEMM's packing workspace (gemm.h)
+
+// The distance between the 16 xi planes of V or M holding n values each: a whole number of
+// 4 KB pages and one cache line, so the transforms' 16 streams fall in 16 different L1 sets
+// (planes a multiple of 4 KB apart thrash a 12-way L1: 2.5x slower at 64 x 56^2).
+template <class T>
+int64_t xi_stride(int64_t n) {
+  constexpr int64_t page = 4096 / sizeof(T), line = 64 / sizeof(T);
+  return (n + page - 1) / page * page + line;
+}
+
+// u[xi][c][k] (one group) = (G w[k, c] G^T)[xi]; w (Kg, Cg, 3, 3).
+template <class T>
+void transform_weight(const T* w, int64_t Kg, int64_t Cg, T* u) {
+  const int64_t xs = Cg * Kg;  // stride of xi
+  parallel_for(0, Kg, grain(16), [&](int64_t k0, int64_t k1) {
+    for (int64_t k = k0; k < k1; ++k) {
+      for (int64_t c = 0; c < Cg; ++c) {
+        const T* f = w + (k * Cg + c) * 9;
+        T q[3][4];  // q = f G^T (rows of f transformed)
+        for (int r = 0; r < 3; ++r) {
+          const T a = f[3 * r], b = f[3 * r + 1], d = f[3 * r + 2];
+          q[r][0] = a;
+          q[r][1] = T(0.5) * (a + b + d);
+          q[r][2] = T(0.5) * (a - b + d);
+          q[r][3] = d;
+        }
+        T* o = u + c * Kg + k;
+        for (int b = 0; b < 4; ++b) {
+          o[(0 + b) * xs] = q[0][b];
+          o[(4 + b) * xs] = T(0.5) * (q[0][b] + q[1][b] + q[2][b]);
+          o[(8 + b) * xs] = T(0.5) * (q[0][b] - q[1][b] + q[2][b]);
+          o[(12 + b) * xs] = q[2][b];
+        }
+      }
+    }
+  });
+}
+
+// v[xi][c][t] (xi stride xs) for the tiles of tile rows [ti0, ti0 + nrows), tw per row:
+// tile (ti, j) reads input rows 2 ti - ph + 0..3 and columns 2 j - pw + 0..3 of channel c
+// (zero outside). xg: the group's first input channel of the image.
+template <class T>
+void transform_input(const ConvGeom& g, const T* xg, int64_t Cg, int64_t ti0, int64_t nrows,
+                     int64_t tw, T* v, int64_t xs, T* rows) {
+  const int64_t L = 2 * tw + 2, tb = nrows * tw, HW = g.H * g.W;
+  const int64_t lo = std::clamp<int64_t>(g.pw, 0, L), hi = std::clamp<int64_t>(g.pw + g.W, lo, L);
+  for (int64_t c = 0; c < Cg; ++c) {
+    const T* xc = xg + c * HW;
+    for (int64_t i = 0; i < nrows; ++i) {
+      const int64_t ih0 = 2 * (ti0 + i) - g.ph;
+      for (int64_t r = 0; r < 4; ++r) {  // rows[r][q] = x[ih0 + r, q - pw], 0 outside
+        T* d = rows + r * L;
+        const int64_t ih = ih0 + r;
+        if (ih < 0 || ih >= g.H) {
+          std::fill(d, d + L, T(0));
+          continue;
+        }
+        std::fill(d, d + lo, T(0));
+        std::memcpy(d + lo, xc + ih * g.W + (lo - g.pw), size_t(hi - lo) * sizeof(T));
+        std::fill(d + hi, d + L, T(0));
+      }
+      const T* __restrict d0 = rows;
+      const T* __restrict d1 = rows + L;
+      const T* __restrict d2 = rows + 2 * L;
+      const T* __restrict d3 = rows + 3 * L;
+      T* __restrict o = v + c * tb + i * tw;
+      for (int64_t j = 0; j < tw; ++j) {
+        // columns: h_r = (B^T applied to row r of the patch)
+        const int64_t q = 2 * j;
+        T h[4][4];
+        const T* dr[4] = {d0 + q, d1 + q, d2 + q, d3 + q};
+        for (int r = 0; r < 4; ++r) {
+          h[r][0] = dr[r][0] - dr[r][2];
+          h[r][1] = dr[r][1] + dr[r][2];
+          h[r][2] = dr[r][2] - dr[r][1];
+          h[r][3] = dr[r][1] - dr[r][3];
+        }
+        for (int b = 0; b < 4; ++b) {
+          o[(0 + b) * xs + j] = h[0][b] - h[2][b];
+          o[(4 + b) * xs + j] = h[1][b] + h[2][b];
+          o[(8 + b) * xs + j] = h[2][b] - h[1][b];
+          o[(12 + b) * xs + j] = h[1][b] - h[3][b];
+        }
+      }
+    }
+  }
+}
+
+// y[k, 2 ti + u, 2 j + v] (+ bias[k]) = (A^T M A)[u][v] for the block's tiles, m[xi][t][k]
+// (xi stride xs); yg: the group's first output channel of the image.
+template <class T>
+void transform_output(const ConvGeom& g, const T* m, int64_t Kg, int64_t ti0, int64_t nrows,
+                      int64_t tw, int64_t xs, const T* bias, T* yg) {
+  const int64_t P = g.OH * g.OW;
+  for (int64_t i = 0; i < nrows; ++i) {
+    const int64_t oh = 2 * (ti0 + i);
+    const bool row1 = oh + 1 < g.OH;
+    for (int64_t j = 0; j < tw; ++j) {
+      const int64_t ow = 2 * j;
+      const bool col1 = ow + 1 < g.OW;
+      const T* __restrict s = m + (i * tw + j) * Kg;
+      T* __restrict y0 = yg + oh * g.OW + ow;
+      for (int64_t k = 0; k < Kg; ++k) {
+        T t[2][4];  // t = A^T M (rows)
+        for (int b = 0; b < 4; ++b) {
+          const T m0 = s[(0 + b) * xs + k], m1 = s[(4 + b) * xs + k];
+          const T m2 = s[(8 + b) * xs + k], m3 = s[(12 + b) * xs + k];
+          t[0][b] = m0 + m1 + m2;
+          t[1][b] = m1 - m2 - m3;
+        }
+        const T bk = bias ? bias[k] : T(0);
+        T* yk = y0 + k * P;
+        yk[0] = t[0][0] + t[0][1] + t[0][2] + bk;
+        if (col1) yk[1] = t[0][1] - t[0][2] - t[0][3] + bk;
+        if (row1) {
+          yk[g.OW] = t[1][0] + t[1][1] + t[1][2] + bk;
+          if (col1) yk[g.OW + 1] = t[1][1] - t[1][2] - t[1][3] + bk;
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+template <class T>
+void winograd_forward(const Kernel& kern, const ConvGeom& g, const T* x, const T* w,
+                      const T* bias, T* y) {
+  const int64_t G = g.groups, Cg = g.C / G, Kg = g.K / G;
+  const int64_t th = ceil_div(g.OH, 2), tw = ceil_div(g.OW, 2);
+  const int64_t npad = ceil_div(Kg, kern.b.nr) * kern.b.nr;
+  T* u = t_u.get<T>(G * kXi * Cg * Kg);
+  for (int64_t gi = 0; gi < G; ++gi)
+    transform_weight(w + gi * Kg * Cg * 9, Kg, Cg, u + gi * kXi * Cg * Kg);
+  T* bp = t_bpack.get<T>(G * kXi * Cg * npad);  // (group, xi) at ((gi * 16 + xi) * Cg * npad)
+  claim_items(G * kXi, [&](int64_t it, int64_t) {
+    const Problem p{0, Kg, Cg, nullptr, 0, 0, u + it * Cg * Kg, Kg, 1, nullptr, 0};
+    kern.pack_b(p, 0, Kg, bp + it * Cg * npad);
+  });
+  // tile rows per item: about kItemTiles tiles, V and M within kItemBytes, and about 3
+  // items per thread
+  int64_t nrows = std::min(ceil_div(kItemTiles, tw), th);
+  const int64_t row_bytes = kXi * (Cg + Kg) * tw * int64_t(sizeof(T));
+  nrows = std::max<int64_t>(1, std::min(nrows, kItemBytes / row_bytes));
+  const int64_t want = 3 * get_num_threads();
+  if (g.N * G * ceil_div(th, nrows) < want)
+    nrows = std::max<int64_t>(1, th / ceil_div(want, g.N * G));
+  const int64_t per_image = ceil_div(th, nrows);
+  const int64_t ws_elems = kern.b.kc * kern.b.nc + kern.b.mc * kern.b.kc;
+  claim_items(g.N * G * per_image, [&](int64_t it, int64_t) {
+    const int64_t n = it / (G * per_image), gi = (it / per_image) % G;
+    const int64_t ti0 = (it % per_image) * nrows, nr = std::min(nrows, th - ti0);
+    const int64_t tb = nr * tw;
+    const int64_t vs = xi_stride<T>(Cg * tb), ms = xi_stride<T>(tb * Kg);
+    T* v = t_v.get<T>(kXi * vs);
+    T* m = t_m.get<T>(kXi * ms);
+    transform_input(g, x + (n * g.C + gi * Cg) * g.H * g.W, Cg, ti0, nr, tw, v, vs,
+                    t_rows.get<T>(4 * (2 * tw + 2)));
+    void* ws = t_ws.get<T>(ws_elems);
+    for (int64_t xi = 0; xi < kXi; ++xi) {
+      // M[xi] (tb, Kg) = V[xi]^T (tb, Cg) @ U[xi] (Cg, Kg)
+      const Problem p{tb, Kg, Cg, v + xi * vs, 1, tb, nullptr, 0, 0, m + xi * ms, Kg};
+      kern.run_packed(p, Region{0, tb, 0, Kg}, bp + (gi * kXi + xi) * Cg * npad, ws);
+    }
+    transform_output(g, static_cast<const T*>(m), Kg, ti0, nr, tw, ms,
+                     bias ? bias + gi * Kg : nullptr, y + (n * g.K + gi * Kg) * g.OH * g.OW);
+  });
+}
+
+template void winograd_forward<float>(const Kernel&, const ConvGeom&, const float*,
+                                      const float*, const float*, float*);
+template void winograd_forward<double>(const Kernel&, const ConvGeom&, const double*,
+                                       const double*, const double*, double*);
+
+}  // namespace lamina::cpu::conv_detail
