@@ -402,6 +402,9 @@ void conv2d_backward_weight(DType dt, const ConvGeom& g, const void* x, const vo
       return conv_detail::depthwise_backward_weight(g, typed<scalar_t>(x),
                                                     typed<scalar_t>(dy),
                                                     typed<scalar_t>(dw));
+    if (conv_detail::use_winograd(g))
+      return conv_detail::winograd_backward_weight(kern, g, typed<scalar_t>(x),
+                                                   typed<scalar_t>(dy), typed<scalar_t>(dw));
     backward_weight_impl(kern, g, typed<scalar_t>(x),
                          typed<scalar_t>(dy), typed<scalar_t>(dw));
   });

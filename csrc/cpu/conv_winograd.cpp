@@ -21,6 +21,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <vector>
 
 #include "conv_threads.h"
 #include "scratch.h"
@@ -41,12 +42,13 @@ constexpr int64_t kXi = 16;  // points of the 4x4 transform domain
 constexpr int64_t kItemTiles = 128;
 constexpr int64_t kItemBytes = 2 << 20;
 
-thread_local Scratch t_u;     // the transformed weight (calling thread)
+thread_local Scratch t_u;     // the transformed weight, or the weight gradient's sums (calling thread)
 thread_local Scratch t_bpack; // U packed as the GEMM's B (calling thread)
 thread_local Scratch t_v;     // V of a work item
 thread_local Scratch t_m;     // M of a work item
 thread_local Scratch t_rows;  // 4 zero-padded input rows
 thread_local Scratch t_ws;    // the GEMM's packing workspace (gemm.h)
+thread_local Scratch t_tile;  // a GEMM result of the weight gradient
 
 // The distance between the 16 xi planes of V or M holding n values each: a whole number of
 // 4 KB pages and one cache line, so the transforms' 16 streams fall in 16 different L1 sets
@@ -170,6 +172,85 @@ void transform_output(const ConvGeom& g, const T* m, int64_t Kg, int64_t ti0, in
   }
 }
 
+// d[xi][k][t] (xi stride xs) = (A dy_t A^T)[xi] for the block's tiles, A = A^T's transpose:
+// the transform of the output gradient's 2x2 tiles (zero outside OH x OW), for the weight
+// gradient. dyg: the group's first output channel of the image; row: 2 tw scratch values.
+template <class T>
+void transform_grad(const ConvGeom& g, const T* dyg, int64_t Kg, int64_t ti0, int64_t nrows,
+                    int64_t tw, T* d, int64_t xs, T* rows) {
+  const int64_t P = g.OH * g.OW, tb = nrows * tw, L = 2 * tw;
+  for (int64_t k = 0; k < Kg; ++k) {
+    for (int64_t i = 0; i < nrows; ++i) {
+      const int64_t oh = 2 * (ti0 + i);
+      for (int64_t u = 0; u < 2; ++u) {  // rows[u][q] = dy[k, oh + u, q], 0 outside
+        T* r = rows + u * L;
+        if (oh + u < g.OH) {
+          std::memcpy(r, dyg + k * P + (oh + u) * g.OW, size_t(g.OW) * sizeof(T));
+          std::fill(r + g.OW, r + L, T(0));
+        } else {
+          std::fill(r, r + L, T(0));
+        }
+      }
+      const T* __restrict e0 = rows;
+      const T* __restrict e1 = rows + L;
+      T* __restrict o = d + k * tb + i * tw;
+      for (int64_t j = 0; j < tw; ++j) {
+        T a[2][4];  // a = rows of the tile times A^T
+        const T* er[2] = {e0 + 2 * j, e1 + 2 * j};
+        for (int u = 0; u < 2; ++u) {
+          a[u][0] = er[u][0];
+          a[u][1] = er[u][0] + er[u][1];
+          a[u][2] = er[u][0] - er[u][1];
+          a[u][3] = -er[u][1];
+        }
+        for (int b = 0; b < 4; ++b) {
+          o[(0 + b) * xs + j] = a[0][b];
+          o[(4 + b) * xs + j] = a[0][b] + a[1][b];
+          o[(8 + b) * xs + j] = a[0][b] - a[1][b];
+          o[(12 + b) * xs + j] = -a[1][b];
+        }
+      }
+    }
+  }
+}
+
+// dw[k, c] (3x3, one group) = G^T M[k, c] G, M = m[xi][k][c] (xi stride xs): the weight
+// gradient from its sums in the transform domain.
+template <class T>
+void weight_from_domain(const T* m, int64_t Kg, int64_t Cg, int64_t xs, T* dw) {
+  parallel_for(0, Kg, grain(16), [&](int64_t k0, int64_t k1) {
+    for (int64_t k = k0; k < k1; ++k) {
+      for (int64_t c = 0; c < Cg; ++c) {
+        const T* s = m + k * Cg + c;
+        T q[4][3];  // q = M G (rows)
+        for (int a = 0; a < 4; ++a) {
+          const T m0 = s[(4 * a) * xs], m1 = s[(4 * a + 1) * xs];
+          const T m2 = s[(4 * a + 2) * xs], m3 = s[(4 * a + 3) * xs];
+          q[a][0] = m0 + T(0.5) * (m1 + m2);
+          q[a][1] = T(0.5) * (m1 - m2);
+          q[a][2] = T(0.5) * (m1 + m2) + m3;
+        }
+        T* o = dw + (k * Cg + c) * 9;
+        for (int r = 0; r < 3; ++r) {
+          o[r] = q[0][r] + T(0.5) * (q[1][r] + q[2][r]);
+          o[3 + r] = T(0.5) * (q[1][r] - q[2][r]);
+          o[6 + r] = T(0.5) * (q[1][r] + q[2][r]) + q[3][r];
+        }
+      }
+    }
+  });
+}
+
+// Tile rows per work item (see kItemTiles): about kItemTiles tiles, the item's transform-domain
+// blocks (16 values per tile for each of `channels`) within kItemBytes, about 3 items a thread.
+int64_t item_rows(const ConvGeom& g, int64_t th, int64_t tw, int64_t channels, int64_t elem) {
+  int64_t nrows = std::min(ceil_div(kItemTiles, tw), th);
+  nrows = std::max<int64_t>(1, std::min(nrows, kItemBytes / (kXi * channels * tw * elem)));
+  const int64_t items = g.N * g.groups, want = 3 * get_num_threads();
+  if (items * ceil_div(th, nrows) < want) nrows = std::max<int64_t>(1, th / ceil_div(want, items));
+  return nrows;
+}
+
 }  // namespace
 
 template <class T>
@@ -186,14 +267,7 @@ void winograd_forward(const Kernel& kern, const ConvGeom& g, const T* x, const T
     const Problem p{0, Kg, Cg, nullptr, 0, 0, u + it * Cg * Kg, Kg, 1, nullptr, 0};
     kern.pack_b(p, 0, Kg, bp + it * Cg * npad);
   });
-  // tile rows per item: about kItemTiles tiles, V and M within kItemBytes, and about 3
-  // items per thread
-  int64_t nrows = std::min(ceil_div(kItemTiles, tw), th);
-  const int64_t row_bytes = kXi * (Cg + Kg) * tw * int64_t(sizeof(T));
-  nrows = std::max<int64_t>(1, std::min(nrows, kItemBytes / row_bytes));
-  const int64_t want = 3 * get_num_threads();
-  if (g.N * G * ceil_div(th, nrows) < want)
-    nrows = std::max<int64_t>(1, th / ceil_div(want, g.N * G));
+  const int64_t nrows = item_rows(g, th, tw, Cg + Kg, int64_t(sizeof(T)));
   const int64_t per_image = ceil_div(th, nrows);
   const int64_t ws_elems = kern.b.kc * kern.b.nc + kern.b.mc * kern.b.kc;
   claim_items(g.N * G * per_image, [&](int64_t it, int64_t) {
@@ -216,9 +290,74 @@ void winograd_forward(const Kernel& kern, const ConvGeom& g, const T* x, const T
   });
 }
 
+template <class T>
+void winograd_backward_weight(const Kernel& kern, const ConvGeom& g, const T* x, const T* dy,
+                              T* dw) {
+  const int64_t G = g.groups, Cg = g.C / G, Kg = g.K / G;
+  const int64_t th = ceil_div(g.OH, 2), tw = ceil_div(g.OW, 2);
+  const int64_t nrows = item_rows(g, th, tw, Cg + Kg, int64_t(sizeof(T)));
+  const int64_t per_image = ceil_div(th, nrows);
+  const int64_t ms = xi_stride<T>(Kg * Cg), gsize = kXi * ms;  // one group's sums
+  const int64_t nt = std::max<int64_t>(1, get_num_threads());
+  T* partial = t_u.get<T>(nt * G * gsize);  // M[thread][group][xi][k][c]
+  std::vector<char> used(size_t(nt), 0);
+  const int64_t ws_elems = kern.b.kc * kern.b.nc + kern.b.mc * kern.b.kc;
+  claim_items(g.N * G * per_image, [&](int64_t it, int64_t th_id) {
+    const int64_t n = it / (G * per_image), gi = (it / per_image) % G;
+    const int64_t ti0 = (it % per_image) * nrows, nr = std::min(nrows, th - ti0);
+    const int64_t tb = nr * tw;
+    const int64_t vs = xi_stride<T>(Cg * tb), ds = xi_stride<T>(Kg * tb);
+    T* v = t_v.get<T>(kXi * vs);
+    T* d = t_m.get<T>(kXi * ds);
+    transform_input(g, x + (n * g.C + gi * Cg) * g.H * g.W, Cg, ti0, nr, tw, v, vs,
+                    t_rows.get<T>(4 * (2 * tw + 2)));
+    transform_grad(g, dy + (n * g.K + gi * Kg) * g.OH * g.OW, Kg, ti0, nr, tw, d, ds,
+                   t_rows.get<T>(4 * (2 * tw + 2)));
+    T* mine = partial + th_id * G * gsize;
+    if (!used[size_t(th_id)]) {
+      std::fill(mine, mine + G * gsize, T(0));
+      used[size_t(th_id)] = 1;
+    }
+    T* tile = t_tile.get<T>(Kg * Cg);
+    void* ws = t_ws.get<T>(ws_elems);
+    for (int64_t xi = 0; xi < kXi; ++xi) {
+      // tile (Kg, Cg) = D[xi] (Kg, tb) @ V[xi]^T (tb, Cg), summed into the thread's M
+      const Problem p{Kg, Cg, tb, d + xi * ds, tb, 1, v + xi * vs, 1, tb, tile, Cg};
+      kern.run(p, Region{0, Kg, 0, Cg}, ws);
+      T* acc = mine + gi * gsize + xi * ms;
+      for (int64_t q = 0; q < Kg * Cg; ++q) acc[q] += tile[q];
+    }
+  });
+  // the threads' sums into the first used one, then dw = G^T M G
+  T* total = nullptr;
+  for (int64_t t = 0; t < nt; ++t) {
+    if (!used[size_t(t)]) continue;
+    T* src = partial + t * G * gsize;
+    if (!total) {
+      total = src;
+      continue;
+    }
+    parallel_for(0, G * gsize, grain(1 << 14), [&](int64_t i0, int64_t i1) {
+      for (int64_t i = i0; i < i1; ++i) total[i] += src[i];
+    });
+  }
+  for (int64_t gi = 0; gi < G; ++gi) {
+    if (total) {
+      weight_from_domain(static_cast<const T*>(total + gi * gsize), Kg, Cg, ms,
+                         dw + gi * Kg * Cg * 9);
+    } else {
+      std::fill(dw + gi * Kg * Cg * 9, dw + (gi + 1) * Kg * Cg * 9, T(0));
+    }
+  }
+}
+
 template void winograd_forward<float>(const Kernel&, const ConvGeom&, const float*,
                                       const float*, const float*, float*);
 template void winograd_forward<double>(const Kernel&, const ConvGeom&, const double*,
                                        const double*, const double*, double*);
+template void winograd_backward_weight<float>(const Kernel&, const ConvGeom&, const float*,
+                                              const float*, float*);
+template void winograd_backward_weight<double>(const Kernel&, const ConvGeom&, const double*,
+                                               const double*, double*);
 
 }  // namespace lamina::cpu::conv_detail

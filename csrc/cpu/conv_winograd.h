@@ -2,7 +2,8 @@
 // 3x3 stride-1 convolutions by Winograd's minimal filtering F(2x2, 3x3) (conv_winograd.cpp):
 // 2.25x fewer multiplies than the implicit GEMM, the rest of the work in the same packed GEMM
 // kernels. Called by conv.cpp when use_winograd(g) (the forward, and the backward-data of a
-// stride-1 conv, which is the forward of the flipped weight); contiguous NCHW operands.
+// stride-1 conv, which is the forward of the flipped weight, and the weight gradient);
+// contiguous NCHW operands.
 #include "../kernels/conv.h"
 #include "gemm.h"
 
@@ -21,5 +22,10 @@ inline bool use_winograd(const ConvGeom& g) {
 template <class T>
 void winograd_forward(const gemm_kernels::Kernel& kern, const ConvGeom& g, const T* x,
                       const T* w, const T* bias, T* y);
+// dw = the weight gradient for input x and output gradient dy, by the same transforms:
+//   dw[k, c] = G^T [ sum over tiles t of (A dy_t A^T) .* (B^T x_t B) ] G
+template <class T>
+void winograd_backward_weight(const gemm_kernels::Kernel& kern, const ConvGeom& g, const T* x,
+                              const T* dy, T* dw);
 
 }  // namespace lamina::cpu::conv_detail
