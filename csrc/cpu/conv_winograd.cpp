@@ -87,62 +87,100 @@ void transform_weight(const T* w, int64_t Kg, int64_t Cg, T* u) {
   });
 }
 
+// Splits the L values of row d into its even (e[j] = d[2j]) and odd (o[j] = d[2j + 1])
+// columns, so the transforms along a row of tiles read unit strides and vectorize.
+template <class T>
+inline void deinterleave(const T* __restrict d, int64_t L, T* __restrict e, T* __restrict o) {
+  for (int64_t j = 0; j < L / 2; ++j) {
+    e[j] = d[2 * j];
+    o[j] = d[2 * j + 1];
+  }
+}
+
+// h[b][j] = (the 4 values of row r under tile j) B, for the even / odd columns e, o of row r:
+// tile j covers columns 2j .. 2j + 3 = e[j], o[j], e[j + 1], o[j + 1].
+template <class T>
+inline void row_transform(const T* __restrict e, const T* __restrict o, int64_t tw,
+                          T* __restrict h) {
+  T* __restrict h0 = h;
+  T* __restrict h1 = h + tw;
+  T* __restrict h2 = h + 2 * tw;
+  T* __restrict h3 = h + 3 * tw;
+  for (int64_t j = 0; j < tw; ++j) {
+    h0[j] = e[j] - e[j + 1];
+    h1[j] = o[j] + e[j + 1];
+    h2[j] = e[j + 1] - o[j];
+    h3[j] = o[j] - o[j + 1];
+  }
+}
+
+// o[(4a + b) xs + j] = (B^T applied down the 4 rows h_0..h_3 of column b)[a], h_r at h + 4 r tw.
+template <class T>
+inline void column_transform(const T* __restrict h, int64_t tw, T* __restrict o, int64_t xs) {
+  const T* __restrict a0 = h;
+  const T* __restrict a1 = h + 4 * tw;
+  const T* __restrict a2 = h + 8 * tw;
+  const T* __restrict a3 = h + 12 * tw;
+  T* __restrict o0 = o;
+  T* __restrict o1 = o + 4 * xs;
+  T* __restrict o2 = o + 8 * xs;
+  T* __restrict o3 = o + 12 * xs;
+  for (int64_t j = 0; j < tw; ++j) {
+    o0[j] = a0[j] - a2[j];
+    o1[j] = a1[j] + a2[j];
+    o2[j] = a2[j] - a1[j];
+    o3[j] = a1[j] - a3[j];
+  }
+}
+
 // v[xi][c][t] (xi stride xs) for the tiles of tile rows [ti0, ti0 + nrows), tw per row:
 // tile (ti, j) reads input rows 2 ti - ph + 0..3 and columns 2 j - pw + 0..3 of channel c
-// (zero outside). xg: the group's first input channel of the image.
+// (zero outside). xg: the group's first input channel of the image; scratch: 26 tw + 12.
 template <class T>
 void transform_input(const ConvGeom& g, const T* xg, int64_t Cg, int64_t ti0, int64_t nrows,
-                     int64_t tw, T* v, int64_t xs, T* rows) {
-  const int64_t L = 2 * tw + 2, tb = nrows * tw, HW = g.H * g.W;
+                     int64_t tw, T* v, int64_t xs, T* scratch) {
+  const int64_t L = 2 * tw + 2, tb = nrows * tw, HW = g.H * g.W, half = tw + 1;
   const int64_t lo = std::clamp<int64_t>(g.pw, 0, L), hi = std::clamp<int64_t>(g.pw + g.W, lo, L);
+  T* row = scratch;            // one zero-padded input row (L)
+  T* eo = row + L;             // even and odd columns of the 4 rows (8 half)
+  T* h = eo + 8 * half;        // h[r][b][j] (16 tw)
   for (int64_t c = 0; c < Cg; ++c) {
     const T* xc = xg + c * HW;
     for (int64_t i = 0; i < nrows; ++i) {
       const int64_t ih0 = 2 * (ti0 + i) - g.ph;
-      for (int64_t r = 0; r < 4; ++r) {  // rows[r][q] = x[ih0 + r, q - pw], 0 outside
-        T* d = rows + r * L;
+      for (int64_t r = 0; r < 4; ++r) {  // row[q] = x[ih0 + r, q - pw], 0 outside
         const int64_t ih = ih0 + r;
         if (ih < 0 || ih >= g.H) {
-          std::fill(d, d + L, T(0));
-          continue;
+          std::fill(row, row + L, T(0));
+        } else {
+          std::fill(row, row + lo, T(0));
+          std::memcpy(row + lo, xc + ih * g.W + (lo - g.pw), size_t(hi - lo) * sizeof(T));
+          std::fill(row + hi, row + L, T(0));
         }
-        std::fill(d, d + lo, T(0));
-        std::memcpy(d + lo, xc + ih * g.W + (lo - g.pw), size_t(hi - lo) * sizeof(T));
-        std::fill(d + hi, d + L, T(0));
+        deinterleave(row, L, eo + 2 * r * half, eo + (2 * r + 1) * half);
+        row_transform(eo + 2 * r * half, eo + (2 * r + 1) * half, tw, h + 4 * r * tw);
       }
-      const T* __restrict d0 = rows;
-      const T* __restrict d1 = rows + L;
-      const T* __restrict d2 = rows + 2 * L;
-      const T* __restrict d3 = rows + 3 * L;
-      T* __restrict o = v + c * tb + i * tw;
-      for (int64_t j = 0; j < tw; ++j) {
-        // columns: h_r = (B^T applied to row r of the patch)
-        const int64_t q = 2 * j;
-        T h[4][4];
-        const T* dr[4] = {d0 + q, d1 + q, d2 + q, d3 + q};
-        for (int r = 0; r < 4; ++r) {
-          h[r][0] = dr[r][0] - dr[r][2];
-          h[r][1] = dr[r][1] + dr[r][2];
-          h[r][2] = dr[r][2] - dr[r][1];
-          h[r][3] = dr[r][1] - dr[r][3];
-        }
-        for (int b = 0; b < 4; ++b) {
-          o[(0 + b) * xs + j] = h[0][b] - h[2][b];
-          o[(4 + b) * xs + j] = h[1][b] + h[2][b];
-          o[(8 + b) * xs + j] = h[2][b] - h[1][b];
-          o[(12 + b) * xs + j] = h[1][b] - h[3][b];
-        }
+      T* o = v + c * tb + i * tw;
+      for (int64_t b = 0; b < 4; ++b) {  // down the columns: B^T (h_0 .. h_3)
+        column_transform(h + b * tw, tw, o + b * xs, xs);
       }
     }
   }
 }
 
 // y[k, 2 ti + u, 2 j + v] (+ bias[k]) = (A^T M A)[u][v] for the block's tiles, m[xi][t][k]
-// (xi stride xs); yg: the group's first output channel of the image.
+// (xi stride xs); yg: the group's first output channel of the image. The transform runs along
+// k into stage (5 Kg), then the 4 outputs of each k are stored.
 template <class T>
 void transform_output(const ConvGeom& g, const T* m, int64_t Kg, int64_t ti0, int64_t nrows,
-                      int64_t tw, int64_t xs, const T* bias, T* yg) {
+                      int64_t tw, int64_t xs, const T* bias, T* yg, T* stage) {
   const int64_t P = g.OH * g.OW;
+  T* __restrict y00 = stage;
+  T* __restrict y01 = stage + Kg;
+  T* __restrict y10 = stage + 2 * Kg;
+  T* __restrict y11 = stage + 3 * Kg;
+  T* __restrict bz = stage + 4 * Kg;  // the bias, or zeros
+  for (int64_t k = 0; k < Kg; ++k) bz[k] = bias ? bias[k] : T(0);
   for (int64_t i = 0; i < nrows; ++i) {
     const int64_t oh = 2 * (ti0 + i);
     const bool row1 = oh + 1 < g.OH;
@@ -150,23 +188,29 @@ void transform_output(const ConvGeom& g, const T* m, int64_t Kg, int64_t ti0, in
       const int64_t ow = 2 * j;
       const bool col1 = ow + 1 < g.OW;
       const T* __restrict s = m + (i * tw + j) * Kg;
-      T* __restrict y0 = yg + oh * g.OW + ow;
       for (int64_t k = 0; k < Kg; ++k) {
         T t[2][4];  // t = A^T M (rows)
+#pragma GCC unroll 4
         for (int b = 0; b < 4; ++b) {
           const T m0 = s[(0 + b) * xs + k], m1 = s[(4 + b) * xs + k];
           const T m2 = s[(8 + b) * xs + k], m3 = s[(12 + b) * xs + k];
           t[0][b] = m0 + m1 + m2;
           t[1][b] = m1 - m2 - m3;
         }
-        const T bk = bias ? bias[k] : T(0);
-        T* yk = y0 + k * P;
-        yk[0] = t[0][0] + t[0][1] + t[0][2] + bk;
-        if (col1) yk[1] = t[0][1] - t[0][2] - t[0][3] + bk;
-        if (row1) {
-          yk[g.OW] = t[1][0] + t[1][1] + t[1][2] + bk;
-          if (col1) yk[g.OW + 1] = t[1][1] - t[1][2] - t[1][3] + bk;
-        }
+        const T bk = bz[k];
+        y00[k] = t[0][0] + t[0][1] + t[0][2] + bk;
+        y01[k] = t[0][1] - t[0][2] - t[0][3] + bk;
+        y10[k] = t[1][0] + t[1][1] + t[1][2] + bk;
+        y11[k] = t[1][1] - t[1][2] - t[1][3] + bk;
+      }
+      T* y0 = yg + oh * g.OW + ow;
+      for (int64_t k = 0; k < Kg; ++k) y0[k * P] = y00[k];
+      if (col1)
+        for (int64_t k = 0; k < Kg; ++k) y0[k * P + 1] = y01[k];
+      if (row1) {
+        for (int64_t k = 0; k < Kg; ++k) y0[k * P + g.OW] = y10[k];
+        if (col1)
+          for (int64_t k = 0; k < Kg; ++k) y0[k * P + g.OW + 1] = y11[k];
       }
     }
   }
@@ -278,7 +322,7 @@ void winograd_forward(const Kernel& kern, const ConvGeom& g, const T* x, const T
     T* v = t_v.get<T>(kXi * vs);
     T* m = t_m.get<T>(kXi * ms);
     transform_input(g, x + (n * g.C + gi * Cg) * g.H * g.W, Cg, ti0, nr, tw, v, vs,
-                    t_rows.get<T>(4 * (2 * tw + 2)));
+                    t_rows.get<T>(26 * tw + 12));
     void* ws = t_ws.get<T>(ws_elems);
     for (int64_t xi = 0; xi < kXi; ++xi) {
       // M[xi] (tb, Kg) = V[xi]^T (tb, Cg) @ U[xi] (Cg, Kg)
@@ -286,7 +330,8 @@ void winograd_forward(const Kernel& kern, const ConvGeom& g, const T* x, const T
       kern.run_packed(p, Region{0, tb, 0, Kg}, bp + (gi * kXi + xi) * Cg * npad, ws);
     }
     transform_output(g, static_cast<const T*>(m), Kg, ti0, nr, tw, ms,
-                     bias ? bias + gi * Kg : nullptr, y + (n * g.K + gi * Kg) * g.OH * g.OW);
+                     bias ? bias + gi * Kg : nullptr, y + (n * g.K + gi * Kg) * g.OH * g.OW,
+                     t_rows.get<T>(5 * Kg));
   });
 }
 
@@ -310,7 +355,7 @@ void winograd_backward_weight(const Kernel& kern, const ConvGeom& g, const T* x,
     T* v = t_v.get<T>(kXi * vs);
     T* d = t_m.get<T>(kXi * ds);
     transform_input(g, x + (n * g.C + gi * Cg) * g.H * g.W, Cg, ti0, nr, tw, v, vs,
-                    t_rows.get<T>(4 * (2 * tw + 2)));
+                    t_rows.get<T>(26 * tw + 12));
     transform_grad(g, dy + (n * g.K + gi * Kg) * g.OH * g.OW, Kg, ti0, nr, tw, d, ds,
                    t_rows.get<T>(4 * (2 * tw + 2)));
     T* mine = partial + th_id * G * gsize;
