@@ -142,22 +142,17 @@ void forward_impl(const AttnParams& p, T* out, T* lse) {
   const int64_t nqb = ceil_div(p.L, BR);
   const int64_t items = p.nb * nqb;
   const T ninf = -std::numeric_limits<T>::infinity();
-  const T* Q = static_cast<const T*>(p.q);
-  const T* K = static_cast<const T*>(p.k);
-  const T* V = static_cast<const T*>(p.v);
   const int64_t Ev = p.Ev;
   std::atomic<int64_t> next{0};
   auto task = [&](int64_t it, void* ws, T* sb, T* tmp, T* acc, T* m, T* l, T* alpha, T* z) {
     // causal: the last query blocks (the most key blocks) first
     const int64_t ib = p.causal ? nqb - 1 - it % nqb : it % nqb;
     const int64_t b = it / nqb;
-    const AttnOffsets o = attn_offsets(p, b);
-    const T* qb = Q + o.q;
-    const T* kb = K + o.k;
-    const T* vb = V + o.v;
-    const void* mb = p.mask ? static_cast<const char*>(p.mask) +
-                                  o.m * (p.mask_kind == AttnMask::Bool ? 1 : sizeof(T))
-                            : nullptr;
+    const AttnBatch<T> in = attn_batch<T>(p, b);
+    const T* qb = in.q;
+    const T* kb = in.k;
+    const T* vb = in.v;
+    const void* mb = in.mask;
     const int64_t i0 = ib * BR, br = std::min(BR, p.L - i0);
     const int64_t jend = p.causal ? std::min(p.S, i0 + br) : p.S;
     for (int64_t r = 0; r < br; ++r) m[r] = ninf, l[r] = 0;
@@ -198,7 +193,7 @@ void forward_impl(const AttnParams& p, T* out, T* lse) {
         mm<T>(kern, ws, gr, Ev, group_cols(g0, gr), sb + g0 * BC, BC, 1, vb + j0 * p.svS, p.svS,
               p.svE, tmp + g0 * Ev, Ev);
       }
-      for (int64_t r = 0; r < br; ++r) rows::scale_acc(acc + r * Ev, tmp + r * Ev, Ev, alpha[r]);
+      for (int64_t r = 0; r < br; ++r) rows::scale_add(acc + r * Ev, tmp + r * Ev, Ev, alpha[r]);
     }
     T* ob = out + (b * p.L + i0) * Ev;
     T* lb = lse + b * p.L + i0;
@@ -236,9 +231,6 @@ void backward_impl(const AttnParams& p, const T* dout, const T* out, const T* ls
   const Blocks bl = blocks_of(kern);
   const int64_t BR = bl.br, BC = bl.bc;
   const int64_t E = p.E, Ev = p.Ev, L = p.L, S = p.S;
-  const T* Q = static_cast<const T*>(p.q);
-  const T* K = static_cast<const T*>(p.k);
-  const T* V = static_cast<const T*>(p.v);
   const T scale = static_cast<T>(p.scale);
   // D = rowsum(dO * O), (nb, L)
   std::vector<T> D(size_t(p.nb * L));
@@ -258,13 +250,11 @@ void backward_impl(const AttnParams& p, const T* dout, const T* out, const T* ls
 
   // One key block kbi of batch entry b; dQ rows added into dqb (a (L, E) matrix).
   auto key_block = [&](int64_t b, int64_t kbi, T* dqb, void* ws, T* sb, T* dpb, T* tmp, T* z) {
-    const AttnOffsets o = attn_offsets(p, b);
-    const T* qb = Q + o.q;
-    const T* kb = K + o.k;
-    const T* vb = V + o.v;
-    const void* mb = p.mask ? static_cast<const char*>(p.mask) +
-                                  o.m * (p.mask_kind == AttnMask::Bool ? 1 : sizeof(T))
-                            : nullptr;
+    const AttnBatch<T> in = attn_batch<T>(p, b);
+    const T* qb = in.q;
+    const T* kb = in.k;
+    const T* vb = in.v;
+    const void* mb = in.mask;
     const T* dob = dout + b * L * Ev;
     const T* lb = lse + b * L;
     const T* Db = D.data() + b * L;

@@ -49,13 +49,6 @@ __device__ __forceinline__ T masked_score(const AttnParams& p, const void* mask_
 }
 
 template <typename T>
-__device__ __forceinline__ const void* mask_base(const AttnParams& p, int64_t off) {
-  if (!p.mask) return nullptr;
-  const size_t elem = p.mask_kind == AttnMask::Bool ? 1 : sizeof(T);
-  return static_cast<const char*>(p.mask) + off * static_cast<int64_t>(elem);
-}
-
-template <typename T>
 __device__ __forceinline__ T drop_factor(const AttnParams& p, int64_t b, int64_t i, int64_t j) {
   if (p.dropout_p <= 0) return T(1);
   if (p.dropout_p >= 1) return T(0);
@@ -88,11 +81,11 @@ __global__ void attn_fwd(AttnParams p, int64_t tile, T* __restrict__ out, T* __r
   T* q_row = Qs + t * (E + 1);
   T* acc = Acc + t * (Ev + 1);
   T* srow = Ss + t * (tile + 1);
-  const AttnOffsets o = attn_offsets(p, b);
-  const T* Q = static_cast<const T*>(p.q) + o.q;
-  const T* K = static_cast<const T*>(p.k) + o.k;
-  const T* V = static_cast<const T*>(p.v) + o.v;
-  const void* mb = mask_base<T>(p, o.m);
+  const AttnBatch<T> in = attn_batch<T>(p, b);
+  const T* Q = in.q;
+  const T* K = in.k;
+  const T* V = in.v;
+  const void* mb = in.mask;
   if (row) {
     for (int64_t e = 0; e < E; ++e) q_row[e] = Q[i * p.sqL + e * p.sqE];
     for (int64_t c = 0; c < Ev; ++c) acc[c] = T(0);
@@ -189,11 +182,11 @@ __global__ void attn_bwd(AttnParams p, int64_t tile, const T* __restrict__ dout,
   T* v_row = Vr + t * (Ev + 1);
   T* dk_row = dKr + t * (E + 1);
   T* dv_row = dVr + t * (Ev + 1);
-  const AttnOffsets o = attn_offsets(p, b);
-  const T* Q = static_cast<const T*>(p.q) + o.q;
-  const T* K = static_cast<const T*>(p.k) + o.k;
-  const T* V = static_cast<const T*>(p.v) + o.v;
-  const void* mb = mask_base<T>(p, o.m);
+  const AttnBatch<T> in = attn_batch<T>(p, b);
+  const T* Q = in.q;
+  const T* K = in.k;
+  const T* V = in.v;
+  const void* mb = in.mask;
   const T* dO = dout + b * L * Ev;
   const T scale = static_cast<T>(p.scale);
   if (col) {
