@@ -17,6 +17,7 @@
 #include <cmath>
 #include <cstdint>
 
+#include "../core/functors.h"
 #include "isa.h"
 
 namespace lamina::cpu::lstm {
@@ -69,11 +70,6 @@ inline Seg seg_of(int64_t H, int64_t nb, int64_t k) {
   return Seg{4 * nb * k, j0, n};
 }
 
-template <typename T>
-inline T sigmoid_s(T x) {
-  return T(1) / (T(1) + std::exp(-x));
-}
-
 // Units [u0, u1) of segment s in row b, scalar.
 template <typename T>
 inline void fwd_scalar(const CellFwd<T>& a, int64_t b, const Seg& s, int64_t u0, int64_t u1) {
@@ -91,7 +87,7 @@ inline void fwd_scalar(const CellFwd<T>& a, int64_t b, const Seg& s, int64_t u0,
       if (b2) v += b2[q * n + u];
       p[q] = v;
     }
-    const T i = sigmoid_s(p[0]), f = sigmoid_s(p[1]), g = std::tanh(p[2]), o = sigmoid_s(p[3]);
+    const T i = sigmoid(p[0]), f = sigmoid(p[1]), g = std::tanh(p[2]), o = sigmoid(p[3]);
     const int64_t j = s.j0 + u;
     const T cp = a.c_prev ? a.c_prev[b * a.H + j] : T(0);
     const T c = f * cp + i * g;
