@@ -14,10 +14,6 @@ namespace {
 __device__ __forceinline__ void atomic_add(float* p, float v) { atomicAdd(p, v); }
 __device__ __forceinline__ void atomic_add(double* p, double v) { atomicAdd(p, v); }
 
-__device__ __forceinline__ int64_t first_in(int64_t s0, int64_t d) {
-  return s0 >= 0 ? s0 : s0 + ((-s0 + d - 1) / d) * d;
-}
-
 // x (P, H, W) -> y, idx (P, OH, OW); idx may be null.
 template <typename T>
 __global__ void __launch_bounds__(kBlock)
@@ -25,23 +21,8 @@ max_pool_kernel(Pool2d g, const T* x, T* y, int64_t* idx) {
   const int64_t n = g.P * g.OH * g.OW;
   for (int64_t i = flat_begin(); i < n; i += flat_step()) {
     const int64_t ow = i % g.OW, oh = (i / g.OW) % g.OH, p = i / (g.OW * g.OH);
-    const int64_t h0 = oh * g.sH - g.pH, w0 = ow * g.sW - g.pW;
-    const int64_t hs = first_in(h0, g.dH), ws = first_in(w0, g.dW);
-    const int64_t he = min(h0 + (g.kH - 1) * g.dH + 1, g.H);
-    const int64_t we = min(w0 + (g.kW - 1) * g.dW + 1, g.W);
-    const T* xp = x + p * g.H * g.W;
-    T m = -std::numeric_limits<T>::infinity();
-    int64_t mi = hs * g.W + ws;
-    for (int64_t ih = hs; ih < he; ih += g.dH)
-      for (int64_t iw = ws; iw < we; iw += g.dW) {
-        const T v = xp[ih * g.W + iw];
-        if (v > m || v != v) {
-          m = v;
-          mi = ih * g.W + iw;
-        }
-      }
-    y[i] = m;
-    if (idx) idx[i] = mi;
+    max_window(x + p * g.H * g.W, g, oh * g.sH - g.pH, ow * g.sW - g.pW, y + i,
+               idx ? idx + i : nullptr);
   }
 }
 

@@ -7,8 +7,10 @@
 // propagates (a window holding NaN gives NaN, its index that of the window's last NaN).
 // Indices are flat offsets into each H * W plane.
 #include <cstdint>
+#include <limits>
 
 #include "../core/dtype.h"
+#include "../core/hd.h"
 #include "kernel.h"
 
 namespace lamina {
@@ -47,3 +49,37 @@ struct Pool2d {
                           const void* dy, const int64_t* idx, void* dx))
 
 LAMINA_DECLARE_KERNELS(LAMINA_POOL_KERNELS)
+
+namespace lamina {
+
+// First in-plane position of a window starting at s0 with dilation d, and its end (exclusive).
+LAMINA_HD int64_t first_in(int64_t s0, int64_t d) {
+  return s0 >= 0 ? s0 : s0 + ((-s0 + d - 1) / d) * d;
+}
+LAMINA_HD int64_t end_in(int64_t s0, int64_t kn, int64_t d, int64_t n) {
+  const int64_t e = s0 + (kn - 1) * d + 1;
+  return e < n ? e : n;
+}
+
+// The exact max of one window of plane x: rows h0 + kh * dH, columns w0 + kw * dW, inside the
+// plane -> *out, and its flat index -> *oidx unless null. Both devices' max pooling.
+template <typename T>
+LAMINA_HD void max_window(const T* x, const Pool2d& g, int64_t h0, int64_t w0, T* out,
+                          int64_t* oidx) {
+  const int64_t hs = first_in(h0, g.dH), he = end_in(h0, g.kH, g.dH, g.H);
+  const int64_t ws = first_in(w0, g.dW), we = end_in(w0, g.kW, g.dW, g.W);
+  T m = -std::numeric_limits<T>::infinity();
+  int64_t mi = hs * g.W + ws;
+  for (int64_t ih = hs; ih < he; ih += g.dH)
+    for (int64_t iw = ws; iw < we; iw += g.dW) {
+      const T v = x[ih * g.W + iw];
+      if (v > m || v != v) {
+        m = v;
+        mi = ih * g.W + iw;
+      }
+    }
+  *out = m;
+  if (oidx) *oidx = mi;
+}
+
+}  // namespace lamina
