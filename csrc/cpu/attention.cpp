@@ -149,10 +149,6 @@ void forward_impl(const AttnParams& p, T* out, T* lse) {
     const int64_t ib = p.causal ? nqb - 1 - it % nqb : it % nqb;
     const int64_t b = it / nqb;
     const AttnBatch<T> in = attn_batch<T>(p, b);
-    const T* qb = in.q;
-    const T* kb = in.k;
-    const T* vb = in.v;
-    const void* mb = in.mask;
     const int64_t i0 = ib * BR, br = std::min(BR, p.L - i0);
     const int64_t jend = p.causal ? std::min(p.S, i0 + br) : p.S;
     for (int64_t r = 0; r < br; ++r) m[r] = ninf, l[r] = 0;
@@ -166,10 +162,10 @@ void forward_impl(const AttnParams& p, T* out, T* lse) {
       };
       for (int64_t g0 = 0; g0 < br; g0 += grp) {
         const int64_t gr = std::min(grp, br - g0);
-        mm<T>(kern, ws, gr, group_cols(g0, gr), p.E, qb + (i0 + g0) * p.sqL, p.sqL, p.sqE,
-              kb + j0 * p.skS, p.skE, p.skS, sb + g0 * BC, BC);
+        mm<T>(kern, ws, gr, group_cols(g0, gr), p.E, in.q + (i0 + g0) * p.sqL, p.sqL, p.sqE,
+              in.k + j0 * p.skS, p.skE, p.skS, sb + g0 * BC, BC);
       }
-      const T post = mask_scores<T>(p, mb, sb, BC, i0, br, j0, bc);
+      const T post = mask_scores<T>(p, in.mask, sb, BC, i0, br, j0, bc);
       for (int64_t r = 0; r < br; ++r) {
         T* x = sb + r * BC;
         const T mx = rows::max(x, bc) * post;
@@ -190,7 +186,7 @@ void forward_impl(const AttnParams& p, T* out, T* lse) {
       }
       for (int64_t g0 = 0; g0 < br; g0 += grp) {
         const int64_t gr = std::min(grp, br - g0);
-        mm<T>(kern, ws, gr, Ev, group_cols(g0, gr), sb + g0 * BC, BC, 1, vb + j0 * p.svS, p.svS,
+        mm<T>(kern, ws, gr, Ev, group_cols(g0, gr), sb + g0 * BC, BC, 1, in.v + j0 * p.svS, p.svS,
               p.svE, tmp + g0 * Ev, Ev);
       }
       for (int64_t r = 0; r < br; ++r) rows::scale_add(acc + r * Ev, tmp + r * Ev, Ev, alpha[r]);
@@ -251,10 +247,6 @@ void backward_impl(const AttnParams& p, const T* dout, const T* out, const T* ls
   // One key block kbi of batch entry b; dQ rows added into dqb (a (L, E) matrix).
   auto key_block = [&](int64_t b, int64_t kbi, T* dqb, void* ws, T* sb, T* dpb, T* tmp, T* z) {
     const AttnBatch<T> in = attn_batch<T>(p, b);
-    const T* qb = in.q;
-    const T* kb = in.k;
-    const T* vb = in.v;
-    const void* mb = in.mask;
     const T* dob = dout + b * L * Ev;
     const T* lb = lse + b * L;
     const T* Db = D.data() + b * L;
@@ -266,12 +258,12 @@ void backward_impl(const AttnParams& p, const T* dout, const T* out, const T* ls
     const int64_t istart = p.causal ? (j0 / BR) * BR : 0;
     for (int64_t i0 = istart; i0 < L; i0 += BR) {
       const int64_t br = std::min(BR, L - i0);
-      mm<T>(kern, ws, br, bc, E, qb + i0 * p.sqL, p.sqL, p.sqE, kb + j0 * p.skS, p.skE, p.skS,
+      mm<T>(kern, ws, br, bc, E, in.q + i0 * p.sqL, p.sqL, p.sqE, in.k + j0 * p.skS, p.skE, p.skS,
             sb, BC);
-      const T post = mask_scores<T>(p, mb, sb, BC, i0, br, j0, bc);
+      const T post = mask_scores<T>(p, in.mask, sb, BC, i0, br, j0, bc);
       for (int64_t r = 0; r < br; ++r) rows::exp_sub_scaled(sb + r * BC, bc, post, lb[i0 + r]);
       // dP~ = dO V^T
-      mm<T>(kern, ws, br, bc, Ev, dob + i0 * Ev, Ev, 1, vb + j0 * p.svS, p.svE, p.svS, dpb, BC);
+      mm<T>(kern, ws, br, bc, Ev, dob + i0 * Ev, Ev, 1, in.v + j0 * p.svS, p.svE, p.svS, dpb, BC);
       for (int64_t r = 0; r < br; ++r) {
         T* pr = sb + r * BC;
         T* dr = dpb + r * BC;
@@ -286,10 +278,10 @@ void backward_impl(const AttnParams& p, const T* dout, const T* out, const T* ls
       mm<T>(kern, ws, bc, Ev, br, sb, 1, BC, dob + i0 * Ev, Ev, 1, tmp, Ev);
       rows::add(dvb, tmp, bc * Ev);
       // dK += dS^T Q
-      mm<T>(kern, ws, bc, E, br, dpb, 1, BC, qb + i0 * p.sqL, p.sqL, p.sqE, tmp, E);
+      mm<T>(kern, ws, bc, E, br, dpb, 1, BC, in.q + i0 * p.sqL, p.sqL, p.sqE, tmp, E);
       rows::add(dkb, tmp, bc * E);
       // dQ += dS K
-      mm<T>(kern, ws, br, E, bc, dpb, BC, 1, kb + j0 * p.skS, p.skS, p.skE, tmp, E);
+      mm<T>(kern, ws, br, E, bc, dpb, BC, 1, in.k + j0 * p.skS, p.skS, p.skE, tmp, E);
       rows::add(dqb + i0 * E, tmp, br * E);
     }
   };
