@@ -249,11 +249,6 @@ void by_stride(int64_t s, const F& f) {
 
 // --- adaptive pooling ---
 
-inline int64_t a_start(int64_t o, int64_t in, int64_t out) { return (o * in) / out; }
-inline int64_t a_end(int64_t o, int64_t in, int64_t out) {
-  return ((o + 1) * in + out - 1) / out;
-}
-
 template <typename T>
 void adaptive_avg_plane(int64_t H, int64_t W, int64_t OH, int64_t OW, const T* x, T* y,
                         double* col) {
@@ -302,18 +297,7 @@ void adaptive_max_plane(int64_t H, int64_t W, int64_t OH, int64_t OW, const T* x
     const int64_t hs = a_start(oh, H, OH), he = a_end(oh, H, OH);
     for (int64_t ow = 0; ow < OW; ++ow) {
       const int64_t ws = a_start(ow, W, OW), we = a_end(ow, W, OW);
-      T m = -std::numeric_limits<T>::infinity();
-      int64_t mi = hs * W + ws;
-      for (int64_t ih = hs; ih < he; ++ih)
-        for (int64_t iw = ws; iw < we; ++iw) {
-          const T v = x[ih * W + iw];
-          if (v > m || v != v) {
-            m = v;
-            mi = ih * W + iw;
-          }
-        }
-      y[oh * OW + ow] = m;
-      if (idx) idx[oh * OW + ow] = mi;
+      max_rect(x, W, hs, he, 1, ws, we, 1, y + oh * OW + ow, idx ? idx + oh * OW + ow : nullptr);
     }
   }
 }

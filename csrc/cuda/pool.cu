@@ -76,13 +76,6 @@ avg_pool_backward_kernel(Pool2d g, const T* dy, T* dx, bool cip, int64_t over) {
   }
 }
 
-__device__ __forceinline__ int64_t a_start(int64_t o, int64_t in, int64_t out) {
-  return (o * in) / out;
-}
-__device__ __forceinline__ int64_t a_end(int64_t o, int64_t in, int64_t out) {
-  return ((o + 1) * in + out - 1) / out;
-}
-
 template <typename T, bool MAX>
 __global__ void __launch_bounds__(kBlock)
 adaptive_kernel(int64_t P, int64_t H, int64_t W, int64_t OH, int64_t OW, const T* x, T* y,
@@ -94,18 +87,7 @@ adaptive_kernel(int64_t P, int64_t H, int64_t W, int64_t OH, int64_t OW, const T
     const int64_t ws = a_start(ow, W, OW), we = a_end(ow, W, OW);
     const T* xp = x + p * H * W;
     if constexpr (MAX) {
-      T m = -std::numeric_limits<T>::infinity();
-      int64_t mi = hs * W + ws;
-      for (int64_t ih = hs; ih < he; ++ih)
-        for (int64_t iw = ws; iw < we; ++iw) {
-          const T v = xp[ih * W + iw];
-          if (v > m || v != v) {
-            m = v;
-            mi = ih * W + iw;
-          }
-        }
-      y[i] = m;
-      idx[i] = mi;
+      max_rect(xp, W, hs, he, 1, ws, we, 1, y + i, idx + i);
     } else {
       double s = 0;
       for (int64_t ih = hs; ih < he; ++ih)
