@@ -123,23 +123,25 @@ inline void bwd_scalar(const CellBwd<T>& a, int64_t b, const Seg& s, int64_t u0,
   }
 }
 
-// Rows [b0, b1), blocks [k0, k1): the entry points per path.
-template <typename T>
-void fwd_portable(const CellFwd<T>& a, int64_t b0, int64_t b1, int64_t k0, int64_t k1) {
+// Rows [b0, b1), blocks [k0, k1), each segment whole through unit (fwd_scalar, bwd_scalar).
+template <class A, class F>
+void each_segment(const A& a, int64_t b0, int64_t b1, int64_t k0, int64_t k1, F unit) {
   for (int64_t b = b0; b < b1; ++b)
     for (int64_t k = k0; k < k1; ++k) {
       const Seg s = seg_of(a.H, a.nb, k);
-      fwd_scalar(a, b, s, 0, s.n);
+      unit(a, b, s, 0, s.n);
     }
+}
+
+// Rows [b0, b1), blocks [k0, k1): the entry points per path.
+template <typename T>
+void fwd_portable(const CellFwd<T>& a, int64_t b0, int64_t b1, int64_t k0, int64_t k1) {
+  each_segment(a, b0, b1, k0, k1, fwd_scalar<T>);
 }
 
 template <typename T>
 void bwd_portable(const CellBwd<T>& a, int64_t b0, int64_t b1, int64_t k0, int64_t k1) {
-  for (int64_t b = b0; b < b1; ++b)
-    for (int64_t k = k0; k < k1; ++k) {
-      const Seg s = seg_of(a.H, a.nb, k);
-      bwd_scalar(a, b, s, 0, s.n);
-    }
+  each_segment(a, b0, b1, k0, k1, bwd_scalar<T>);
 }
 
 }  // namespace
