@@ -12,6 +12,8 @@
 
 namespace lamina::bindings {
 
+namespace py = pybind11;
+
 // The core: not op families
 void init_tensor(pybind11::module_& m);   // Tensor, DType, Device, numpy and buffer views
 void init_dlpack(pybind11::module_& m);   // __dlpack__ and from_dlpack
@@ -39,6 +41,16 @@ void init_attention(pybind11::module_& m);    // scaled dot-product attention
 
 // m.def(name, fn, GIL(), ...): fn runs without the GIL (fn takes and returns only C++ types).
 using GIL = pybind11::call_guard<pybind11::gil_scoped_release>;
+
+// def_ops(m, LAMINA_OP(a), LAMINA_OP(b), ...): the ops bound as they are, each as
+// m.def("a", &ops::a, GIL()).
+#define LAMINA_OP(name) #name, &::lamina::ops::name
+inline void def_ops(pybind11::module_&) {}
+template <typename F, typename... Rest>
+void def_ops(pybind11::module_& m, const char* name, F fn, Rest... rest) {
+  m.def(name, fn, GIL());
+  def_ops(m, rest...);
+}
 
 // An optional tensor argument: None on the Python side, an undefined Tensor for ops::.
 using MaybeTensor = std::optional<Tensor>;

@@ -2,15 +2,10 @@
 #include "../ops/ops.h"
 #include "bindings.h"
 
-namespace py = pybind11;
-
 namespace lamina::bindings {
 
 void init_copy(py::module_& m) {
-  m.def("copy_", &ops::copy_, GIL());
-  m.def("contiguous", &ops::contiguous, GIL());
-  m.def("clone", &ops::clone, GIL());
-  m.def("to", &ops::to, GIL());
+  def_ops(m, LAMINA_OP(copy_), LAMINA_OP(contiguous), LAMINA_OP(clone), LAMINA_OP(to));
 }
 
 }  // namespace lamina::bindings

@@ -2,16 +2,11 @@
 #include "../ops/ops.h"
 #include "bindings.h"
 
-namespace py = pybind11;
-
 namespace lamina::bindings {
 
 void init_creation(py::module_& m) {
-  m.def("empty", &ops::empty, GIL());
-  m.def("full", &ops::full, GIL());
-  m.def("arange", &ops::arange, GIL());
-  m.def("linspace", &ops::linspace, GIL());
-  m.def("eye", &ops::eye, GIL());
+  def_ops(m, LAMINA_OP(empty), LAMINA_OP(full), LAMINA_OP(arange), LAMINA_OP(linspace),
+          LAMINA_OP(eye));
   m.def("rand", [](const Shape& s, double lo, double hi, DType dt, Device dev) {
     return ops::random("rand", RandomKind::Uniform, s, lo, hi, dt, dev);
   }, GIL());

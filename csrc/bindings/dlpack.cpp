@@ -10,8 +10,6 @@
 #include "../core/device_runtime.h"
 #include "bindings.h"
 
-namespace py = pybind11;
-
 namespace lamina::bindings {
 
 namespace {

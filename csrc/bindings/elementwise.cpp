@@ -4,8 +4,6 @@
 #include "../ops/ops.h"
 #include "bindings.h"
 
-namespace py = pybind11;
-
 namespace lamina::bindings {
 
 namespace {
@@ -89,10 +87,7 @@ void init_elementwise(py::module_& m) {
   }
 
   for (const BinaryInfo& b : kBinaryOps) def_binary(m, b.op, b.name);
-  m.def("where", &ops::where, GIL());
-  m.def("floor_divide", &ops::floor_divide, GIL());
-  m.def("remainder", &ops::remainder, GIL());
-  m.def("cast", &ops::cast, GIL());
+  def_ops(m, LAMINA_OP(where), LAMINA_OP(floor_divide), LAMINA_OP(remainder), LAMINA_OP(cast));
 }
 
 }  // namespace lamina::bindings

@@ -2,21 +2,17 @@
 #include "../ops/ops.h"
 #include "bindings.h"
 
-namespace py = pybind11;
-
 namespace lamina::bindings {
 
 void init_index(py::module_& m) {
-  m.def("index_select", &ops::index_select, GIL());
-  m.def("index_add", &ops::index_add, GIL());
-  m.def("gather", &ops::gather, GIL());
+  def_ops(m, LAMINA_OP(index_select), LAMINA_OP(index_add), LAMINA_OP(gather));
   m.def("scatter_add", [](const Tensor& t, int64_t dim, const Tensor& index, const Tensor& src) {
           return ops::scatter(t, dim, index, src, true);
         }, GIL());
   m.def("scatter", [](const Tensor& t, int64_t dim, const Tensor& index, const Tensor& src) {
           return ops::scatter(t, dim, index, src, false);
         }, GIL());
-  m.def("cat", &ops::cat, GIL());
+  def_ops(m, LAMINA_OP(cat));
 }
 
 }  // namespace lamina::bindings

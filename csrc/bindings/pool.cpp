@@ -3,8 +3,6 @@
 #include "../ops/ops.h"
 #include "bindings.h"
 
-namespace py = pybind11;
-
 namespace lamina::bindings {
 
 namespace {

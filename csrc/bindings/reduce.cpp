@@ -2,8 +2,6 @@
 #include "../ops/ops.h"
 #include "bindings.h"
 
-namespace py = pybind11;
-
 namespace lamina::bindings {
 
 namespace {
@@ -42,7 +40,7 @@ void init_reduce(py::module_& m) {
     py::gil_scoped_release rel;
     return ops::amax(t, d, keepdim, is_max);
   });
-  m.def("max_dim", &ops::max_dim, GIL());
+  def_ops(m, LAMINA_OP(max_dim));
 }
 
 }  // namespace lamina::bindings

@@ -9,8 +9,6 @@
 #include "../kernels/matmul.h"
 #include "bindings.h"
 
-namespace py = pybind11;
-
 namespace lamina::bindings {
 
 void init_runtime(py::module_& m) {

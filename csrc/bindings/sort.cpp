@@ -2,8 +2,6 @@
 #include "../ops/ops.h"
 #include "bindings.h"
 
-namespace py = pybind11;
-
 namespace lamina::bindings {
 
 void init_sort(py::module_& m) {

@@ -41,35 +41,33 @@ inline bool is_floating(DType dt) { return dt == DType::Float32 || dt == DType::
     break;                                    \
   }
 
-#define LAMINA_DISPATCH_FLOAT(DT, OP, ...)                                              \
-  do {                                                                                 \
-    switch (DT) {                                                                      \
-      LAMINA_DISPATCH_CASE(Float32, float, __VA_ARGS__)                                \
-      LAMINA_DISPATCH_CASE(Float64, double, __VA_ARGS__)                               \
-      default: ::lamina::throw_dtype_error(OP, DT, "float32 or float64");               \
-    }                                                                                  \
+// LAMINA_DISPATCH_NUMERIC adds int64_t, LAMINA_DISPATCH_ALL also bool. Any other dtype throws
+// throw_dtype_error(OP, DT, what was expected).
+#define LAMINA_DISPATCH_CASES_FLOAT(...)              \
+  LAMINA_DISPATCH_CASE(Float32, float, __VA_ARGS__)   \
+  LAMINA_DISPATCH_CASE(Float64, double, __VA_ARGS__)
+#define LAMINA_DISPATCH_CASES_NUMERIC(...)            \
+  LAMINA_DISPATCH_CASES_FLOAT(__VA_ARGS__)            \
+  LAMINA_DISPATCH_CASE(Int64, int64_t, __VA_ARGS__)
+#define LAMINA_DISPATCH_CASES_ALL(...)                \
+  LAMINA_DISPATCH_CASES_NUMERIC(__VA_ARGS__)          \
+  LAMINA_DISPATCH_CASE(Bool, bool, __VA_ARGS__)
+
+#define LAMINA_DISPATCH_SWITCH(DT, OP, CASES, EXPECTED, ...)                \
+  do {                                                                       \
+    switch (DT) {                                                            \
+      CASES(__VA_ARGS__)                                                     \
+      default: ::lamina::throw_dtype_error(OP, DT, EXPECTED);                \
+    }                                                                        \
   } while (0)
 
-#define LAMINA_DISPATCH_NUMERIC(DT, OP, ...)                                            \
-  do {                                                                                 \
-    switch (DT) {                                                                      \
-      LAMINA_DISPATCH_CASE(Float32, float, __VA_ARGS__)                                \
-      LAMINA_DISPATCH_CASE(Float64, double, __VA_ARGS__)                               \
-      LAMINA_DISPATCH_CASE(Int64, int64_t, __VA_ARGS__)                                \
-      default: ::lamina::throw_dtype_error(OP, DT, "float32, float64 or int64");        \
-    }                                                                                  \
-  } while (0)
-
-#define LAMINA_DISPATCH_ALL(DT, OP, ...)                                                \
-  do {                                                                                 \
-    switch (DT) {                                                                      \
-      LAMINA_DISPATCH_CASE(Float32, float, __VA_ARGS__)                                \
-      LAMINA_DISPATCH_CASE(Float64, double, __VA_ARGS__)                               \
-      LAMINA_DISPATCH_CASE(Int64, int64_t, __VA_ARGS__)                                \
-      LAMINA_DISPATCH_CASE(Bool, bool, __VA_ARGS__)                                    \
-      default: ::lamina::throw_dtype_error(OP, DT, "a known dtype");                   \
-    }                                                                                  \
-  } while (0)
+#define LAMINA_DISPATCH_FLOAT(DT, OP, ...) \
+  LAMINA_DISPATCH_SWITCH(DT, OP, LAMINA_DISPATCH_CASES_FLOAT, "float32 or float64", __VA_ARGS__)
+#define LAMINA_DISPATCH_NUMERIC(DT, OP, ...)                                     \
+  LAMINA_DISPATCH_SWITCH(DT, OP, LAMINA_DISPATCH_CASES_NUMERIC, "float32, float64 or int64", \
+                         __VA_ARGS__)
+#define LAMINA_DISPATCH_ALL(DT, OP, ...) \
+  LAMINA_DISPATCH_SWITCH(DT, OP, LAMINA_DISPATCH_CASES_ALL, "a known dtype", __VA_ARGS__)
 
 namespace lamina {
 [[noreturn]] void throw_dtype_error(const char* op, DType dt, const char* expected);

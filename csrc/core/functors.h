@@ -28,6 +28,12 @@ template <typename T> LAMINA_HD T gelu_tanh(T x) {
   return T(0.5) * x * (T(1) + tanh(inner));
 }
 
+// 1 / (1 + exp(-x)): the Sigmoid op, and the gates of the recurrent cells on both devices
+template <typename T> LAMINA_HD T sigmoid(T x) {
+  using std::exp;
+  return T(1) / (T(1) + exp(-x));
+}
+
 template <typename T>
 LAMINA_HD T apply_unary(UnaryOp op, T x, double p0, double p1) {
   using std::abs; using std::exp; using std::log; using std::sqrt; using std::tanh;
@@ -61,7 +67,7 @@ LAMINA_HD T apply_unary(UnaryOp op, T x, double p0, double p1) {
       case UnaryOp::Rsqrt: return T(1) / sqrt(x);
       case UnaryOp::Abs: return abs(x);
       case UnaryOp::Relu: return x > T(0) ? x : (is_nan(x) ? x : T(0));
-      case UnaryOp::Sigmoid: return T(1) / (T(1) + exp(-x));
+      case UnaryOp::Sigmoid: return sigmoid(x);
       case UnaryOp::Tanh: return tanh(x);
       case UnaryOp::Gelu: return T(0.5) * x * (T(1) + erf(x * T(0.70710678118654752440)));
       case UnaryOp::Sign: return is_nan(x) ? x : T((x > T(0)) - (x < T(0)));

@@ -142,22 +142,13 @@ void forward_impl(const AttnParams& p, T* out, T* lse) {
   const int64_t nqb = ceil_div(p.L, BR);
   const int64_t items = p.nb * nqb;
   const T ninf = -std::numeric_limits<T>::infinity();
-  const T* Q = static_cast<const T*>(p.q);
-  const T* K = static_cast<const T*>(p.k);
-  const T* V = static_cast<const T*>(p.v);
   const int64_t Ev = p.Ev;
   std::atomic<int64_t> next{0};
   auto task = [&](int64_t it, void* ws, T* sb, T* tmp, T* acc, T* m, T* l, T* alpha, T* z) {
     // causal: the last query blocks (the most key blocks) first
     const int64_t ib = p.causal ? nqb - 1 - it % nqb : it % nqb;
     const int64_t b = it / nqb;
-    const AttnOffsets o = attn_offsets(p, b);
-    const T* qb = Q + o.q;
-    const T* kb = K + o.k;
-    const T* vb = V + o.v;
-    const void* mb = p.mask ? static_cast<const char*>(p.mask) +
-                                  o.m * (p.mask_kind == AttnMask::Bool ? 1 : sizeof(T))
-                            : nullptr;
+    const AttnBatch<T> in = attn_batch<T>(p, b);
     const int64_t i0 = ib * BR, br = std::min(BR, p.L - i0);
     const int64_t jend = p.causal ? std::min(p.S, i0 + br) : p.S;
     for (int64_t r = 0; r < br; ++r) m[r] = ninf, l[r] = 0;
@@ -171,10 +162,10 @@ void forward_impl(const AttnParams& p, T* out, T* lse) {
       };
       for (int64_t g0 = 0; g0 < br; g0 += grp) {
         const int64_t gr = std::min(grp, br - g0);
-        mm<T>(kern, ws, gr, group_cols(g0, gr), p.E, qb + (i0 + g0) * p.sqL, p.sqL, p.sqE,
-              kb + j0 * p.skS, p.skE, p.skS, sb + g0 * BC, BC);
+        mm<T>(kern, ws, gr, group_cols(g0, gr), p.E, in.q + (i0 + g0) * p.sqL, p.sqL, p.sqE,
+              in.k + j0 * p.skS, p.skE, p.skS, sb + g0 * BC, BC);
       }
-      const T post = mask_scores<T>(p, mb, sb, BC, i0, br, j0, bc);
+      const T post = mask_scores<T>(p, in.mask, sb, BC, i0, br, j0, bc);
       for (int64_t r = 0; r < br; ++r) {
         T* x = sb + r * BC;
         const T mx = rows::max(x, bc) * post;
@@ -195,10 +186,10 @@ void forward_impl(const AttnParams& p, T* out, T* lse) {
       }
       for (int64_t g0 = 0; g0 < br; g0 += grp) {
         const int64_t gr = std::min(grp, br - g0);
-        mm<T>(kern, ws, gr, Ev, group_cols(g0, gr), sb + g0 * BC, BC, 1, vb + j0 * p.svS, p.svS,
+        mm<T>(kern, ws, gr, Ev, group_cols(g0, gr), sb + g0 * BC, BC, 1, in.v + j0 * p.svS, p.svS,
               p.svE, tmp + g0 * Ev, Ev);
       }
-      for (int64_t r = 0; r < br; ++r) rows::scale_acc(acc + r * Ev, tmp + r * Ev, Ev, alpha[r]);
+      for (int64_t r = 0; r < br; ++r) rows::scale_add(acc + r * Ev, tmp + r * Ev, Ev, alpha[r]);
     }
     T* ob = out + (b * p.L + i0) * Ev;
     T* lb = lse + b * p.L + i0;
@@ -236,9 +227,6 @@ void backward_impl(const AttnParams& p, const T* dout, const T* out, const T* ls
   const Blocks bl = blocks_of(kern);
   const int64_t BR = bl.br, BC = bl.bc;
   const int64_t E = p.E, Ev = p.Ev, L = p.L, S = p.S;
-  const T* Q = static_cast<const T*>(p.q);
-  const T* K = static_cast<const T*>(p.k);
-  const T* V = static_cast<const T*>(p.v);
   const T scale = static_cast<T>(p.scale);
   // D = rowsum(dO * O), (nb, L)
   std::vector<T> D(size_t(p.nb * L));
@@ -258,13 +246,7 @@ void backward_impl(const AttnParams& p, const T* dout, const T* out, const T* ls
 
   // One key block kbi of batch entry b; dQ rows added into dqb (a (L, E) matrix).
   auto key_block = [&](int64_t b, int64_t kbi, T* dqb, void* ws, T* sb, T* dpb, T* tmp, T* z) {
-    const AttnOffsets o = attn_offsets(p, b);
-    const T* qb = Q + o.q;
-    const T* kb = K + o.k;
-    const T* vb = V + o.v;
-    const void* mb = p.mask ? static_cast<const char*>(p.mask) +
-                                  o.m * (p.mask_kind == AttnMask::Bool ? 1 : sizeof(T))
-                            : nullptr;
+    const AttnBatch<T> in = attn_batch<T>(p, b);
     const T* dob = dout + b * L * Ev;
     const T* lb = lse + b * L;
     const T* Db = D.data() + b * L;
@@ -276,12 +258,12 @@ void backward_impl(const AttnParams& p, const T* dout, const T* out, const T* ls
     const int64_t istart = p.causal ? (j0 / BR) * BR : 0;
     for (int64_t i0 = istart; i0 < L; i0 += BR) {
       const int64_t br = std::min(BR, L - i0);
-      mm<T>(kern, ws, br, bc, E, qb + i0 * p.sqL, p.sqL, p.sqE, kb + j0 * p.skS, p.skE, p.skS,
+      mm<T>(kern, ws, br, bc, E, in.q + i0 * p.sqL, p.sqL, p.sqE, in.k + j0 * p.skS, p.skE, p.skS,
             sb, BC);
-      const T post = mask_scores<T>(p, mb, sb, BC, i0, br, j0, bc);
+      const T post = mask_scores<T>(p, in.mask, sb, BC, i0, br, j0, bc);
       for (int64_t r = 0; r < br; ++r) rows::exp_sub_scaled(sb + r * BC, bc, post, lb[i0 + r]);
       // dP~ = dO V^T
-      mm<T>(kern, ws, br, bc, Ev, dob + i0 * Ev, Ev, 1, vb + j0 * p.svS, p.svE, p.svS, dpb, BC);
+      mm<T>(kern, ws, br, bc, Ev, dob + i0 * Ev, Ev, 1, in.v + j0 * p.svS, p.svE, p.svS, dpb, BC);
       for (int64_t r = 0; r < br; ++r) {
         T* pr = sb + r * BC;
         T* dr = dpb + r * BC;
@@ -296,10 +278,10 @@ void backward_impl(const AttnParams& p, const T* dout, const T* out, const T* ls
       mm<T>(kern, ws, bc, Ev, br, sb, 1, BC, dob + i0 * Ev, Ev, 1, tmp, Ev);
       rows::add(dvb, tmp, bc * Ev);
       // dK += dS^T Q
-      mm<T>(kern, ws, bc, E, br, dpb, 1, BC, qb + i0 * p.sqL, p.sqL, p.sqE, tmp, E);
+      mm<T>(kern, ws, bc, E, br, dpb, 1, BC, in.q + i0 * p.sqL, p.sqL, p.sqE, tmp, E);
       rows::add(dkb, tmp, bc * E);
       // dQ += dS K
-      mm<T>(kern, ws, br, E, bc, dpb, BC, 1, kb + j0 * p.skS, p.skS, p.skE, tmp, E);
+      mm<T>(kern, ws, br, E, bc, dpb, BC, 1, in.k + j0 * p.skS, p.skS, p.skE, tmp, E);
       rows::add(dqb + i0 * E, tmp, br * E);
     }
   };

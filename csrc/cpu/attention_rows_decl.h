@@ -24,9 +24,6 @@ void exp_sub_scaled(double* x, int64_t n, double s, double m);
 // x *= z
 void mul(float* x, const float* z, int64_t n);
 void mul(double* x, const double* z, int64_t n);
-// acc = acc * a + t
-void scale_acc(float* acc, const float* t, int64_t n, float a);
-void scale_acc(double* acc, const double* t, int64_t n, double a);
 // y += x
 void add(float* y, const float* x, int64_t n);
 void add(double* y, const double* x, int64_t n);

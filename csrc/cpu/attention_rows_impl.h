@@ -138,15 +138,6 @@ void mul(T* x, const T* z, int64_t n) {
 }
 
 template <class S, class T = typename S::T>
-void scale_acc(T* acc, const T* t, int64_t n, T a) {
-  const typename S::V av = S::set1(a);
-  int64_t i = 0;
-  for (; i + S::L <= n; i += S::L)
-    S::storeu(acc + i, S::fmadd(S::loadu(acc + i), av, S::loadu(t + i)));
-  for (; i < n; ++i) acc[i] = acc[i] * a + t[i];
-}
-
-template <class S, class T = typename S::T>
 void add(T* y, const T* x, int64_t n) {
   int64_t i = 0;
   for (; i + S::L <= n; i += S::L) S::storeu(y + i, S::add(S::loadu(y + i), S::loadu(x + i)));
@@ -228,10 +219,6 @@ void mul(T* x, const T* z, int64_t n) {
   for (int64_t i = 0; i < n; ++i) x[i] *= z[i];
 }
 template <class S, class T = typename S::T>
-void scale_acc(T* acc, const T* t, int64_t n, T a) {
-  for (int64_t i = 0; i < n; ++i) acc[i] = acc[i] * a + t[i];
-}
-template <class S, class T = typename S::T>
 void add(T* y, const T* x, int64_t n) {
   for (int64_t i = 0; i < n; ++i) y[i] += x[i];
 }
@@ -266,7 +253,6 @@ void dropout_ds(T* p, T* dp, const T* z, int64_t n, T d, T s) {
   T exp_sum_scaled(T* x, int64_t n, T s, T m) { return detail::exp_sum_scaled<S>(x, n, s, m); } \
   void exp_sub_scaled(T* x, int64_t n, T s, T m) { detail::exp_sub_scaled<S>(x, n, s, m); }  \
   void mul(T* x, const T* z, int64_t n) { detail::mul<S>(x, z, n); }                        \
-  void scale_acc(T* acc, const T* t, int64_t n, T a) { detail::scale_acc<S>(acc, t, n, a); } \
   void add(T* y, const T* x, int64_t n) { detail::add<S>(y, x, n); }                        \
   T dot(const T* x, const T* y, int64_t n) { return detail::dot<S>(x, y, n); }              \
   void ds(const T* p, T* dp, int64_t n, T d, T s) { detail::ds<S>(p, dp, n, d, s); }        \

@@ -109,7 +109,7 @@ template <typename F>
 void for_channels(int64_t N, int64_t C, int64_t S, const F& body) {
   const int64_t cb = S >= kRun ? 1 : std::max<int64_t>(1, kWidth / S);
   const int64_t nb = (C + cb - 1) / cb;
-  const int64_t grain = std::max<int64_t>(1, 16384 / std::max<int64_t>(N * S * cb, 1));
+  const int64_t grain = grain_for(16384, N * S * cb);
   parallel_for(0, nb, grain, [&](int64_t b, int64_t e) {
     for (int64_t k = b; k < e; ++k) body(k * cb, std::min(C, (k + 1) * cb));
   });

@@ -6,6 +6,7 @@
 //   kVecBinary<OP, T>, vec_binary<OP, T>(out, so, a, sa, b, sb, n) out (n) = op(a (n), b (n))
 // (s* are element strides, 0 broadcasts), from elementwise_vec.h on the vector paths; on the
 // portable one every op takes the scalar functor of core/functors.h. A vector op gives an element the same result whatever its layout.
+#include <stdexcept>
 #include <type_traits>
 
 #include "../core/functors.h"
@@ -107,62 +108,7 @@ static void where_t(const Geometry& g, T* out, const bool* c, const T* a, const 
   });
 }
 
-#define LAMINA_UNARY_CASE(NAME, ...) \
-  case UnaryOp::NAME: unary_t<UnaryOp::NAME, scalar_t>(g, o, x, p0, p1); break;
-
-void unary(UnaryOp op, DType dt, const Geometry& g, void* out, const void* in, double p0,
-           double p1) {
-  LAMINA_DISPATCH_ALL(dt, "unary", [&] {
-    auto* o = typed<scalar_t>(out);
-    auto* x = typed<scalar_t>(in);
-    switch (op) {
-      LAMINA_UNARY_OPS(LAMINA_UNARY_CASE)
-      default: throw std::runtime_error("[unary] unknown op");
-    }
-  });
-}
-#undef LAMINA_UNARY_CASE
-
-#define LAMINA_BINARY_CASE(NAME, name, KIND)                          \
-  case BinaryOp::NAME: {                                               \
-    using R = binary_result_t<BinaryKind::KIND, scalar_t>;             \
-    binary_t<BinaryOp::NAME, scalar_t, R>(g, static_cast<R*>(out), x, y); \
-    break;                                                             \
-  }
-
-void binary(BinaryOp op, DType dt, const Geometry& g, void* out, const void* a, const void* b) {
-  LAMINA_DISPATCH_ALL(dt, "binary", [&] {
-    auto* x = typed<scalar_t>(a);
-    auto* y = typed<scalar_t>(b);
-    switch (op) {
-      LAMINA_BINARY_OPS(LAMINA_BINARY_CASE)
-      default: throw std::runtime_error("[binary] unknown op");
-    }
-  });
-}
-#undef LAMINA_BINARY_CASE
-
-void fill(DType dt, const Geometry& g, void* out, double value) {
-  LAMINA_DISPATCH_ALL(dt, "fill", [&] {
-    fill_t<scalar_t>(g, typed<scalar_t>(out), static_cast<scalar_t>(value));
-  });
-}
-
-void cast(DType out_dt, DType in_dt, const Geometry& g, void* out, const void* in) {
-  LAMINA_DISPATCH_ALL(out_dt, "cast", [&] {
-    using out_t = scalar_t;
-    LAMINA_DISPATCH_ALL(in_dt, "cast", [&] {
-      cast_t<out_t, scalar_t>(g, static_cast<out_t*>(out), typed<scalar_t>(in));
-    });
-  });
-}
-
-void where(DType dt, const Geometry& g, void* out, const bool* cond, const void* a,
-           const void* b) {
-  LAMINA_DISPATCH_ALL(dt, "where", [&] {
-    where_t<scalar_t>(g, typed<scalar_t>(out), cond, typed<scalar_t>(a),
-                      typed<scalar_t>(b));
-  });
-}
+// The entry points over these templates: the switch shared with cuda/elementwise.cu.
+#include "../kernels/elementwise_entries.h"
 
 }  // namespace lamina::cpu::LAMINA_CPU_NS

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "../core/functors.h"
 #include "../core/parallel.h"
 
 namespace lamina::cpu {
@@ -12,21 +13,8 @@ namespace lamina::cpu {
 namespace {
 
 template <typename T>
-inline T sigmoid(T v) {
-  return T(1) / (T(1) + std::exp(-v));
-}
-
-template <typename F>
-void for_rows(int64_t B, int64_t H, const F& body) {
-  parallel_for(0, B, std::max<int64_t>(1, 4096 / std::max<int64_t>(H, 1)),
-               [&](int64_t b0, int64_t b1) {
-    for (int64_t b = b0; b < b1; ++b) body(b);
-  });
-}
-
-template <typename T>
 void forward_t(int64_t B, int64_t H, const T* gx, const T* gh, const T* h, T* h_out, T* acts) {
-  for_rows(B, H, [&](int64_t b) {
+  parallel_rows(B, H, 4096, [&](int64_t b) {
     const T* x = gx + b * 3 * H;
     const T* g = gh + b * 3 * H;
     for (int64_t j = 0; j < H; ++j) {
@@ -46,7 +34,7 @@ void forward_t(int64_t B, int64_t H, const T* gx, const T* gh, const T* h, T* h_
 template <typename T>
 void backward_t(int64_t B, int64_t H, const T* gh, const T* acts, const T* h, const T* dh,
                 T* dgx, T* dgh, T* dh_prev) {
-  for_rows(B, H, [&](int64_t b) {
+  parallel_rows(B, H, 4096, [&](int64_t b) {
     const T* a = acts + b * 3 * H;
     const T* g = gh + b * 3 * H;
     T* dx = dgx + b * 3 * H;

@@ -10,7 +10,7 @@ void index_select(DType dt, int64_t O, int64_t S, int64_t I, int64_t n, const vo
   LAMINA_DISPATCH_ALL(dt, "index_select", [&] {
     auto* x = typed<scalar_t>(in);
     auto* y = typed<scalar_t>(out);
-    parallel_for(0, O * n, std::max<int64_t>(1, 16384 / std::max<int64_t>(1, I)),
+    parallel_for(0, O * n, grain_for(16384, I),
                  [&](int64_t lo, int64_t hi) {
       for (int64_t r = lo; r < hi; ++r) {
         int64_t o = r / n, j = r % n;

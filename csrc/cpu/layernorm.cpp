@@ -55,7 +55,7 @@ void backward_row(int64_t n, const T* dy, const T* x, T m, T r, const T* w, T* d
   LAMINA_ISA(ln_backward_row(n, dy, x, m, r, w, dx, dw, db));
 }
 
-int64_t row_grain(int64_t N) { return std::max<int64_t>(1, 16384 / std::max<int64_t>(N, 1)); }
+int64_t row_grain(int64_t N) { return grain_for(16384, N); }
 
 template <typename T>
 void forward_t(int64_t M, int64_t N, const T* x, const T* w, const T* b, double eps, T* y,
@@ -117,10 +117,7 @@ void backward_t(int64_t M, int64_t N, const T* dy, const T* x, const T* mean, co
 void layer_norm_forward(DType dt, int64_t M, int64_t N, const void* x, const void* w,
                         const void* b, double eps, void* y, void* mean, void* rstd) {
   LAMINA_DISPATCH_FLOAT(dt, "layer_norm", [&] {
-    using T = scalar_t;
-    forward_t<T>(M, N, typed<T>(x), typed<T>(w),
-                 typed<T>(b), eps, typed<T>(y), typed<T>(mean),
-                 typed<T>(rstd));
+    typed_call<scalar_t>(forward_t<scalar_t>, M, N, x, w, b, eps, y, mean, rstd);
   });
 }
 
@@ -128,11 +125,7 @@ void layer_norm_backward(DType dt, int64_t M, int64_t N, const void* dy, const v
                          const void* mean, const void* rstd, const void* w, void* dx, void* dw,
                          void* db) {
   LAMINA_DISPATCH_FLOAT(dt, "layer_norm_backward", [&] {
-    using T = scalar_t;
-    backward_t<T>(M, N, typed<T>(dy), typed<T>(x),
-                  typed<T>(mean), typed<T>(rstd),
-                  typed<T>(w), typed<T>(dx), typed<T>(dw),
-                  typed<T>(db));
+    typed_call<scalar_t>(backward_t<scalar_t>, M, N, dy, x, mean, rstd, w, dx, dw, db);
   });
 }
 

@@ -13,15 +13,6 @@
 namespace lamina::cpu {
 namespace {
 
-// Rows [b, e) at a time, about 16k logits per task.
-template <typename F>
-void for_rows(int64_t N, int64_t C, const F& body) {
-  parallel_for(0, N, std::max<int64_t>(1, 16384 / std::max<int64_t>(C, 1)),
-               [&](int64_t b, int64_t e) {
-    for (int64_t n = b; n < e; ++n) body(n);
-  });
-}
-
 // x (C,) contiguous: log sum exp x in double (max first; a row of -inf gives -inf, NaN stays).
 template <typename T>
 double row_lse(int64_t C, const T* x) {
@@ -41,7 +32,7 @@ double weight_sum(int64_t C, const T* w) {
 template <typename T>
 void index_forward(int64_t N, int64_t C, const T* x, const int64_t* t, const T* w, int64_t ignore,
                    double eps, T* loss, double* lse, T* wrow) {
-  for_rows(N, C, [&](int64_t n) {
+  parallel_rows(N, C, 16384, [&](int64_t n) {
     const T* xr = x + n * C;
     const double l = row_lse(C, xr);
     lse[n] = l;
@@ -68,7 +59,7 @@ void index_backward(int64_t N, int64_t C, const T* x, const int64_t* t, const T*
                     int64_t ignore, double eps, const double* lse, const T* g, int64_t gs,
                     T* dx) {
   const double W = weight_sum(C, w), sc = eps / static_cast<double>(C);
-  for_rows(N, C, [&](int64_t n) {
+  parallel_rows(N, C, 16384, [&](int64_t n) {
     const T* xr = x + n * C;
     T* dr = dx + n * C;
     if (t[n] == ignore) {
@@ -94,7 +85,7 @@ template <typename T>
 void prob_forward(int64_t N, int64_t C, const T* x, const T* tq, const T* w, double eps, T* loss,
                   double* lse) {
   const double sc = eps / static_cast<double>(C);
-  for_rows(N, C, [&](int64_t n) {
+  parallel_rows(N, C, 16384, [&](int64_t n) {
     const T* xr = x + n * C;
     const T* tr = tq + n * C;
     const double l = row_lse(C, xr);
@@ -112,7 +103,7 @@ template <typename T>
 void prob_backward(int64_t N, int64_t C, const T* x, const T* tq, const T* w, double eps,
                    const double* lse, const T* g, int64_t gs, T* dx) {
   const double sc = eps / static_cast<double>(C);
-  for_rows(N, C, [&](int64_t n) {
+  parallel_rows(N, C, 16384, [&](int64_t n) {
     const T* xr = x + n * C;
     const T* tr = tq + n * C;
     T* dr = dx + n * C;

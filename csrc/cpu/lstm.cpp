@@ -188,7 +188,7 @@ void lstm_cell_forward(DType dt, int64_t B, int64_t H, const void* gx, const voi
                        4 * H, typed<T>(b_ih), typed<T>(b_hh),
                        typed<T>(c_prev), typed<T>(c), typed<T>(h),
                        H, typed<T>(acts)};
-    parallel_for(0, B, std::max<int64_t>(1, 4096 / std::max<int64_t>(1, H)),
+    parallel_for(0, B, grain_for(4096, H),
                  [&](int64_t b0, int64_t b1) { cell_fwd(a, b0, b1, 0, 1); });
   });
 }
@@ -202,29 +202,11 @@ void lstm_cell_backward(DType dt, int64_t B, int64_t H, const void* acts, const 
                        typed<T>(c), typed<T>(dh), H, nullptr, H,
                        typed<T>(dc), typed<T>(dgates),
                        typed<T>(dc_prev)};
-    parallel_for(0, B, std::max<int64_t>(1, 4096 / std::max<int64_t>(1, H)),
+    parallel_for(0, B, grain_for(4096, H),
                  [&](int64_t b0, int64_t b1) { cell_bwd(a, b0, b1, 0, 1); });
   });
 }
 
-void lstm_layer_forward(DType dt, int64_t T, int64_t B, int64_t I, int64_t H, const void* x,
-                        const void* w_ih, const void* w_hh, const void* b_ih, const void* b_hh,
-                        bool reverse, void* hs, void* cs, void* acts) {
-  LAMINA_DISPATCH_FLOAT(dt, "lstm", [&] {
-    typed_call<scalar_t>(layer_forward<scalar_t>, dt, T, B, I, H, x, w_ih, w_hh, b_ih, b_hh,
-                         reverse, hs, cs, acts);
-  });
-}
-
-void lstm_layer_backward(DType dt, int64_t T, int64_t B, int64_t I, int64_t H, const void* x,
-                         const void* w_ih, const void* w_hh, const void* hs, const void* cs,
-                         const void* acts, bool reverse, const void* dy, const void* dhn,
-                         const void* dcn, void* dx, void* dh0, void* dc0, void* dw_ih,
-                         void* dw_hh, void* db) {
-  LAMINA_DISPATCH_FLOAT(dt, "lstm", [&] {
-    typed_call<scalar_t>(layer_backward<scalar_t>, dt, T, B, I, H, x, w_ih, w_hh, hs, cs, acts,
-                         reverse, dy, dhn, dcn, dx, dh0, dc0, dw_ih, dw_hh, db);
-  });
-}
+#include "../kernels/lstm_layer_entries.h"
 
 }  // namespace lamina::cpu

@@ -17,6 +17,7 @@
 #include <cmath>
 #include <cstdint>
 
+#include "../core/functors.h"
 #include "isa.h"
 
 namespace lamina::cpu::lstm {
@@ -69,11 +70,6 @@ inline Seg seg_of(int64_t H, int64_t nb, int64_t k) {
   return Seg{4 * nb * k, j0, n};
 }
 
-template <typename T>
-inline T sigmoid_s(T x) {
-  return T(1) / (T(1) + std::exp(-x));
-}
-
 // Units [u0, u1) of segment s in row b, scalar.
 template <typename T>
 inline void fwd_scalar(const CellFwd<T>& a, int64_t b, const Seg& s, int64_t u0, int64_t u1) {
@@ -91,7 +87,7 @@ inline void fwd_scalar(const CellFwd<T>& a, int64_t b, const Seg& s, int64_t u0,
       if (b2) v += b2[q * n + u];
       p[q] = v;
     }
-    const T i = sigmoid_s(p[0]), f = sigmoid_s(p[1]), g = std::tanh(p[2]), o = sigmoid_s(p[3]);
+    const T i = sigmoid(p[0]), f = sigmoid(p[1]), g = std::tanh(p[2]), o = sigmoid(p[3]);
     const int64_t j = s.j0 + u;
     const T cp = a.c_prev ? a.c_prev[b * a.H + j] : T(0);
     const T c = f * cp + i * g;
@@ -127,23 +123,25 @@ inline void bwd_scalar(const CellBwd<T>& a, int64_t b, const Seg& s, int64_t u0,
   }
 }
 
-// Rows [b0, b1), blocks [k0, k1): the entry points per path.
-template <typename T>
-void fwd_portable(const CellFwd<T>& a, int64_t b0, int64_t b1, int64_t k0, int64_t k1) {
+// Rows [b0, b1), blocks [k0, k1), each segment whole through unit (fwd_scalar, bwd_scalar).
+template <class A, class F>
+void each_segment(const A& a, int64_t b0, int64_t b1, int64_t k0, int64_t k1, F unit) {
   for (int64_t b = b0; b < b1; ++b)
     for (int64_t k = k0; k < k1; ++k) {
       const Seg s = seg_of(a.H, a.nb, k);
-      fwd_scalar(a, b, s, 0, s.n);
+      unit(a, b, s, 0, s.n);
     }
+}
+
+// Rows [b0, b1), blocks [k0, k1): the entry points per path.
+template <typename T>
+void fwd_portable(const CellFwd<T>& a, int64_t b0, int64_t b1, int64_t k0, int64_t k1) {
+  each_segment(a, b0, b1, k0, k1, fwd_scalar<T>);
 }
 
 template <typename T>
 void bwd_portable(const CellBwd<T>& a, int64_t b0, int64_t b1, int64_t k0, int64_t k1) {
-  for (int64_t b = b0; b < b1; ++b)
-    for (int64_t k = k0; k < k1; ++k) {
-      const Seg s = seg_of(a.H, a.nb, k);
-      bwd_scalar(a, b, s, 0, s.n);
-    }
+  each_segment(a, b0, b1, k0, k1, bwd_scalar<T>);
 }
 
 }  // namespace

@@ -53,7 +53,7 @@ constexpr int64_t kLanes = 64;
 // Planes in parallel, at least ~32k elements per task.
 template <typename F>
 void for_planes(int64_t P, int64_t plane, const F& f) {
-  const int64_t grain = std::max<int64_t>(1, 32768 / std::max<int64_t>(plane, 1));
+  const int64_t grain = grain_for(32768, plane);
   parallel_for(0, P, grain, [&](int64_t b, int64_t e) {
     for (int64_t p = b; p < e; ++p) f(p);
   });
@@ -66,34 +66,6 @@ inline void interior(int64_t n_out, int64_t in, int64_t kn, int64_t s, int64_t p
   const int64_t last = in - 1 - (kn - 1) * d + p;  // largest allowed o * s
   *hi = last < 0 ? 0 : std::min(n_out, last / s + 1);
   if (*hi < *lo) *hi = *lo;
-}
-
-// First in-plane position of a window starting at s0 with dilation d, and its end (exclusive).
-inline int64_t first_in(int64_t s0, int64_t d) {
-  return s0 >= 0 ? s0 : s0 + ((-s0 + d - 1) / d) * d;
-}
-inline int64_t end_in(int64_t s0, int64_t kn, int64_t d, int64_t n) {
-  return std::min(s0 + (kn - 1) * d + 1, n);
-}
-
-// The exact max of one window: rows h0 + kh * dH, columns w0 + kw * dW, inside the plane.
-template <typename T>
-inline void max_window(const T* x, const Pool2d& g, int64_t h0, int64_t w0, T* out,
-                       int64_t* oidx) {
-  const int64_t hs = first_in(h0, g.dH), he = end_in(h0, g.kH, g.dH, g.H);
-  const int64_t ws = first_in(w0, g.dW), we = end_in(w0, g.kW, g.dW, g.W);
-  T m = -std::numeric_limits<T>::infinity();
-  int64_t mi = hs * g.W + ws;
-  for (int64_t ih = hs; ih < he; ih += g.dH)
-    for (int64_t iw = ws; iw < we; iw += g.dW) {
-      const T v = x[ih * g.W + iw];
-      if (v > m || v != v) {
-        m = v;
-        mi = ih * g.W + iw;
-      }
-    }
-  *out = m;
-  if (oidx) *oidx = mi;
 }
 
 // Interior block of max pooling: outputs ow0 .. ow0 + n - 1 of a row whose valid window rows
@@ -277,11 +249,6 @@ void by_stride(int64_t s, const F& f) {
 
 // --- adaptive pooling ---
 
-inline int64_t a_start(int64_t o, int64_t in, int64_t out) { return (o * in) / out; }
-inline int64_t a_end(int64_t o, int64_t in, int64_t out) {
-  return ((o + 1) * in + out - 1) / out;
-}
-
 template <typename T>
 void adaptive_avg_plane(int64_t H, int64_t W, int64_t OH, int64_t OW, const T* x, T* y,
                         double* col) {
@@ -330,18 +297,7 @@ void adaptive_max_plane(int64_t H, int64_t W, int64_t OH, int64_t OW, const T* x
     const int64_t hs = a_start(oh, H, OH), he = a_end(oh, H, OH);
     for (int64_t ow = 0; ow < OW; ++ow) {
       const int64_t ws = a_start(ow, W, OW), we = a_end(ow, W, OW);
-      T m = -std::numeric_limits<T>::infinity();
-      int64_t mi = hs * W + ws;
-      for (int64_t ih = hs; ih < he; ++ih)
-        for (int64_t iw = ws; iw < we; ++iw) {
-          const T v = x[ih * W + iw];
-          if (v > m || v != v) {
-            m = v;
-            mi = ih * W + iw;
-          }
-        }
-      y[oh * OW + ow] = m;
-      if (idx) idx[oh * OW + ow] = mi;
+      max_rect(x, W, hs, he, 1, ws, we, 1, y + oh * OW + ow, idx ? idx + oh * OW + ow : nullptr);
     }
   }
 }
@@ -390,7 +346,7 @@ void adaptive_avg_pool2d(DType dt, int64_t P, int64_t H, int64_t W, int64_t OH, 
   LAMINA_DISPATCH_FLOAT(dt, "adaptive_avg_pool2d", [&] {
     auto* xp = typed<scalar_t>(x);
     auto* yp = typed<scalar_t>(y);
-    const int64_t grain = std::max<int64_t>(1, 32768 / std::max<int64_t>(H * W, 1));
+    const int64_t grain = grain_for(32768, H * W);
     parallel_for(0, P, grain, [&](int64_t b, int64_t e) {
       std::unique_ptr<double[]> col(new double[W]);
       for (int64_t p = b; p < e; ++p)

@@ -285,7 +285,7 @@ void extreme_t(int64_t O, int64_t R, int64_t I, const T* in, T* out, int64_t* id
 template <typename T>
 void logsumexp_t(int64_t O, int64_t R, int64_t I, const T* in, T* out) {
   if (I == 1) {
-    parallel_for(0, O, std::max<int64_t>(1, 8192 / std::max<int64_t>(1, R)),
+    parallel_for(0, O, grain_for(8192, R),
                  [&](int64_t b, int64_t e) {
       for (int64_t o = b; o < e; ++o) {
         const T* x = in + o * R;

@@ -68,7 +68,7 @@ void cumprod_grad_column(int64_t R, int64_t I, const T* x, const T* y, const T* 
 template <typename T>
 void cumprod_backward_t(int64_t O, int64_t R, int64_t I, const T* x, const T* y, const T* dy,
                         T* dx) {
-  parallel_for(0, O * I, std::max<int64_t>(1, 4096 / std::max<int64_t>(R, 1)),
+  parallel_for(0, O * I, grain_for(4096, R),
                [&](int64_t b, int64_t e) {
     for (int64_t c = b; c < e; ++c) {
       const int64_t off = (c / I) * R * I + c % I;

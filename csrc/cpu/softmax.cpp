@@ -21,7 +21,7 @@ namespace {
 template <typename T>
 void forward_t(int64_t O, int64_t R, int64_t I, const T* x, T* y, bool log) {
   if (I == 1) {
-    parallel_for(0, O, std::max<int64_t>(1, 16384 / std::max<int64_t>(R, 1)),
+    parallel_for(0, O, grain_for(16384, R),
                  [&](int64_t b, int64_t e) {
       for (int64_t o = b; o < e; ++o) LAMINA_ISA(softmax_row(R, x + o * R, y + o * R, log));
     });
@@ -38,7 +38,7 @@ void forward_t(int64_t O, int64_t R, int64_t I, const T* x, T* y, bool log) {
 template <typename T>
 void backward_t(int64_t O, int64_t R, int64_t I, const T* y, const T* dy, T* dx, bool log) {
   if (I == 1) {
-    parallel_for(0, O, std::max<int64_t>(1, 16384 / std::max<int64_t>(R, 1)),
+    parallel_for(0, O, grain_for(16384, R),
                  [&](int64_t b, int64_t e) {
       for (int64_t o = b; o < e; ++o)
         LAMINA_ISA(softmax_row_backward(R, y + o * R, dy + o * R, dx + o * R, log));

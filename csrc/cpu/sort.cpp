@@ -41,7 +41,7 @@ template <typename T>
 void sort_t(int64_t O, int64_t R, int64_t I, int64_t k, bool descending, const T* x, T* values,
             int64_t* indices) {
   const Before<T> before{descending};
-  parallel_for(0, O * I, std::max<int64_t>(1, 8192 / std::max<int64_t>(R, 1)),
+  parallel_for(0, O * I, grain_for(8192, R),
                [&](int64_t b, int64_t e) {
     std::vector<std::pair<T, int64_t>> buf(static_cast<size_t>(R));
     for (int64_t c = b; c < e; ++c) {

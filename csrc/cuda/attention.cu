@@ -49,13 +49,6 @@ __device__ __forceinline__ T masked_score(const AttnParams& p, const void* mask_
 }
 
 template <typename T>
-__device__ __forceinline__ const void* mask_base(const AttnParams& p, int64_t off) {
-  if (!p.mask) return nullptr;
-  const size_t elem = p.mask_kind == AttnMask::Bool ? 1 : sizeof(T);
-  return static_cast<const char*>(p.mask) + off * static_cast<int64_t>(elem);
-}
-
-template <typename T>
 __device__ __forceinline__ T drop_factor(const AttnParams& p, int64_t b, int64_t i, int64_t j) {
   if (p.dropout_p <= 0) return T(1);
   if (p.dropout_p >= 1) return T(0);
@@ -88,13 +81,9 @@ __global__ void attn_fwd(AttnParams p, int64_t tile, T* __restrict__ out, T* __r
   T* q_row = Qs + t * (E + 1);
   T* acc = Acc + t * (Ev + 1);
   T* srow = Ss + t * (tile + 1);
-  const AttnOffsets o = attn_offsets(p, b);
-  const T* Q = static_cast<const T*>(p.q) + o.q;
-  const T* K = static_cast<const T*>(p.k) + o.k;
-  const T* V = static_cast<const T*>(p.v) + o.v;
-  const void* mb = mask_base<T>(p, o.m);
+  const AttnBatch<T> in = attn_batch<T>(p, b);
   if (row) {
-    for (int64_t e = 0; e < E; ++e) q_row[e] = Q[i * p.sqL + e * p.sqE];
+    for (int64_t e = 0; e < E; ++e) q_row[e] = in.q[i * p.sqL + e * p.sqE];
     for (int64_t c = 0; c < Ev; ++c) acc[c] = T(0);
   }
   T m = -inf_of<T>(), l = T(0);
@@ -103,16 +92,16 @@ __global__ void attn_fwd(AttnParams p, int64_t tile, T* __restrict__ out, T* __r
     const int64_t bc = imin(tile, jend - j0);
     __syncthreads();  // the previous tile is no longer read
     for (int64_t x = t; x < bc * E; x += blockDim.x)
-      Ks[x] = K[(j0 + x / E) * p.skS + (x % E) * p.skE];
+      Ks[x] = in.k[(j0 + x / E) * p.skS + (x % E) * p.skE];
     for (int64_t x = t; x < bc * Ev; x += blockDim.x)
-      Vs[x] = V[(j0 + x / Ev) * p.svS + (x % Ev) * p.svE];
+      Vs[x] = in.v[(j0 + x / Ev) * p.svS + (x % Ev) * p.svE];
     __syncthreads();
     if (!row) continue;
     T mx = -inf_of<T>();
     for (int64_t c = 0; c < bc; ++c) {
       T s = T(0);
       for (int64_t e = 0; e < E; ++e) s += q_row[e] * Ks[c * E + e];
-      s = masked_score<T>(p, mb, s, i, j0 + c);
+      s = masked_score<T>(p, in.mask, s, i, j0 + c);
       srow[c] = s;
       mx = s > mx ? s : mx;
     }
@@ -189,23 +178,19 @@ __global__ void attn_bwd(AttnParams p, int64_t tile, const T* __restrict__ dout,
   T* v_row = Vr + t * (Ev + 1);
   T* dk_row = dKr + t * (E + 1);
   T* dv_row = dVr + t * (Ev + 1);
-  const AttnOffsets o = attn_offsets(p, b);
-  const T* Q = static_cast<const T*>(p.q) + o.q;
-  const T* K = static_cast<const T*>(p.k) + o.k;
-  const T* V = static_cast<const T*>(p.v) + o.v;
-  const void* mb = mask_base<T>(p, o.m);
+  const AttnBatch<T> in = attn_batch<T>(p, b);
   const T* dO = dout + b * L * Ev;
   const T scale = static_cast<T>(p.scale);
   if (col) {
-    for (int64_t e = 0; e < E; ++e) k_row[e] = K[j * p.skS + e * p.skE], dk_row[e] = T(0);
-    for (int64_t d = 0; d < Ev; ++d) v_row[d] = V[j * p.svS + d * p.svE], dv_row[d] = T(0);
+    for (int64_t e = 0; e < E; ++e) k_row[e] = in.k[j * p.skS + e * p.skE], dk_row[e] = T(0);
+    for (int64_t d = 0; d < Ev; ++d) v_row[d] = in.v[j * p.svS + d * p.svE], dv_row[d] = T(0);
   }
   const int64_t istart = p.causal ? (j0 / tile) * tile : 0;
   for (int64_t i0 = istart; i0 < L; i0 += tile) {
     const int64_t br = imin(tile, L - i0);
     __syncthreads();  // the previous query tile is no longer read
     for (int64_t x = t; x < br * E; x += blockDim.x)
-      Qt[x] = Q[(i0 + x / E) * p.sqL + (x % E) * p.sqE];
+      Qt[x] = in.q[(i0 + x / E) * p.sqL + (x % E) * p.sqE];
     for (int64_t x = t; x < br * Ev; x += blockDim.x) dOt[x] = dO[i0 * Ev + x];
     for (int64_t x = t; x < br; x += blockDim.x) {
       lse_t[x] = lse[b * L + i0 + x];
@@ -218,7 +203,7 @@ __global__ void attn_bwd(AttnParams p, int64_t tile, const T* __restrict__ dout,
         const int64_t i = i0 + r;
         T s = T(0);
         for (int64_t e = 0; e < E; ++e) s += Qt[r * E + e] * k_row[e];
-        s = masked_score<T>(p, mb, s, i, j);
+        s = masked_score<T>(p, in.mask, s, i, j);
         const T pr = exp(s - lse_t[r]);  // 0 for masked keys and fully masked rows
         if (pr != T(0)) {
           T dp = T(0);

@@ -65,70 +65,31 @@ __global__ void __launch_bounds__(kBlock) arange_kernel(int64_t n, T* out, doubl
     out[i] = static_cast<T>(__dadd_rn(start, __dmul_rn(static_cast<double>(i), step)));
 }
 
+// The templates of kernels/elementwise_entries.h: one launch over g each.
+template <typename T>
+void fill_t(const Geometry& g, T* out, T v) {
+  launch_geometry<1>(g, FillF<T>{out, v});
+}
+template <typename O, typename I>
+void cast_t(const Geometry& g, O* out, const I* in) {
+  launch_geometry<2>(g, CastF<O, I>{out, in});
+}
+template <UnaryOp OP, typename T>
+void unary_t(const Geometry& g, T* out, const T* in, double p0, double p1) {
+  launch_geometry<2>(g, UnaryF<OP, T>{out, in, p0, p1});
+}
+template <BinaryOp OP, typename T, typename R>
+void binary_t(const Geometry& g, R* out, const T* a, const T* b) {
+  launch_geometry<3>(g, BinaryF<OP, T, R>{out, a, b});
+}
+template <typename T>
+void where_t(const Geometry& g, T* out, const bool* c, const T* a, const T* b) {
+  launch_geometry<4>(g, WhereF<T>{out, c, a, b});
+}
+
 }  // namespace
 
-void fill(DType dt, const Geometry& g, void* out, double value) {
-  LAMINA_DISPATCH_ALL(dt, "fill", [&] {
-    launch_geometry<1>(g, FillF<scalar_t>{typed<scalar_t>(out),
-                                          static_cast<scalar_t>(value)});
-  });
-}
-
-void cast(DType out_dt, DType in_dt, const Geometry& g, void* out, const void* in) {
-  LAMINA_DISPATCH_ALL(out_dt, "cast", [&] {
-    using out_t = scalar_t;
-    LAMINA_DISPATCH_ALL(in_dt, "cast", [&] {
-      launch_geometry<2>(g, CastF<out_t, scalar_t>{static_cast<out_t*>(out),
-                                                   typed<scalar_t>(in)});
-    });
-  });
-}
-
-#define LAMINA_UNARY_CASE(NAME, ...)                                     \
-  case UnaryOp::NAME:                                                     \
-    launch_geometry<2>(g, UnaryF<UnaryOp::NAME, scalar_t>{o, x, p0, p1}); \
-    break;
-
-void unary(UnaryOp op, DType dt, const Geometry& g, void* out, const void* in, double p0,
-           double p1) {
-  LAMINA_DISPATCH_ALL(dt, "unary", [&] {
-    auto* o = typed<scalar_t>(out);
-    auto* x = typed<scalar_t>(in);
-    switch (op) {
-      LAMINA_UNARY_OPS(LAMINA_UNARY_CASE)
-      default: throw std::runtime_error("[unary] unknown op");
-    }
-  });
-}
-#undef LAMINA_UNARY_CASE
-
-#define LAMINA_BINARY_CASE(NAME, name, KIND)                                        \
-  case BinaryOp::NAME: {                                                             \
-    using R = binary_result_t<BinaryKind::KIND, scalar_t>;                           \
-    launch_geometry<3>(g, BinaryF<BinaryOp::NAME, scalar_t, R>{static_cast<R*>(out), x, y}); \
-    break;                                                                           \
-  }
-
-void binary(BinaryOp op, DType dt, const Geometry& g, void* out, const void* a, const void* b) {
-  LAMINA_DISPATCH_ALL(dt, "binary", [&] {
-    auto* x = typed<scalar_t>(a);
-    auto* y = typed<scalar_t>(b);
-    switch (op) {
-      LAMINA_BINARY_OPS(LAMINA_BINARY_CASE)
-      default: throw std::runtime_error("[binary] unknown op");
-    }
-  });
-}
-#undef LAMINA_BINARY_CASE
-
-void where(DType dt, const Geometry& g, void* out, const bool* cond, const void* a,
-           const void* b) {
-  LAMINA_DISPATCH_ALL(dt, "where", [&] {
-    launch_geometry<4>(g, WhereF<scalar_t>{typed<scalar_t>(out), cond,
-                                           typed<scalar_t>(a),
-                                           typed<scalar_t>(b)});
-  });
-}
+#include "../kernels/elementwise_entries.h"
 
 void arange(DType dt, int64_t n, void* out, double start, double step) {
   LAMINA_DISPATCH_NUMERIC(dt, "arange", [&] {

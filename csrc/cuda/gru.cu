@@ -1,15 +1,11 @@
 // The fused GRU cell, forward and backward: the CUDA twin of cpu/gru.cpp, one thread per
 // (b, j) element of the hidden state.
+#include "../core/functors.h"
 #include "../kernels/gru.h"
 #include "cuda_utils.cuh"
 
 namespace lamina::cuda {
 namespace {
-
-template <typename T>
-__device__ __forceinline__ T sigmoid(T v) {
-  return T(1) / (T(1) + exp(-v));
-}
 
 template <typename T>
 __global__ void __launch_bounds__(kBlock)

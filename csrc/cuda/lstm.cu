@@ -9,6 +9,7 @@
 #include <cstdint>
 
 #include "../core/dtype.h"
+#include "../core/functors.h"
 #include "../kernels/lstm.h"
 #include "../kernels/matmul.h"
 #include "cuda_utils.cuh"
@@ -16,11 +17,6 @@
 namespace lamina::cuda {
 
 namespace {
-
-template <typename T>
-__device__ __forceinline__ T sigmoid_d(T x) {
-  return T(1) / (T(1) + exp(-x));
-}
 
 // pre = gx + gh + b1 + b2 (each but gx optional); c = f c_prev + i g; h = o tanh(c);
 // acts (optional, may alias gx: each thread reads its unit's pre-activations first).
@@ -40,7 +36,7 @@ __global__ void cell_fwd_kernel(int64_t B, int64_t H, const T* gx, const T* gh, 
       if (b2) v += b2[q * H + j];
       p[q] = v;
     }
-    const T i = sigmoid_d(p[0]), f = sigmoid_d(p[1]), g = tanh(p[2]), o = sigmoid_d(p[3]);
+    const T i = sigmoid(p[0]), f = sigmoid(p[1]), g = tanh(p[2]), o = sigmoid(p[3]);
     const T cn = f * (c_prev ? c_prev[idx] : T(0)) + i * g;
     c[idx] = cn;
     h[idx] = o * tanh(cn);
@@ -182,11 +178,7 @@ void lstm_cell_forward(DType dt, int64_t B, int64_t H, const void* gx, const voi
                        void* acts) {
   if (B * H == 0) return;
   LAMINA_DISPATCH_FLOAT(dt, "lstm_cell", [&] {
-    using T = scalar_t;
-    launch_cell_fwd<T>(B, H, typed<T>(gx), typed<T>(gh),
-                       typed<T>(b_ih), typed<T>(b_hh),
-                       typed<T>(c_prev), typed<T>(c), typed<T>(h),
-                       typed<T>(acts));
+    typed_call<scalar_t>(launch_cell_fwd<scalar_t>, B, H, gx, gh, b_ih, b_hh, c_prev, c, h, acts);
   });
 }
 
@@ -195,32 +187,11 @@ void lstm_cell_backward(DType dt, int64_t B, int64_t H, const void* acts, const 
                         void* dc_prev) {
   if (B * H == 0) return;
   LAMINA_DISPATCH_FLOAT(dt, "lstm_cell", [&] {
-    using T = scalar_t;
-    launch_cell_bwd<T>(B, H, typed<T>(acts), typed<T>(c_prev),
-                       typed<T>(c), typed<T>(dh), nullptr,
-                       typed<T>(dc), typed<T>(dgates),
-                       typed<T>(dc_prev));
+    typed_call<scalar_t>(launch_cell_bwd<scalar_t>, B, H, acts, c_prev, c, dh, nullptr, dc,
+                         dgates, dc_prev);
   });
 }
 
-void lstm_layer_forward(DType dt, int64_t T, int64_t B, int64_t I, int64_t H, const void* x,
-                        const void* w_ih, const void* w_hh, const void* b_ih, const void* b_hh,
-                        bool reverse, void* hs, void* cs, void* acts) {
-  LAMINA_DISPATCH_FLOAT(dt, "lstm", [&] {
-    typed_call<scalar_t>(layer_forward<scalar_t>, dt, T, B, I, H, x, w_ih, w_hh, b_ih, b_hh,
-                         reverse, hs, cs, acts);
-  });
-}
-
-void lstm_layer_backward(DType dt, int64_t T, int64_t B, int64_t I, int64_t H, const void* x,
-                         const void* w_ih, const void* w_hh, const void* hs, const void* cs,
-                         const void* acts, bool reverse, const void* dy, const void* dhn,
-                         const void* dcn, void* dx, void* dh0, void* dc0, void* dw_ih,
-                         void* dw_hh, void* db) {
-  LAMINA_DISPATCH_FLOAT(dt, "lstm", [&] {
-    typed_call<scalar_t>(layer_backward<scalar_t>, dt, T, B, I, H, x, w_ih, w_hh, hs, cs, acts,
-                         reverse, dy, dhn, dcn, dx, dh0, dc0, dw_ih, dw_hh, db);
-  });
-}
+#include "../kernels/lstm_layer_entries.h"
 
 }  // namespace lamina::cuda

@@ -14,8 +14,12 @@ namespace {
 __device__ __forceinline__ void atomic_add(float* p, float v) { atomicAdd(p, v); }
 __device__ __forceinline__ void atomic_add(double* p, double v) { atomicAdd(p, v); }
 
-__device__ __forceinline__ int64_t first_in(int64_t s0, int64_t d) {
-  return s0 >= 0 ? s0 : s0 + ((-s0 + d - 1) / d) * d;
+// Flat index i of a (P, rows, cols) block as its plane, row and column.
+struct PlanePos {
+  int64_t p, r, c;
+};
+__device__ __forceinline__ PlanePos plane_pos(int64_t i, int64_t rows, int64_t cols) {
+  return {i / (rows * cols), (i / cols) % rows, i % cols};
 }
 
 // x (P, H, W) -> y, idx (P, OH, OW); idx may be null.
@@ -24,24 +28,9 @@ __global__ void __launch_bounds__(kBlock)
 max_pool_kernel(Pool2d g, const T* x, T* y, int64_t* idx) {
   const int64_t n = g.P * g.OH * g.OW;
   for (int64_t i = flat_begin(); i < n; i += flat_step()) {
-    const int64_t ow = i % g.OW, oh = (i / g.OW) % g.OH, p = i / (g.OW * g.OH);
-    const int64_t h0 = oh * g.sH - g.pH, w0 = ow * g.sW - g.pW;
-    const int64_t hs = first_in(h0, g.dH), ws = first_in(w0, g.dW);
-    const int64_t he = min(h0 + (g.kH - 1) * g.dH + 1, g.H);
-    const int64_t we = min(w0 + (g.kW - 1) * g.dW + 1, g.W);
-    const T* xp = x + p * g.H * g.W;
-    T m = -std::numeric_limits<T>::infinity();
-    int64_t mi = hs * g.W + ws;
-    for (int64_t ih = hs; ih < he; ih += g.dH)
-      for (int64_t iw = ws; iw < we; iw += g.dW) {
-        const T v = xp[ih * g.W + iw];
-        if (v > m || v != v) {
-          m = v;
-          mi = ih * g.W + iw;
-        }
-      }
-    y[i] = m;
-    if (idx) idx[i] = mi;
+    const auto [p, oh, ow] = plane_pos(i, g.OH, g.OW);
+    max_window(x + p * g.H * g.W, g, oh * g.sH - g.pH, ow * g.sW - g.pW, y + i,
+               idx ? idx + i : nullptr);
   }
 }
 
@@ -57,7 +46,7 @@ __global__ void __launch_bounds__(kBlock)
 avg_pool_kernel(Pool2d g, const T* x, T* y, bool cip, int64_t over) {
   const int64_t n = g.P * g.OH * g.OW;
   for (int64_t i = flat_begin(); i < n; i += flat_step()) {
-    const int64_t ow = i % g.OW, oh = (i / g.OW) % g.OH, p = i / (g.OW * g.OH);
+    const auto [p, oh, ow] = plane_pos(i, g.OH, g.OW);
     const int64_t h0 = oh * g.sH - g.pH, w0 = ow * g.sW - g.pW;
     const T* xp = x + p * g.H * g.W;
     T s = 0;
@@ -81,7 +70,7 @@ __global__ void __launch_bounds__(kBlock)
 avg_pool_backward_kernel(Pool2d g, const T* dy, T* dx, bool cip, int64_t over) {
   const int64_t n = g.P * g.H * g.W;
   for (int64_t i = flat_begin(); i < n; i += flat_step()) {
-    const int64_t iw = i % g.W, ih = (i / g.W) % g.H, p = i / (g.W * g.H);
+    const auto [p, ih, iw] = plane_pos(i, g.H, g.W);
     int64_t oh0, oh1, ow0, ow1;
     covering(ih, g.kH, g.sH, g.pH, g.OH, &oh0, &oh1);
     covering(iw, g.kW, g.sW, g.pW, g.OW, &ow0, &ow1);
@@ -95,36 +84,18 @@ avg_pool_backward_kernel(Pool2d g, const T* dy, T* dx, bool cip, int64_t over) {
   }
 }
 
-__device__ __forceinline__ int64_t a_start(int64_t o, int64_t in, int64_t out) {
-  return (o * in) / out;
-}
-__device__ __forceinline__ int64_t a_end(int64_t o, int64_t in, int64_t out) {
-  return ((o + 1) * in + out - 1) / out;
-}
-
 template <typename T, bool MAX>
 __global__ void __launch_bounds__(kBlock)
 adaptive_kernel(int64_t P, int64_t H, int64_t W, int64_t OH, int64_t OW, const T* x, T* y,
                 int64_t* idx) {
   const int64_t n = P * OH * OW;
   for (int64_t i = flat_begin(); i < n; i += flat_step()) {
-    const int64_t ow = i % OW, oh = (i / OW) % OH, p = i / (OW * OH);
+    const auto [p, oh, ow] = plane_pos(i, OH, OW);
     const int64_t hs = a_start(oh, H, OH), he = a_end(oh, H, OH);
     const int64_t ws = a_start(ow, W, OW), we = a_end(ow, W, OW);
     const T* xp = x + p * H * W;
     if constexpr (MAX) {
-      T m = -std::numeric_limits<T>::infinity();
-      int64_t mi = hs * W + ws;
-      for (int64_t ih = hs; ih < he; ++ih)
-        for (int64_t iw = ws; iw < we; ++iw) {
-          const T v = xp[ih * W + iw];
-          if (v > m || v != v) {
-            m = v;
-            mi = ih * W + iw;
-          }
-        }
-      y[i] = m;
-      idx[i] = mi;
+      max_rect(xp, W, hs, he, 1, ws, we, 1, y + i, idx + i);
     } else {
       double s = 0;
       for (int64_t ih = hs; ih < he; ++ih)
@@ -140,7 +111,7 @@ adaptive_avg_backward_kernel(int64_t P, int64_t H, int64_t W, int64_t OH, int64_
                              const T* dy, T* dx) {
   const int64_t n = P * H * W;
   for (int64_t i = flat_begin(); i < n; i += flat_step()) {
-    const int64_t iw = i % W, ih = (i / W) % H, p = i / (W * H);
+    const auto [p, ih, iw] = plane_pos(i, H, W);
     const T* gp = dy + p * OH * OW;
     T s = 0;
     for (int64_t oh = (ih * OH) / H; oh < min(((ih + 1) * OH + H - 1) / H, OH); ++oh) {

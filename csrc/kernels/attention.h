@@ -62,6 +62,25 @@ LAMINA_HD AttnOffsets attn_offsets(const AttnParams& p, int64_t b) {
   return o;
 }
 
+// Batch entry b of the operands: q, k, v at its first element, and the mask's first element
+// (bool: 1 byte, float: a T) or null without a mask.
+template <typename T>
+struct AttnBatch {
+  const T* q;
+  const T* k;
+  const T* v;
+  const void* mask;
+};
+
+template <typename T>
+LAMINA_HD AttnBatch<T> attn_batch(const AttnParams& p, int64_t b) {
+  const AttnOffsets o = attn_offsets(p, b);
+  const int64_t mask_elem = p.mask_kind == AttnMask::Bool ? 1 : static_cast<int64_t>(sizeof(T));
+  return {static_cast<const T*>(p.q) + o.q, static_cast<const T*>(p.k) + o.k,
+          static_cast<const T*>(p.v) + o.v,
+          p.mask ? static_cast<const char*>(p.mask) + o.m * mask_elem : nullptr};
+}
+
 // Dropout: element (b, i, j) is kept iff word j % 4 of philox(seed, (b * L + i) * ceil(S / 4)
 // + j / 4) is >= attn_drop_threshold(p), so one Philox draw serves 4 neighbouring keys and
 // the CPU and CUDA kernels drop the same elements.

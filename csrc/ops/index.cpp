@@ -29,53 +29,55 @@ Tensor checked_index(const char* op, const Tensor& index, int64_t size) {
   return idx;
 }
 
-void split3(const Shape& s, int64_t dim, int64_t& O, int64_t& S, int64_t& I) {
-  O = 1;
-  I = 1;
-  for (int64_t d = 0; d < dim; ++d) O *= s[d];
-  S = s.empty() ? 1 : s[dim];
-  for (size_t d = dim + 1; d < s.size(); ++d) I *= s[d];
+// One dim of t seen as (O, S, I): O the product of the dims before it, I of those after.
+struct Split3 {
+  int64_t dim, O, S, I;
+  Tensor idx;  // the checked index (checked_index)
+};
+
+// The checks shared by index_select and index_add: same device, a 0-d or 1-d index, dim
+// wrapped; returns dim (wrapped), its split of t and the checked index.
+Split3 split_index_dim(const char* op, const Tensor& t, int64_t dim, const Tensor& index) {
+  LAMINA_CHECK(index.dim() <= 1, ValueError, "[", op, "] index must be 0-d or 1-d, got ",
+               shape_str(index.shape()));
+  Split3 r{wrap_dim(op, dim, t.dim()), 1, 1, 1, Tensor()};
+  const Shape& s = t.shape();
+  for (int64_t d = 0; d < r.dim; ++d) r.O *= s[d];
+  r.S = s.empty() ? 1 : s[r.dim];
+  for (size_t d = r.dim + 1; d < s.size(); ++d) r.I *= s[d];
+  r.idx = checked_index(op, index, r.S);
+  return r;
 }
 
 }  // namespace
 
 Tensor index_select(const Tensor& t, int64_t dim, const Tensor& index) {
   check_same_device("index_select", {&t, &index});
-  LAMINA_CHECK(index.dim() <= 1, ValueError, "[index_select] index must be 0-d or 1-d, got ",
-               shape_str(index.shape()));
-  dim = wrap_dim("index_select", dim, t.dim());
-  int64_t O, S, I;
-  split3(t.shape(), dim, O, S, I);
-  Tensor idx = checked_index("index_select", index, S);
+  const Split3 sp = split_index_dim("index_select", t, dim, index);
   Tensor in = contiguous(t);
   Shape oshape = t.shape();
-  int64_t n = idx.numel();
-  if (!oshape.empty()) oshape[dim] = n;
+  int64_t n = sp.idx.numel();
+  if (!oshape.empty()) oshape[sp.dim] = n;
   Tensor out = Tensor::empty(oshape, t.dtype(), t.device());
   if (out.numel() > 0)
-    LAMINA_KERNEL(t.device(), index_select, t.dtype(), O, S, I, n, in.raw(), idx.data<int64_t>(),
-                  out.raw());
+    LAMINA_KERNEL(t.device(), index_select, t.dtype(), sp.O, sp.S, sp.I, n, in.raw(),
+                  sp.idx.data<int64_t>(), out.raw());
   return out;
 }
 
 Tensor index_add(const Tensor& t, int64_t dim, const Tensor& index, const Tensor& src) {
   check_same_device("index_add", {&t, &index, &src});
-  LAMINA_CHECK(index.dim() <= 1, ValueError, "[index_add] index must be 0-d or 1-d, got ",
-               shape_str(index.shape()));
-  dim = wrap_dim("index_add", dim, t.dim());
-  int64_t O, S, I;
-  split3(t.shape(), dim, O, S, I);
-  Tensor idx = checked_index("index_add", index, S);
+  const Split3 sp = split_index_dim("index_add", t, dim, index);
   Shape want = t.shape();
-  if (!want.empty()) want[dim] = idx.numel();
+  if (!want.empty()) want[sp.dim] = sp.idx.numel();
   LAMINA_CHECK(src.shape() == want || (t.dim() == 0 && src.numel() == 1), ValueError,
                "[index_add] source must have shape ", shape_str(want), ", got ",
                shape_str(src.shape()));
   Tensor out = clone(t);
   Tensor s = contiguous(src.dtype() == t.dtype() ? src : cast(src, t.dtype()));
   if (s.numel() > 0)
-    LAMINA_KERNEL(t.device(), index_add, t.dtype(), O, S, I, idx.numel(), out.raw(),
-                  idx.data<int64_t>(), s.raw());
+    LAMINA_KERNEL(t.device(), index_add, t.dtype(), sp.O, sp.S, sp.I, sp.idx.numel(), out.raw(),
+                  sp.idx.data<int64_t>(), s.raw());
   return out;
 }
 

@@ -21,6 +21,15 @@ void check_affine(const char* op, const char* name, const Tensor& p, const Tenso
                shape_str(ns), " (normalized_shape), got ", shape_str(p.shape()));
 }
 
+// A float input with at least the nd >= 1 normalized dims.
+void check_input(const char* op, const Tensor& x, int64_t nd) {
+  LAMINA_CHECK(is_floating(x.dtype()), TypeError, "[", op,
+               "] expected a float32 or float64 input, got ", dtype_name(x.dtype()));
+  LAMINA_CHECK(nd >= 1, ValueError, "[", op, "] normalized_shape must have at least one dim");
+  LAMINA_CHECK(nd <= x.dim(), ValueError, "[", op, "] normalized_shape has ", nd,
+               " dims but the input of shape ", shape_str(x.shape()), " has ", x.dim());
+}
+
 Tensor contig(const Tensor& t) { return !t.defined() || t.is_contiguous() ? t : contiguous(t); }
 
 }  // namespace
@@ -28,11 +37,7 @@ Tensor contig(const Tensor& t) { return !t.defined() || t.is_contiguous() ? t : 
 std::vector<Tensor> layer_norm(const Tensor& x, const Tensor& w, const Tensor& b, int64_t nd,
                                double eps) {
   const char* op = "layer_norm";
-  LAMINA_CHECK(is_floating(x.dtype()), TypeError, "[", op,
-               "] expected a float32 or float64 input, got ", dtype_name(x.dtype()));
-  LAMINA_CHECK(nd >= 1, ValueError, "[", op, "] normalized_shape must have at least one dim");
-  LAMINA_CHECK(nd <= x.dim(), ValueError, "[", op, "] normalized_shape has ", nd,
-               " dims but the input of shape ", shape_str(x.shape()), " has ", x.dim());
+  check_input(op, x, nd);
   const Shape ns = normalized_shape(x, nd);
   check_affine(op, "weight", w, x, ns);
   check_affine(op, "bias", b, x, ns);
@@ -56,11 +61,7 @@ std::vector<Tensor> layer_norm_backward(const Tensor& dy, const Tensor& x, const
                                         const Tensor& rstd, const Tensor& w, int64_t nd,
                                         bool need_dx, bool need_dw, bool need_db) {
   const char* op = "layer_norm_backward";
-  LAMINA_CHECK(is_floating(x.dtype()), TypeError, "[", op,
-               "] expected a float32 or float64 input, got ", dtype_name(x.dtype()));
-  LAMINA_CHECK(nd >= 1, ValueError, "[", op, "] normalized_shape must have at least one dim");
-  LAMINA_CHECK(nd <= x.dim(), ValueError, "[", op, "] normalized_shape has ", nd,
-               " dims but the input of shape ", shape_str(x.shape()), " has ", x.dim());
+  check_input(op, x, nd);
   LAMINA_CHECK(dy.shape() == x.shape(), ValueError, "[", op, "] gradient shape ",
                shape_str(dy.shape()), " does not match the input shape ", shape_str(x.shape()));
   LAMINA_CHECK(dy.dtype() == x.dtype() && mean.dtype() == x.dtype() &&
