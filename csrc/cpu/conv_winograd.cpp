@@ -285,14 +285,41 @@ void weight_from_domain(const T* m, int64_t Kg, int64_t Cg, int64_t xs, T* dw) {
   });
 }
 
-// Tile rows per work item (see kItemTiles): about kItemTiles tiles, the item's transform-domain
-// blocks (16 values per tile for each of `channels`) within kItemBytes, about 3 items a thread.
-int64_t item_rows(const ConvGeom& g, int64_t th, int64_t tw, int64_t channels, int64_t elem) {
+// The work items of one call, (image, group, block of tile rows), and one item's block.
+struct Item {
+  int64_t n, gi, ti0, nrows, tb;  // image, group, first tile row, tile rows, tiles
+};
+struct Tiling {
+  int64_t th, tw;       // tile rows and columns of an output plane
+  int64_t nrows;        // tile rows per item
+  int64_t G, per_image;
+  int64_t count(int64_t N) const { return N * G * per_image; }
+  Item at(int64_t it) const {
+    const int64_t ti0 = (it % per_image) * nrows, nr = std::min(nrows, th - ti0);
+    return Item{it / (G * per_image), (it / per_image) % G, ti0, nr, nr * tw};
+  }
+};
+
+// Items of about kItemTiles tiles, their transform-domain blocks (16 values per tile for each
+// of `channels`) within kItemBytes, and about 3 items a thread.
+Tiling make_tiling(const ConvGeom& g, int64_t channels, int64_t elem) {
+  const int64_t th = ceil_div(g.OH, 2), tw = ceil_div(g.OW, 2);
   int64_t nrows = std::min(ceil_div(kItemTiles, tw), th);
   nrows = std::max<int64_t>(1, std::min(nrows, kItemBytes / (kXi * channels * tw * elem)));
   const int64_t items = g.N * g.groups, want = 3 * get_num_threads();
   if (items * ceil_div(th, nrows) < want) nrows = std::max<int64_t>(1, th / ceil_div(want, items));
-  return nrows;
+  return Tiling{th, tw, nrows, g.groups, ceil_div(th, nrows)};
+}
+
+// V of item b (xi stride *vs) from the input x: transform_input into the thread's scratch.
+template <class T>
+T* input_block(const ConvGeom& g, const T* x, const Tiling& tl, const Item& b, int64_t* vs) {
+  const int64_t Cg = g.C / g.groups;
+  *vs = xi_stride<T>(Cg * b.tb);
+  T* v = t_v.get<T>(kXi * *vs);
+  transform_input(g, x + (b.n * g.C + b.gi * Cg) * g.H * g.W, Cg, b.ti0, b.nrows, tl.tw, v, *vs,
+                  t_rows.get<T>(26 * tl.tw + 12));
+  return v;
 }
 
 }  // namespace
@@ -301,7 +328,6 @@ template <class T>
 void winograd_forward(const Kernel& kern, const ConvGeom& g, const T* x, const T* w,
                       const T* bias, T* y) {
   const int64_t G = g.groups, Cg = g.C / G, Kg = g.K / G;
-  const int64_t th = ceil_div(g.OH, 2), tw = ceil_div(g.OW, 2);
   const int64_t npad = ceil_div(Kg, kern.b.nr) * kern.b.nr;
   T* u = t_u.get<T>(G * kXi * Cg * Kg);
   for (int64_t gi = 0; gi < G; ++gi)
@@ -311,25 +337,22 @@ void winograd_forward(const Kernel& kern, const ConvGeom& g, const T* x, const T
     const Problem p{0, Kg, Cg, nullptr, 0, 0, u + it * Cg * Kg, Kg, 1, nullptr, 0};
     kern.pack_b(p, 0, Kg, bp + it * Cg * npad);
   });
-  const int64_t nrows = item_rows(g, th, tw, Cg + Kg, int64_t(sizeof(T)));
-  const int64_t per_image = ceil_div(th, nrows);
+  const Tiling tl = make_tiling(g, Cg + Kg, int64_t(sizeof(T)));
   const int64_t ws_elems = kern.b.kc * kern.b.nc + kern.b.mc * kern.b.kc;
-  claim_items(g.N * G * per_image, [&](int64_t it, int64_t) {
-    const int64_t n = it / (G * per_image), gi = (it / per_image) % G;
-    const int64_t ti0 = (it % per_image) * nrows, nr = std::min(nrows, th - ti0);
-    const int64_t tb = nr * tw;
-    const int64_t vs = xi_stride<T>(Cg * tb), ms = xi_stride<T>(tb * Kg);
-    T* v = t_v.get<T>(kXi * vs);
+  claim_items(tl.count(g.N), [&](int64_t it, int64_t) {
+    const Item b = tl.at(it);
+    const int64_t n = b.n, gi = b.gi, tb = b.tb;
+    int64_t vs;
+    const T* v = input_block(g, x, tl, b, &vs);
+    const int64_t ms = xi_stride<T>(tb * Kg);
     T* m = t_m.get<T>(kXi * ms);
-    transform_input(g, x + (n * g.C + gi * Cg) * g.H * g.W, Cg, ti0, nr, tw, v, vs,
-                    t_rows.get<T>(26 * tw + 12));
     void* ws = t_ws.get<T>(ws_elems);
     for (int64_t xi = 0; xi < kXi; ++xi) {
       // M[xi] (tb, Kg) = V[xi]^T (tb, Cg) @ U[xi] (Cg, Kg)
       const Problem p{tb, Kg, Cg, v + xi * vs, 1, tb, nullptr, 0, 0, m + xi * ms, Kg};
       kern.run_packed(p, Region{0, tb, 0, Kg}, bp + (gi * kXi + xi) * Cg * npad, ws);
     }
-    transform_output(g, static_cast<const T*>(m), Kg, ti0, nr, tw, ms,
+    transform_output(g, static_cast<const T*>(m), Kg, b.ti0, b.nrows, tl.tw, ms,
                      bias ? bias + gi * Kg : nullptr, y + (n * g.K + gi * Kg) * g.OH * g.OW,
                      t_rows.get<T>(5 * Kg));
   });
@@ -339,25 +362,21 @@ template <class T>
 void winograd_backward_weight(const Kernel& kern, const ConvGeom& g, const T* x, const T* dy,
                               T* dw) {
   const int64_t G = g.groups, Cg = g.C / G, Kg = g.K / G;
-  const int64_t th = ceil_div(g.OH, 2), tw = ceil_div(g.OW, 2);
-  const int64_t nrows = item_rows(g, th, tw, Cg + Kg, int64_t(sizeof(T)));
-  const int64_t per_image = ceil_div(th, nrows);
+  const Tiling tl = make_tiling(g, Cg + Kg, int64_t(sizeof(T)));
   const int64_t ms = xi_stride<T>(Kg * Cg), gsize = kXi * ms;  // one group's sums
   const int64_t nt = std::max<int64_t>(1, get_num_threads());
   T* partial = t_u.get<T>(nt * G * gsize);  // M[thread][group][xi][k][c]
   std::vector<char> used(size_t(nt), 0);
   const int64_t ws_elems = kern.b.kc * kern.b.nc + kern.b.mc * kern.b.kc;
-  claim_items(g.N * G * per_image, [&](int64_t it, int64_t th_id) {
-    const int64_t n = it / (G * per_image), gi = (it / per_image) % G;
-    const int64_t ti0 = (it % per_image) * nrows, nr = std::min(nrows, th - ti0);
-    const int64_t tb = nr * tw;
-    const int64_t vs = xi_stride<T>(Cg * tb), ds = xi_stride<T>(Kg * tb);
-    T* v = t_v.get<T>(kXi * vs);
+  claim_items(tl.count(g.N), [&](int64_t it, int64_t th_id) {
+    const Item b = tl.at(it);
+    const int64_t n = b.n, gi = b.gi, tb = b.tb;
+    int64_t vs;
+    const T* v = input_block(g, x, tl, b, &vs);
+    const int64_t ds = xi_stride<T>(Kg * tb);
     T* d = t_m.get<T>(kXi * ds);
-    transform_input(g, x + (n * g.C + gi * Cg) * g.H * g.W, Cg, ti0, nr, tw, v, vs,
-                    t_rows.get<T>(26 * tw + 12));
-    transform_grad(g, dy + (n * g.K + gi * Kg) * g.OH * g.OW, Kg, ti0, nr, tw, d, ds,
-                   t_rows.get<T>(4 * (2 * tw + 2)));
+    transform_grad(g, dy + (n * g.K + gi * Kg) * g.OH * g.OW, Kg, b.ti0, b.nrows, tl.tw, d, ds,
+                   t_rows.get<T>(4 * (2 * tl.tw + 2)));
     T* mine = partial + th_id * G * gsize;
     if (!used[size_t(th_id)]) {
       std::fill(mine, mine + G * gsize, T(0));
