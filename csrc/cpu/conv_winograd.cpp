@@ -168,6 +168,33 @@ void transform_input(const ConvGeom& g, const T* xg, int64_t Cg, int64_t ti0, in
   }
 }
 
+// out[2u + v][k] = bz[k] + (A^T M_k A)[u][v] for one tile, M_k's 16 values at s[xi * xs + k]:
+// column b of A^T M (t0 = m_b + m_4+b + m_8+b, t1 = m_4+b - m_8+b - m_12+b) adds
+// A^T[v][b] t0 to out[v] and A^T[v][b] t1 to out[2 + v], A^T = [1 1 1 0; 0 1 -1 -1].
+template <class T>
+inline void output_tile(const T* __restrict s, int64_t xs, int64_t Kg, const T* __restrict bz,
+                        T* __restrict out) {
+  T* __restrict o0 = out;
+  T* __restrict o1 = out + Kg;
+  T* __restrict o2 = out + 2 * Kg;
+  T* __restrict o3 = out + 3 * Kg;
+  for (int64_t k = 0; k < Kg; ++k) o0[k] = o1[k] = o2[k] = o3[k] = bz[k];
+  for (int b = 0; b < 4; ++b) {
+    const T* __restrict q0 = s + b * xs;
+    const T* __restrict q1 = s + (4 + b) * xs;
+    const T* __restrict q2 = s + (8 + b) * xs;
+    const T* __restrict q3 = s + (12 + b) * xs;
+    const T c0 = b < 3 ? T(1) : T(0), c1 = b == 0 ? T(0) : b == 1 ? T(1) : T(-1);
+    for (int64_t k = 0; k < Kg; ++k) {
+      const T t0 = q0[k] + q1[k] + q2[k], t1 = q1[k] - q2[k] - q3[k];
+      o0[k] += c0 * t0;
+      o1[k] += c1 * t0;
+      o2[k] += c0 * t1;
+      o3[k] += c1 * t1;
+    }
+  }
+}
+
 // y[k, 2 ti + u, 2 j + v] (+ bias[k]) = (A^T M A)[u][v] for the block's tiles, m[xi][t][k]
 // (xi stride xs); yg: the group's first output channel of the image. The transform runs along
 // k into stage (5 Kg), then the 4 outputs of each k are stored.
@@ -175,11 +202,11 @@ template <class T>
 void transform_output(const ConvGeom& g, const T* m, int64_t Kg, int64_t ti0, int64_t nrows,
                       int64_t tw, int64_t xs, const T* bias, T* yg, T* stage) {
   const int64_t P = g.OH * g.OW;
-  T* __restrict y00 = stage;
-  T* __restrict y01 = stage + Kg;
-  T* __restrict y10 = stage + 2 * Kg;
-  T* __restrict y11 = stage + 3 * Kg;
-  T* __restrict bz = stage + 4 * Kg;  // the bias, or zeros
+  const T* y00 = stage;
+  const T* y01 = stage + Kg;
+  const T* y10 = stage + 2 * Kg;
+  const T* y11 = stage + 3 * Kg;
+  T* bz = stage + 4 * Kg;  // the bias, or zeros
   for (int64_t k = 0; k < Kg; ++k) bz[k] = bias ? bias[k] : T(0);
   for (int64_t i = 0; i < nrows; ++i) {
     const int64_t oh = 2 * (ti0 + i);
@@ -187,22 +214,7 @@ void transform_output(const ConvGeom& g, const T* m, int64_t Kg, int64_t ti0, in
     for (int64_t j = 0; j < tw; ++j) {
       const int64_t ow = 2 * j;
       const bool col1 = ow + 1 < g.OW;
-      const T* __restrict s = m + (i * tw + j) * Kg;
-      for (int64_t k = 0; k < Kg; ++k) {
-        T t[2][4];  // t = A^T M (rows)
-#pragma GCC unroll 4
-        for (int b = 0; b < 4; ++b) {
-          const T m0 = s[(0 + b) * xs + k], m1 = s[(4 + b) * xs + k];
-          const T m2 = s[(8 + b) * xs + k], m3 = s[(12 + b) * xs + k];
-          t[0][b] = m0 + m1 + m2;
-          t[1][b] = m1 - m2 - m3;
-        }
-        const T bk = bz[k];
-        y00[k] = t[0][0] + t[0][1] + t[0][2] + bk;
-        y01[k] = t[0][1] - t[0][2] - t[0][3] + bk;
-        y10[k] = t[1][0] + t[1][1] + t[1][2] + bk;
-        y11[k] = t[1][1] - t[1][2] - t[1][3] + bk;
-      }
+      output_tile(m + (i * tw + j) * Kg, xs, Kg, bz, stage);
       T* y0 = yg + oh * g.OW + ow;
       for (int64_t k = 0; k < Kg; ++k) y0[k * P] = y00[k];
       if (col1)
@@ -216,9 +228,34 @@ void transform_output(const ConvGeom& g, const T* m, int64_t Kg, int64_t ti0, in
   }
 }
 
+// o[(4a + b) xs + j] = (A E_j A^T)[a][b] for the 2x2 tiles E_j of two rows, given as their
+// even and odd columns eo = (e_0, o_0, e_1, o_1), tw each: row u of E_j A^T has
+// ce[b] e_u[j] + co[b] o_u[j] at b (A^T's columns), then A adds the two rows.
+template <class T>
+inline void grad_columns(const T* __restrict eo, int64_t tw, T* __restrict o, int64_t xs) {
+  const T* __restrict e0 = eo;
+  const T* __restrict o0 = eo + tw;
+  const T* __restrict e1 = eo + 2 * tw;
+  const T* __restrict o1 = eo + 3 * tw;
+  for (int b = 0; b < 4; ++b) {
+    const T ce = b < 3 ? T(1) : T(0), co = b == 0 ? T(0) : b == 1 ? T(1) : T(-1);
+    T* __restrict d0 = o + b * xs;
+    T* __restrict d1 = o + (4 + b) * xs;
+    T* __restrict d2 = o + (8 + b) * xs;
+    T* __restrict d3 = o + (12 + b) * xs;
+    for (int64_t j = 0; j < tw; ++j) {
+      const T a0 = ce * e0[j] + co * o0[j], a1 = ce * e1[j] + co * o1[j];
+      d0[j] = a0;
+      d1[j] = a0 + a1;
+      d2[j] = a0 - a1;
+      d3[j] = -a1;
+    }
+  }
+}
+
 // d[xi][k][t] (xi stride xs) = (A dy_t A^T)[xi] for the block's tiles, A = A^T's transpose:
 // the transform of the output gradient's 2x2 tiles (zero outside OH x OW), for the weight
-// gradient. dyg: the group's first output channel of the image; row: 2 tw scratch values.
+// gradient. dyg: the group's first output channel of the image; rows: 8 tw scratch values.
 template <class T>
 void transform_grad(const ConvGeom& g, const T* dyg, int64_t Kg, int64_t ti0, int64_t nrows,
                     int64_t tw, T* d, int64_t xs, T* rows) {
@@ -235,25 +272,10 @@ void transform_grad(const ConvGeom& g, const T* dyg, int64_t Kg, int64_t ti0, in
           std::fill(r, r + L, T(0));
         }
       }
-      const T* __restrict e0 = rows;
-      const T* __restrict e1 = rows + L;
-      T* __restrict o = d + k * tb + i * tw;
-      for (int64_t j = 0; j < tw; ++j) {
-        T a[2][4];  // a = rows of the tile times A^T
-        const T* er[2] = {e0 + 2 * j, e1 + 2 * j};
-        for (int u = 0; u < 2; ++u) {
-          a[u][0] = er[u][0];
-          a[u][1] = er[u][0] + er[u][1];
-          a[u][2] = er[u][0] - er[u][1];
-          a[u][3] = -er[u][1];
-        }
-        for (int b = 0; b < 4; ++b) {
-          o[(0 + b) * xs + j] = a[0][b];
-          o[(4 + b) * xs + j] = a[0][b] + a[1][b];
-          o[(8 + b) * xs + j] = a[0][b] - a[1][b];
-          o[(12 + b) * xs + j] = -a[1][b];
-        }
-      }
+      T* eo = rows + 2 * L;  // even and odd columns of the 2 rows (4 tw)
+      deinterleave(rows, L, eo, eo + tw);
+      deinterleave(rows + L, L, eo + 2 * tw, eo + 3 * tw);
+      grad_columns(eo, tw, d + k * tb + i * tw, xs);
     }
   }
 }
@@ -376,7 +398,7 @@ void winograd_backward_weight(const Kernel& kern, const ConvGeom& g, const T* x,
     const int64_t ds = xi_stride<T>(Kg * tb);
     T* d = t_m.get<T>(kXi * ds);
     transform_grad(g, dy + (n * g.K + gi * Kg) * g.OH * g.OW, Kg, b.ti0, b.nrows, tl.tw, d, ds,
-                   t_rows.get<T>(4 * (2 * tl.tw + 2)));
+                   t_rows.get<T>(8 * tl.tw));
     T* mine = partial + th_id * G * gsize;
     if (!used[size_t(th_id)]) {
       std::fill(mine, mine + G * gsize, T(0));
