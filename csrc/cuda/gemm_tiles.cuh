@@ -246,4 +246,31 @@ __device__ __forceinline__ void simple_tile_fma(const T (&As)[BK][LDA], const T 
   }
 }
 
+// The accumulators of those kernels' thread (ty, tx), zeroed before a tile's K loop.
+template <typename T>
+__device__ __forceinline__ void simple_tile_zero(T (&acc)[4][4]) {
+#pragma unroll
+  for (int i = 0; i < 4; ++i)
+#pragma unroll
+    for (int j = 0; j < 4; ++j) acc[i][j] = T(0);
+}
+
+// Hands acc[i][j] to store(m, n, value) for row m = m0 + ty + 16 i < M and column
+// n = n0 + tx + 16 j < N: the outputs of thread (ty, tx) inside the matrix.
+template <typename T, typename Store>
+__device__ __forceinline__ void simple_tile_store(const T (&acc)[4][4], int64_t m0, int64_t n0,
+                                                  int ty, int tx, int64_t M, int64_t N,
+                                                  Store store) {
+#pragma unroll
+  for (int i = 0; i < 4; ++i) {
+    const int64_t m = m0 + ty + 16 * i;
+    if (m >= M) continue;
+#pragma unroll
+    for (int j = 0; j < 4; ++j) {
+      const int64_t n = n0 + tx + 16 * j;
+      if (n < N) store(m, n, acc[i][j]);
+    }
+  }
+}
+
 }  // namespace lamina::cuda::gemm_detail
