@@ -15,15 +15,22 @@
 
 namespace lamina::cuda::gemm_detail {
 
-// Everything a GEMM kernel needs: C (batch, M, N) contiguous = A @ B, batch strides may be 0
-// (broadcast). *_vec: the operand may be read with 16-byte loads (see vec_ok).
-struct GemmParams {
+// The operands of every device GEMM: C (batch, M, N) contiguous = A @ B, A (batch, M, K) with
+// strides (sab, sam, sak), B (batch, K, N) with (sbb, sbk, sbn); batch strides may be 0
+// (broadcast).
+template <typename T>
+struct GemmOperands {
   int64_t batch, M, N, K;
-  const float* A;
+  const T* A;
   int64_t sab, sam, sak;
-  const float* B;
+  const T* B;
   int64_t sbb, sbk, sbn;
-  float* C;
+  T* C;
+};
+
+// Everything an fp32 GEMM kernel needs. *_vec: the operand may be read with 16-byte loads
+// (see vec_ok).
+struct GemmParams : GemmOperands<float> {
   bool a_vec, b_vec;  // 16-byte loads of A / B (vec_ok)
   bool c_vec4, c_vec2;  // float4 / float2 stores of C (store_row)
 };

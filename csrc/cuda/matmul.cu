@@ -170,13 +170,7 @@ constexpr int kSimpleThreads = 256;                // 16 x 16 threads, 4 x 4 out
 static_assert(kSimpleBM * kSimpleBK % kSimpleThreads == 0 && kSimpleBK * kSimpleBN % kSimpleThreads == 0, "whole tile loads");
 
 template <typename T>
-struct SimpleArgs {
-  int64_t batch, M, N, K;
-  const T* A;
-  int64_t sab, sam, sak;
-  const T* B;
-  int64_t sbb, sbk, sbn;
-  T* C;
+struct SimpleArgs : GemmOperands<T> {
   bool a_k_fast;  // A's unit-stride (or smaller-stride) dim is k: load k-fastest
   bool b_n_fast;  // B's is n: load n-fastest
 };
