@@ -111,10 +111,7 @@ __global__ void __launch_bounds__(kThreads)
       for (int64_t tm = blockIdx.x; tm < ntm; tm += gridDim.x) {
         const int64_t m0 = tm * kBM, n0 = tn * kBN;
         T acc[4][4];
-#pragma unroll
-        for (int i = 0; i < 4; ++i)
-#pragma unroll
-          for (int j = 0; j < 4; ++j) acc[i][j] = T(0);
+        gemm_detail::simple_tile_zero(acc);
         for (int64_t k0 = k_begin; k0 < k_end; k0 += kBK) {
           // A: k fastest (contiguous rows of W); B: j fastest (contiguous output / input pixels)
 #pragma unroll
@@ -133,16 +130,9 @@ __global__ void __launch_bounds__(kThreads)
           gemm_detail::simple_tile_fma(As, Bs, ty, tx, acc);
           __syncthreads();
         }
-#pragma unroll
-        for (int i = 0; i < 4; ++i) {
-          const int64_t m = m0 + ty + 16 * i;
-          if (m >= M) continue;
-#pragma unroll
-          for (int j = 0; j < 4; ++j) {
-            const int64_t jj = n0 + tx + 16 * j;
-            if (jj < Nn) store_c<T, MODE>(g, out, bias, gi, m, jj, acc[i][j]);
-          }
-        }
+        gemm_detail::simple_tile_store(acc, m0, n0, ty, tx, M, Nn, [&](int64_t m, int64_t j, T v) {
+          store_c<T, MODE>(g, out, bias, gi, m, j, v);
+        });
       }
     }
   }

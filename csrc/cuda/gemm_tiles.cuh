@@ -15,15 +15,22 @@
 
 namespace lamina::cuda::gemm_detail {
 
-// Everything a GEMM kernel needs: C (batch, M, N) contiguous = A @ B, batch strides may be 0
-// (broadcast). *_vec: the operand may be read with 16-byte loads (see vec_ok).
-struct GemmParams {
+// The operands of every device GEMM: C (batch, M, N) contiguous = A @ B, A (batch, M, K) with
+// strides (sab, sam, sak), B (batch, K, N) with (sbb, sbk, sbn); batch strides may be 0
+// (broadcast).
+template <typename T>
+struct GemmOperands {
   int64_t batch, M, N, K;
-  const float* A;
+  const T* A;
   int64_t sab, sam, sak;
-  const float* B;
+  const T* B;
   int64_t sbb, sbk, sbn;
-  float* C;
+  T* C;
+};
+
+// Everything an fp32 GEMM kernel needs. *_vec: the operand may be read with 16-byte loads
+// (see vec_ok).
+struct GemmParams : GemmOperands<float> {
   bool a_vec, b_vec;  // 16-byte loads of A / B (vec_ok)
   bool c_vec4, c_vec2;  // float4 / float2 stores of C (store_row)
 };
@@ -243,6 +250,33 @@ __device__ __forceinline__ void simple_tile_fma(const T (&As)[BK][LDA], const T 
     for (int i = 0; i < 4; ++i)
 #pragma unroll
       for (int j = 0; j < 4; ++j) acc[i][j] += av[i] * bv[j];
+  }
+}
+
+// The accumulators of those kernels' thread (ty, tx), zeroed before a tile's K loop.
+template <typename T>
+__device__ __forceinline__ void simple_tile_zero(T (&acc)[4][4]) {
+#pragma unroll
+  for (int i = 0; i < 4; ++i)
+#pragma unroll
+    for (int j = 0; j < 4; ++j) acc[i][j] = T(0);
+}
+
+// Hands acc[i][j] to store(m, n, value) for row m = m0 + ty + 16 i < M and column
+// n = n0 + tx + 16 j < N: the outputs of thread (ty, tx) inside the matrix.
+template <typename T, typename Store>
+__device__ __forceinline__ void simple_tile_store(const T (&acc)[4][4], int64_t m0, int64_t n0,
+                                                  int ty, int tx, int64_t M, int64_t N,
+                                                  Store store) {
+#pragma unroll
+  for (int i = 0; i < 4; ++i) {
+    const int64_t m = m0 + ty + 16 * i;
+    if (m >= M) continue;
+#pragma unroll
+    for (int j = 0; j < 4; ++j) {
+      const int64_t n = n0 + tx + 16 * j;
+      if (n < N) store(m, n, acc[i][j]);
+    }
   }
 }
 

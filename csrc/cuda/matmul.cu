@@ -170,13 +170,7 @@ constexpr int kSimpleThreads = 256;                // 16 x 16 threads, 4 x 4 out
 static_assert(kSimpleBM * kSimpleBK % kSimpleThreads == 0 && kSimpleBK * kSimpleBN % kSimpleThreads == 0, "whole tile loads");
 
 template <typename T>
-struct SimpleArgs {
-  int64_t batch, M, N, K;
-  const T* A;
-  int64_t sab, sam, sak;
-  const T* B;
-  int64_t sbb, sbk, sbn;
-  T* C;
+struct SimpleArgs : GemmOperands<T> {
   bool a_k_fast;  // A's unit-stride (or smaller-stride) dim is k: load k-fastest
   bool b_n_fast;  // B's is n: load n-fastest
 };
@@ -200,10 +194,7 @@ __global__ void __launch_bounds__(kSimpleThreads) simple_gemm_kernel(SimpleArgs<
       for (int64_t tm = blockIdx.x; tm < ntm; tm += gridDim.x) {
         const int64_t m0 = tm * kSimpleBM, n0 = tn * kSimpleBN;
         T acc[4][4];
-#pragma unroll
-        for (int i = 0; i < 4; ++i)
-#pragma unroll
-          for (int j = 0; j < 4; ++j) acc[i][j] = T(0);
+        gemm_detail::simple_tile_zero(acc);
         for (int64_t k0 = 0; k0 < g.K; k0 += kSimpleBK) {
 #pragma unroll
           for (int l = 0; l < kSimpleBM * kSimpleBK / kSimpleThreads; ++l) {
@@ -225,16 +216,8 @@ __global__ void __launch_bounds__(kSimpleThreads) simple_gemm_kernel(SimpleArgs<
           gemm_detail::simple_tile_fma(As, Bs, ty, tx, acc);
           __syncthreads();
         }
-#pragma unroll
-        for (int i = 0; i < 4; ++i) {
-          const int64_t m = m0 + ty + 16 * i;
-          if (m >= g.M) continue;
-#pragma unroll
-          for (int j = 0; j < 4; ++j) {
-            const int64_t n = n0 + tx + 16 * j;
-            if (n < g.N) C[m * g.N + n] = acc[i][j];
-          }
-        }
+        gemm_detail::simple_tile_store(acc, m0, n0, ty, tx, g.M, g.N,
+                                       [&](int64_t m, int64_t n, T v) { C[m * g.N + n] = v; });
       }
     }
   }
