@@ -207,7 +207,7 @@ void winograd_forward(const Kernel& kern, const ConvGeom& g, const T* x, const T
     LAMINA_ISA(winograd::transform_output<T>)(g, static_cast<const T*>(m), Kg, b.ti0, b.nrows,
                                               tl.tw, ms, bias ? bias + gi * Kg : nullptr,
                                               y + (n * g.K + gi * Kg) * g.OH * g.OW,
-                                              t_rows.get<T>(5 * Kg));
+                                              t_rows.get<T>((4 * tl.tw + 1) * Kg));
   });
 }
 
