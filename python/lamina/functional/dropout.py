@@ -24,6 +24,20 @@ def check_p(op, p):
     return float(p)
 
 
+def _apply_mask(input, shape, p, inplace):
+    """input times a keep-mask of ``shape`` (broadcast over input): 1 / (1 - p) with
+    probability 1 - p, else 0; in place when allowed (no graph records input)."""
+    if p == 1.0:
+        mask = _C.full(shape, 0.0, input.dtype, input.device)
+    else:
+        u = _C.rand(shape, 0.0, 1.0, input.dtype, input.device)
+        mask = _C.mul(_C.cast(_C.lt(u, 1.0 - p), input.dtype), 1.0 / (1.0 - p))
+    if inplace and not (_state.enabled and input.requires_grad):
+        _C.mul_(input, mask)
+        return input
+    return _mul(input, mask)
+
+
 def dropout(input, p=0.5, training=True, inplace=False):
     """Zero each element with probability ``p`` and scale the rest by 1 / (1 - p) while
     ``training``; the identity otherwise. ``inplace`` writes into ``input`` when autograd
@@ -35,16 +49,7 @@ def dropout(input, p=0.5, training=True, inplace=False):
         raise TypeError(f"[dropout] expected a floating tensor, got {input.dtype}")
     if not training or p == 0.0:
         return input
-    shape = list(input.shape)
-    if p == 1.0:
-        mask = _C.full(shape, 0.0, input.dtype, input.device)
-    else:
-        u = _C.rand(shape, 0.0, 1.0, input.dtype, input.device)
-        mask = _C.mul(_C.cast(_C.lt(u, 1.0 - p), input.dtype), 1.0 / (1.0 - p))
-    if inplace and not (_state.enabled and input.requires_grad):
-        _C.mul_(input, mask)
-        return input
-    return _mul(input, mask)
+    return _apply_mask(input, list(input.shape), p, inplace)
 
 
 def dropout2d(input, p=0.5, training=True, inplace=False):
@@ -59,13 +64,4 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
         raise ValueError(f"[dropout2d] expected a 3D or 4D input (got {input.ndim}D input)")
     if not training or p == 0.0:
         return input
-    shape = list(input.shape[:-2]) + [1, 1]
-    if p == 1.0:
-        mask = _C.full(shape, 0.0, input.dtype, input.device)
-    else:
-        u = _C.rand(shape, 0.0, 1.0, input.dtype, input.device)
-        mask = _C.mul(_C.cast(_C.lt(u, 1.0 - p), input.dtype), 1.0 / (1.0 - p))
-    if inplace and not (_state.enabled and input.requires_grad):
-        _C.mul_(input, mask)
-        return input
-    return _mul(input, mask)
+    return _apply_mask(input, list(input.shape[:-2]) + [1, 1], p, inplace)

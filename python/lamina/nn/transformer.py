@@ -39,6 +39,32 @@ def _get_activation_fn(activation):
                        f"{activation}")
 
 
+def _init_layer(layer, op, n, d_model, nhead, dim_feedforward, dropout, activation,
+                layer_norm_eps, batch_first, norm_first, bias, kw):
+    """The parts of an encoder (n = 2) or decoder (n = 3) layer, in torch's order and names:
+    self_attn (and multihead_attn), linear1, dropout, linear2, norm_first, norm1..n,
+    dropout1..n. Returns the activation as a callable."""
+    layer.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
+                                         batch_first=batch_first, **kw)
+    if n == 3:
+        layer.multihead_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
+                                                  batch_first=batch_first, **kw)
+    layer.linear1 = Linear(d_model, dim_feedforward, bias=bias, **kw)
+    layer.dropout = Dropout(dropout)
+    layer.linear2 = Linear(dim_feedforward, d_model, bias=bias, **kw)
+    layer.norm_first = norm_first
+    for i in range(1, n + 1):
+        setattr(layer, f"norm{i}", LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **kw))
+    for i in range(1, n + 1):
+        setattr(layer, f"dropout{i}", Dropout(dropout))
+    if isinstance(activation, str):
+        return _get_activation_fn(activation)
+    if not callable(activation):
+        raise TypeError(f"[{op}] activation must be \"relu\", \"gelu\" or a callable, got "
+                        f"{type(activation).__name__}")
+    return activation
+
+
 class TransformerEncoderLayer(Module):
     """``TransformerEncoderLayer(d_model, nhead, dim_feedforward=2048, dropout=0.1,
     activation="relu", layer_norm_eps=1e-5, batch_first=False, norm_first=False, bias=True,
@@ -50,22 +76,9 @@ class TransformerEncoderLayer(Module):
                  layer_norm_eps=1e-5, batch_first=False, norm_first=False, bias=True,
                  device=None, dtype=None):
         super().__init__()
-        kw = dict(device=device, dtype=dtype)
-        self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
-                                            batch_first=batch_first, **kw)
-        self.linear1 = Linear(d_model, dim_feedforward, bias=bias, **kw)
-        self.dropout = Dropout(dropout)
-        self.linear2 = Linear(dim_feedforward, d_model, bias=bias, **kw)
-        self.norm_first = norm_first
-        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **kw)
-        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **kw)
-        self.dropout1 = Dropout(dropout)
-        self.dropout2 = Dropout(dropout)
-        if isinstance(activation, str):
-            activation = _get_activation_fn(activation)
-        elif not callable(activation):
-            raise TypeError(f"[TransformerEncoderLayer] activation must be \"relu\", \"gelu\" or "
-                            f"a callable, got {type(activation).__name__}")
+        activation = _init_layer(self, "TransformerEncoderLayer", 2, d_model, nhead,
+                                 dim_feedforward, dropout, activation, layer_norm_eps,
+                                 batch_first, norm_first, bias, dict(device=device, dtype=dtype))
         if activation is F.relu or isinstance(activation, ReLU):
             self.activation_relu_or_gelu = 1
         elif activation is F.gelu or isinstance(activation, GELU):
@@ -137,25 +150,9 @@ class TransformerDecoderLayer(Module):
                  layer_norm_eps=1e-5, batch_first=False, norm_first=False, bias=True,
                  device=None, dtype=None):
         super().__init__()
-        kw = dict(device=device, dtype=dtype)
-        self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
-                                            batch_first=batch_first, **kw)
-        self.multihead_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
-                                                 batch_first=batch_first, **kw)
-        self.linear1 = Linear(d_model, dim_feedforward, bias=bias, **kw)
-        self.dropout = Dropout(dropout)
-        self.linear2 = Linear(dim_feedforward, d_model, bias=bias, **kw)
-        self.norm_first = norm_first
-        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **kw)
-        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **kw)
-        self.norm3 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **kw)
-        self.dropout1, self.dropout2, self.dropout3 = Dropout(dropout), Dropout(dropout), \
-            Dropout(dropout)
-        if isinstance(activation, str):
-            activation = _get_activation_fn(activation)
-        elif not callable(activation):
-            raise TypeError(f"[TransformerDecoderLayer] activation must be \"relu\", \"gelu\" or "
-                            f"a callable, got {type(activation).__name__}")
+        activation = _init_layer(self, "TransformerDecoderLayer", 3, d_model, nhead,
+                                 dim_feedforward, dropout, activation, layer_norm_eps,
+                                 batch_first, norm_first, bias, dict(device=device, dtype=dtype))
         self.activation = activation
 
     def forward(self, tgt, memory, tgt_mask=None, memory_mask=None, tgt_key_padding_mask=None,

@@ -40,13 +40,7 @@ class Adagrad(Optimizer):
     def _update(self, group):
         """One update of every parameter of ``group`` that has a gradient."""
         wd, eps = float(group["weight_decay"]), float(group["eps"])
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            grad = self._grad(p)
-            if group["maximize"]:
-                grad = _C.neg(grad)
-            state = self.state.setdefault(p, {})
+        for p, grad, state in self._descent_grads(group):
             if "sum" not in state:  # a parameter group added after construction
                 state["step"] = 0.0
                 state["sum"] = _C.full(list(p.shape), float(group["initial_accumulator_value"]),

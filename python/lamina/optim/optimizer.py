@@ -146,6 +146,17 @@ class Optimizer:
         """Subclasses update the parameters of one group here."""
         raise NotImplementedError
 
+    def _descent_grads(self, group):
+        """(parameter, gradient, state) for each parameter of ``group`` that has a gradient,
+        the gradient negated under ``maximize``: for the optimizers written as tensor ops."""
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            grad = self._grad(p)
+            if group["maximize"]:
+                grad = _C.neg(grad)
+            yield p, grad, self.state.setdefault(p, {})
+
     def _grad(self, p):
         """``p.grad`` as the kernels need it: contiguous, in ``p``'s dtype, on its device."""
         g = p.grad

@@ -36,13 +36,7 @@ class RMSprop(Optimizer):
         """One update of every parameter of ``group`` that has a gradient."""
         lr, alpha, eps = float(group["lr"]), float(group["alpha"]), float(group["eps"])
         wd, momentum = float(group["weight_decay"]), float(group["momentum"])
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            grad = self._grad(p)
-            if group["maximize"]:
-                grad = _C.neg(grad)
-            state = self.state.setdefault(p, {})
+        for p, grad, state in self._descent_grads(group):
             if not state:
                 state["step"] = 0.0
                 state["square_avg"] = _zeros_like(p)
