@@ -220,12 +220,13 @@ def test_max_pool2d_ties_keep_first(rng, device):
 
 
 @pytest.mark.parametrize("dtype", FLOATS)
-def test_max_pool2d_nan_propagates(rng, device, dtype):
+@pytest.mark.parametrize("W", [70, 13])  # 13: narrow rows, several planes a vector
+def test_max_pool2d_nan_propagates(rng, device, dtype, W):
     """Policy: a window holding NaN gives NaN, and its index points at a NaN (torch's)."""
-    x = arr(rng, (1, 2, 9, 70))
+    x = arr(rng, (1, 2, 9, W))
     x[0, 0, 2, 3] = np.nan
-    x[0, 1, 5, 40] = np.nan
-    x[0, 1, 5, 41] = np.nan
+    x[0, 1, 5, W * 4 // 7] = np.nan
+    x[0, 1, 5, W * 4 // 7 + 1] = np.nan
     x[0, 1, 0, 0] = np.inf
     x = rounded(x, dtype)
     for k, s, p in (((2, 2), (2, 2), (0, 0)), ((3, 3), (2, 2), (1, 1)), ((3, 3), (1, 1), (1, 1))):

@@ -1,12 +1,16 @@
 // Pooling kernel bodies, included once per instruction-set path with LAMINA_CPU_NS set
 // (generic: pool.cpp; avx2, avx512: pool_avx2.cpp, pool_avx512.cpp). Planes (P of them) run
-// in parallel. In each output row, the columns whose window lies wholly inside the plane
-// (the interior) run in blocks of kLanes independent lanes written for the auto-vectoriser,
-// with the column stride a template constant for the common strides 1 and 2; the border
-// columns take the scalar window code, which is also the exact reference (torch's order).
+// in parallel, each by one of:
+// - narrow planes with windows of 9 taps or more: kPlaneLanes planes at a time, one plane a
+//   vector lane (for_lane_groups), every window tap a run of full vectors;
+// - max pooling otherwise: a row pass and a column pass over bands of rows (max_plane), or
+//   the hand-written 2x2 stride-2 rows of a path that has them;
+// - average pooling otherwise: the columns whose window lies wholly inside the plane (the
+//   interior) in blocks of kLanes lanes written for the auto-vectoriser, the column stride a
+//   template constant for strides 1 and 2, the border columns by the scalar window code.
 //
-// Max pooling keeps the first maximum of the window in row-major order (strict >). The lane
-// code notes any NaN it loads; a plane holding one is redone with the scalar code, which
+// Max pooling keeps the first maximum of the window in row-major order (strict >), as torch.
+// The vector code notes any NaN it loads; planes holding one are redone by max_window, which
 // takes NaN as a maximum (`v > m || v != v`), as torch does.
 #include <algorithm>
 #include <cmath>
@@ -68,89 +72,290 @@ inline void interior(int64_t n_out, int64_t in, int64_t kn, int64_t s, int64_t p
   if (*hi < *lo) *hi = *lo;
 }
 
-// Interior block of max pooling: outputs ow0 .. ow0 + n - 1 of a row whose valid window rows
-// are hs, hs + dH, .. < he. Returns nonzero when a NaN was loaded.
+// f(std::integral_constant<int, S>) with S the stride when it is 1 or 2, else 0 (run-time).
+template <typename F>
+void by_stride(int64_t s, const F& f) {
+  if (s == 1) f(std::integral_constant<int, 1>());
+  else if (s == 2) f(std::integral_constant<int, 2>());
+  else f(std::integral_constant<int, 0>());
+}
+
+// Max pooling in two passes over a band of output rows. Row pass: each input row the band
+// needs is copied into a row padded with -inf (pW in front, so every window lies inside it)
+// and each output column takes the max of its kW taps and that tap's column (strict >: ties
+// keep the leftmost). Column pass: each output takes the max of its kH row maxima (strict >
+// in row order: ties keep the top). Together that is the first maximum in row-major window
+// order, as max_window finds it, with the rows shared by overlapping windows maxed once.
+// Returns nonzero when a NaN was loaded (the caller then redoes the plane with max_window).
+constexpr int64_t kNarrow = int64_t(1) << 30;  // planes narrower than this: int32 columns
+
+struct MaxBand {
+  int64_t rows;       // input rows a band of output rows needs, at most
+  int64_t out_rows;   // output rows a band
+  int64_t pad_len;    // length of the padded row
+};
+
+inline MaxBand max_band(const Pool2d& g) {
+  constexpr int64_t kBandValues = 16384;  // row maxima kept per band
+  const int64_t span = (g.kH - 1) * g.dH + 1;
+  const int64_t fit = std::max<int64_t>(kBandValues / std::max<int64_t>(g.OW, 1), span);
+  const int64_t out_rows = std::min(g.OH, (fit - span) / g.sH + 1);
+  return {(out_rows - 1) * g.sH + span, out_rows, (g.OW - 1) * g.sW + (g.kW - 1) * g.dW + 1};
+}
+
+// Scratch of one thread: the padded row, the band's row maxima (and their columns), the first
+// in-plane column of each output's window, and the column pass's winning rows and columns.
+template <typename T>
+struct MaxScratch {
+  MaxBand b;
+  std::unique_ptr<T[]> pad, hm;
+  std::unique_ptr<int32_t[]> hc, first, rsel, csel;
+  explicit MaxScratch(const Pool2d& g)
+      : b(max_band(g)), pad(new T[b.pad_len]), hm(new T[b.rows * g.OW]),
+        hc(new int32_t[b.rows * g.OW]), first(new int32_t[g.OW]), rsel(new int32_t[g.OW]),
+        csel(new int32_t[g.OW]) {
+    const T ninf = -std::numeric_limits<T>::infinity();
+    for (int64_t i = 0; i < b.pad_len; ++i) pad[i] = ninf;
+    for (int64_t ow = 0; ow < g.OW; ++ow)
+      first[ow] = static_cast<int32_t>(first_in(ow * g.sW - g.pW, g.dW));
+  }
+};
+
+// Row maxima of input rows [r0, r1) -> hm, hc (row r at (r - r0) * OW).
 template <typename T, int SW, bool IDX>
-inline int max_block(const T* x, const Pool2d& g, int64_t hs, int64_t he, int64_t ow0,
-                     int64_t n, T* y, int64_t* idx) {
-  const int64_t sw = SW ? SW : g.sW;
-  T acc[kLanes];
-  int64_t ai[kLanes];
+int max_rows(const Pool2d& g, const T* x, int64_t r0, int64_t r1, MaxScratch<T>& s) {
+  const int32_t sw = static_cast<int32_t>(SW ? SW : g.sW), OW = static_cast<int32_t>(g.OW);
+  const int64_t n_copy = std::min(g.W, s.b.pad_len - g.pW);  // the rest is never read
   int bad = 0;
-  for (int64_t j = 0; j < n; ++j) acc[j] = -std::numeric_limits<T>::infinity();
-  if constexpr (IDX)
-    for (int64_t j = 0; j < n; ++j) ai[j] = hs * g.W + (ow0 + j) * sw - g.pW;
-  for (int64_t ih = hs; ih < he; ih += g.dH)
-    for (int64_t kw = 0; kw < g.kW; ++kw) {
-      const int64_t base = ih * g.W + ow0 * sw - g.pW + kw * g.dW;
-      const T* p = x + base;
-      if constexpr (IDX) {
-        for (int64_t j = 0; j < n; ++j) {
-          const T v = p[j * sw];
-          const bool u = v > acc[j];
-          acc[j] = u ? v : acc[j];
-          ai[j] = u ? base + j * sw : ai[j];
-          bad |= v != v;
-        }
-      } else {
-        for (int64_t j = 0; j < n; ++j) {
-          const T v = p[j * sw];
-          acc[j] = v > acc[j] ? v : acc[j];
-          bad |= v != v;
-        }
+  for (int64_t r = r0; r < r1; ++r) {
+    if (n_copy > 0) std::memcpy(s.pad.get() + g.pW, x + r * g.W, sizeof(T) * n_copy);
+    T* __restrict acc = s.hm.get() + (r - r0) * OW;
+    int32_t* __restrict col = s.hc.get() + (r - r0) * OW;
+    for (int32_t ow = 0; ow < OW; ++ow) acc[ow] = -std::numeric_limits<T>::infinity();
+    if constexpr (IDX)
+      for (int32_t ow = 0; ow < OW; ++ow) col[ow] = s.first[ow];
+    for (int64_t k = 0; k < g.kW; ++k) {
+      const T* __restrict q = s.pad.get() + k * g.dW;
+      const int32_t c0 = static_cast<int32_t>(k * g.dW - g.pW);
+      for (int32_t ow = 0; ow < OW; ++ow) {
+        const T v = q[ow * sw];
+        const bool u = v > acc[ow];
+        acc[ow] = u ? v : acc[ow];
+        if constexpr (IDX) col[ow] = u ? ow * sw + c0 : col[ow];
+        bad |= v != v;
       }
     }
-  for (int64_t j = 0; j < n; ++j) y[j] = acc[j];
-  if constexpr (IDX)
-    for (int64_t j = 0; j < n; ++j) idx[j] = ai[j];
+  }
   return bad;
 }
 
-template <typename T, int SW, bool IDX>
-void max_plane(const Pool2d& g, const T* x, T* y, int64_t* idx) {
-  int64_t lo, hi;
-  interior(g.OW, g.W, g.kW, SW ? SW : g.sW, g.pW, g.dW, &lo, &hi);
-  int bad = 0;
-  for (int64_t oh = 0; oh < g.OH && !bad; ++oh) {
+// Column pass of output rows [oh0, oh1), whose input rows start at r0 in hm.
+template <typename T, bool IDX>
+void max_cols(const Pool2d& g, int64_t oh0, int64_t oh1, int64_t r0, MaxScratch<T>& s, T* y,
+              int64_t* idx) {
+  const int64_t OW = g.OW;
+  int32_t* __restrict rs = s.rsel.get();
+  int32_t* __restrict cs = s.csel.get();
+  for (int64_t oh = oh0; oh < oh1; ++oh) {
     const int64_t h0 = oh * g.sH - g.pH;
     const int64_t hs = first_in(h0, g.dH), he = end_in(h0, g.kH, g.dH, g.H);
-    T* yr = y + oh * g.OW;
-    int64_t* ir = IDX ? idx + oh * g.OW : nullptr;
-    for (int64_t ow = 0; ow < g.OW; ++ow) {
-      if (ow == lo) ow = hi;
-      if (ow >= g.OW) break;
-      max_window(x, g, h0, ow * g.sW - g.pW, yr + ow, IDX ? ir + ow : nullptr);
+    T* __restrict acc = y + oh * OW;
+    if (hs < he) {
+      const T* a = s.hm.get() + (hs - r0) * OW;
+      for (int64_t ow = 0; ow < OW; ++ow) acc[ow] = a[ow];
+    } else {  // no row of the window is in the plane: -inf, at row hs (as max_window)
+      for (int64_t ow = 0; ow < OW; ++ow) acc[ow] = -std::numeric_limits<T>::infinity();
     }
-    if (SW == 2 && g.kW == 2 && g.dW == 1 && g.pW == 0 && he - hs == 2 && g.dH == 1 &&
-        lo == 0 && hi > 0) {
-      const int r = max_row_2x2(x + hs * g.W, x + (hs + 1) * g.W, hi, yr, ir, hs * g.W, g.W);
-      if (r >= 0) {
-        bad |= r;
-        continue;
+    if constexpr (IDX) {
+      const int32_t* c = hs < he ? s.hc.get() + (hs - r0) * OW : s.first.get();
+      for (int64_t ow = 0; ow < OW; ++ow) {
+        rs[ow] = static_cast<int32_t>(hs);
+        cs[ow] = c[ow];
       }
     }
-    for (int64_t ow = lo; ow < hi; ow += kLanes)
-      bad |= max_block<T, SW, IDX>(x, g, hs, he, ow, std::min(kLanes, hi - ow), yr + ow,
-                                   IDX ? ir + ow : nullptr);
+    for (int64_t ih = hs + g.dH; ih < he; ih += g.dH) {
+      const T* __restrict v = s.hm.get() + (ih - r0) * OW;
+      const int32_t* __restrict c = s.hc.get() + (ih - r0) * OW;
+      const int32_t row = static_cast<int32_t>(ih);
+      for (int64_t ow = 0; ow < OW; ++ow) {
+        const bool u = v[ow] > acc[ow];
+        acc[ow] = u ? v[ow] : acc[ow];
+        if constexpr (IDX) {
+          rs[ow] = u ? row : rs[ow];
+          cs[ow] = u ? c[ow] : cs[ow];
+        }
+      }
+    }
+    if constexpr (IDX)
+      for (int64_t ow = 0; ow < OW; ++ow) idx[oh * OW + ow] = int64_t(rs[ow]) * g.W + cs[ow];
   }
-  if (!bad) return;
+}
+
+// The plane by max_window alone: the reference order, NaN taken as the maximum.
+template <typename T>
+void max_exact(const Pool2d& g, const T* x, T* y, int64_t* idx) {
   for (int64_t oh = 0; oh < g.OH; ++oh)
     for (int64_t ow = 0; ow < g.OW; ++ow)
       max_window(x, g, oh * g.sH - g.pH, ow * g.sW - g.pW, y + oh * g.OW + ow,
-                 IDX ? idx + oh * g.OW + ow : nullptr);
+                 idx ? idx + oh * g.OW + ow : nullptr);
+}
+
+template <typename T, int SW, bool IDX>
+void max_plane(const Pool2d& g, const T* x, T* y, int64_t* idx, MaxScratch<T>& s) {
+  int bad = -1;  // -1: not done yet; else nonzero when a NaN was loaded
+  if (SW == 2 && g.kH == 2 && g.kW == 2 && g.pH == 0 && g.pW == 0 && g.dH == 1 && g.dW == 1 &&
+      2 * g.OW <= g.W && (g.OH - 1) * g.sH + 2 <= g.H) {
+    bad = 0;  // 2x2 stride-2 rows a path may write by hand, every window inside the plane
+    for (int64_t oh = 0; oh < g.OH; ++oh) {
+      const int64_t r = oh * g.sH;
+      const int v = max_row_2x2(x + r * g.W, x + (r + 1) * g.W, g.OW, y + oh * g.OW,
+                                IDX ? idx + oh * g.OW : nullptr, r * g.W, g.W);
+      if (v < 0) {
+        bad = -1;
+        break;
+      }
+      bad |= v;
+    }
+  }
+  if (bad < 0 && (g.H >= kNarrow || g.W >= kNarrow)) bad = 1;  // columns must fit int32
+  if (bad < 0) {
+    bad = 0;
+    for (int64_t oh0 = 0; oh0 < g.OH && !bad; oh0 += s.b.out_rows) {
+      const int64_t oh1 = std::min(g.OH, oh0 + s.b.out_rows);
+      const int64_t r0 = std::max<int64_t>(oh0 * g.sH - g.pH, 0);  // with dilation, not every row is read
+      const int64_t r1 = end_in((oh1 - 1) * g.sH - g.pH, g.kH, g.dH, g.H);
+      bad = max_rows<T, SW, IDX>(g, x, r0, r1, s);
+      if (!bad) max_cols<T, IDX>(g, oh0, oh1, r0, s, y, idx);
+    }
+  }
+  if (bad) max_exact(g, x, y, idx);
+}
+
+// --- small planes: one plane a lane ---
+//
+// Rows of a few outputs leave the vector units idle, so narrow planes (OW < kNarrowRow) with
+// windows of 9 taps or more go kPlaneLanes planes at a time: they are interleaved lane-wise
+// into a block padded with the pooling's neutral value (Hp x Wp pixels of kPlaneLanes values,
+// one cache line), and every window tap is then one run of full vectors, whatever the kernel,
+// stride, padding, dilation. The interleaving costs a scalar store per element, so 2x2
+// windows stay on the rows (measured: 2-6x slower here), and the averages, cheaper per tap,
+// take it only while the block fits L1 (AMD EPYC Zen 5, 32x32 planes: 2x slower, 16x16: 1.4x
+// faster; max with indices 1.9x and 4x faster).
+template <typename T>
+constexpr int64_t kPlaneLanes = 64 / sizeof(T);
+constexpr int64_t kNarrowRow = 32;
+constexpr int64_t kMaxBlockPixels = 2048;  // in L2
+constexpr int64_t kAvgBlockPixels = 512;   // in L1
+
+struct LaneBlock {
+  int64_t Hp, Wp;  // padded extent every window needs
+};
+
+inline LaneBlock lane_block(const Pool2d& g) {
+  return {std::max(g.pH + g.H, (g.OH - 1) * g.sH + (g.kH - 1) * g.dH + 1),
+          std::max(g.pW + g.W, (g.OW - 1) * g.sW + (g.kW - 1) * g.dW + 1)};
+}
+
+inline bool use_lanes(const Pool2d& g, int64_t max_pixels) {
+  const LaneBlock b = lane_block(g);
+  return g.OW < kNarrowRow && g.kH * g.kW >= 9 && b.Hp * b.Wp <= max_pixels;
+}
+
+// Planes x[0 .. n) (n <= kPlaneLanes) into the block's interior; padding keeps its fill.
+template <typename T>
+void to_lanes(const Pool2d& g, const LaneBlock& b, const T* x, int64_t n, T* blk) {
+  constexpr int64_t L = kPlaneLanes<T>;
+  const int64_t in = g.H * g.W;
+  for (int64_t h = 0; h < g.H; ++h) {
+    T* row = blk + ((h + g.pH) * b.Wp + g.pW) * L;
+    for (int64_t l = 0; l < n; ++l) {
+      const T* xr = x + l * in + h * g.W;
+      for (int64_t w = 0; w < g.W; ++w) row[w * L + l] = xr[w];
+    }
+  }
+}
+
+// f(block, blk, p0, n) for each group of n <= kPlaneLanes planes from p0, laid into blk (its
+// padding is `fill`), groups in parallel.
+template <typename T, typename F>
+void for_lane_groups(const Pool2d& g, const T* x, T fill, const F& f) {
+  constexpr int64_t L = kPlaneLanes<T>;
+  const LaneBlock b = lane_block(g);
+  const int64_t in = g.H * g.W;
+  parallel_for(0, (g.P + L - 1) / L, grain_for(32768, in * L), [&](int64_t gb, int64_t ge) {
+    std::unique_ptr<T[]> blk(new T[b.Hp * b.Wp * L]);
+    std::fill(blk.get(), blk.get() + b.Hp * b.Wp * L, fill);
+    for (int64_t q = gb; q < ge; ++q) {
+      const int64_t p0 = q * L, n = std::min(L, g.P - p0);
+      to_lanes(g, b, x + p0 * in, n, blk.get());
+      f(b, blk.get(), p0, n);
+    }
+  });
+}
+
+// Max of every window of kPlaneLanes planes; returns nonzero when a NaN was loaded.
+template <typename T, bool IDX>
+int max_lanes(const Pool2d& g, const LaneBlock& b, const T* blk, int64_t n, T* y,
+              int64_t* idx) {
+  constexpr int64_t L = kPlaneLanes<T>;
+  const int64_t out = g.OH * g.OW;
+  int32_t nan[L] = {};  // per lane (a scalar flag would keep the lanes from vectorising)
+  for (int64_t oh = 0; oh < g.OH; ++oh) {
+    const int64_t h0 = oh * g.sH - g.pH;
+    for (int64_t ow = 0; ow < g.OW; ++ow) {
+      const int64_t w0 = ow * g.sW - g.pW;
+      T acc[L];
+      int32_t ai[L];
+      // torch's index of a window with no larger element: its first one inside the plane
+      const int32_t first = static_cast<int32_t>(first_in(h0, g.dH) * g.W + first_in(w0, g.dW));
+      for (int64_t l = 0; l < L; ++l) {
+        acc[l] = -std::numeric_limits<T>::infinity();
+        ai[l] = first;
+      }
+      for (int64_t kh = 0; kh < g.kH; ++kh)
+        for (int64_t kw = 0; kw < g.kW; ++kw) {
+          const int64_t ih = h0 + kh * g.dH, iw = w0 + kw * g.dW;
+          const T* v = blk + ((ih + g.pH) * b.Wp + iw + g.pW) * L;
+          const int32_t off = static_cast<int32_t>(ih * g.W + iw);
+#pragma GCC unroll 1  // unrolled whole, the lanes are left scalar (GCC 12)
+          for (int64_t l = 0; l < L; ++l) {
+            const bool u = v[l] > acc[l];  // padding is -inf: never taken
+            acc[l] = u ? v[l] : acc[l];
+            if constexpr (IDX) ai[l] = u ? off : ai[l];
+            nan[l] |= v[l] != v[l];
+          }
+        }
+      for (int64_t l = 0; l < n; ++l) y[l * out + oh * g.OW + ow] = acc[l];
+      if constexpr (IDX)
+        for (int64_t l = 0; l < n; ++l) idx[l * out + oh * g.OW + ow] = ai[l];
+    }
+  }
+  int bad = 0;
+  for (int64_t l = 0; l < L; ++l) bad |= nan[l];
+  return bad;
 }
 
 template <typename T, bool IDX>
 void max_pool_t(const Pool2d& g, const T* x, T* y, int64_t* idx) {
   const int64_t in = g.H * g.W, out = g.OH * g.OW;
-  auto run = [&](auto plane_fn) {
-    for_planes(g.P, in, [&](int64_t p) {
-      plane_fn(g, x + p * in, y + p * out, IDX ? idx + p * out : nullptr);
+  if (use_lanes(g, kMaxBlockPixels)) {
+    for_lane_groups(g, x, -std::numeric_limits<T>::infinity(),
+                    [&](const LaneBlock& b, const T* blk, int64_t p0, int64_t n) {
+                      if (max_lanes<T, IDX>(g, b, blk, n, y + p0 * out,
+                                            IDX ? idx + p0 * out : nullptr))
+                        for (int64_t p = p0; p < p0 + n; ++p)
+                          max_exact(g, x + p * in, y + p * out, IDX ? idx + p * out : nullptr);
+                    });
+    return;
+  }
+  by_stride(g.sW, [&](auto sw) {
+    parallel_for(0, g.P, grain_for(32768, in), [&](int64_t b, int64_t e) {
+      MaxScratch<T> s(g);
+      for (int64_t p = b; p < e; ++p)
+        max_plane<T, decltype(sw)::value, IDX>(g, x + p * in, y + p * out,
+                                                IDX ? idx + p * out : nullptr, s);
     });
-  };
-  if (g.sW == 1) run(max_plane<T, 1, IDX>);
-  else if (g.sW == 2) run(max_plane<T, 2, IDX>);
-  else run(max_plane<T, 0, IDX>);
+  });
 }
 
 // --- average pooling (no dilation) ---
@@ -240,12 +445,6 @@ void avg_plane_backward(const Pool2d& g, const T* dy, T* dx, bool cip, int64_t o
   }
 }
 
-template <typename T, typename F>
-void by_stride(int64_t s, const F& f) {
-  if (s == 1) f(std::integral_constant<int, 1>());
-  else if (s == 2) f(std::integral_constant<int, 2>());
-  else f(std::integral_constant<int, 0>());
-}
 
 // --- adaptive pooling ---
 
@@ -302,6 +501,30 @@ void adaptive_max_plane(int64_t H, int64_t W, int64_t OH, int64_t OW, const T* x
   }
 }
 
+// Averages of every window of kPlaneLanes planes (padding 0): the window's elements added in
+// row-major order, as avg_plane's, then divided by the window's divisor.
+template <typename T>
+void avg_lanes(const Pool2d& g, const LaneBlock& b, const T* blk, int64_t n, T* y, bool cip,
+               int64_t over) {
+  constexpr int64_t L = kPlaneLanes<T>;
+  const int64_t out = g.OH * g.OW;
+  for (int64_t oh = 0; oh < g.OH; ++oh) {
+    const int64_t h0 = oh * g.sH - g.pH;
+    for (int64_t ow = 0; ow < g.OW; ++ow) {
+      const int64_t w0 = ow * g.sW - g.pW;
+      T acc[L] = {};
+      for (int64_t kh = 0; kh < g.kH; ++kh)
+        for (int64_t kw = 0; kw < g.kW; ++kw) {
+          const T* v = blk + ((h0 + kh + g.pH) * b.Wp + w0 + kw + g.pW) * L;
+#pragma GCC unroll 1  // unrolled whole, the lanes are left scalar (GCC 12)
+          for (int64_t l = 0; l < L; ++l) acc[l] += v[l];
+        }
+      const T div = static_cast<T>(avg_divisor(g, h0, w0, cip, over));
+      for (int64_t l = 0; l < n; ++l) y[l * out + oh * g.OW + ow] = acc[l] / div;
+    }
+  }
+}
+
 }  // namespace
 
 void max_pool2d(DType dt, const Pool2d& g, const void* x, void* y, int64_t* idx) {
@@ -318,7 +541,14 @@ void avg_pool2d(DType dt, const Pool2d& g, const void* x, void* y, bool cip, int
     auto* xp = typed<scalar_t>(x);
     auto* yp = typed<scalar_t>(y);
     const int64_t in = g.H * g.W, out = g.OH * g.OW;
-    by_stride<scalar_t>(g.sW, [&](auto sw) {
+    if (use_lanes(g, kAvgBlockPixels)) {
+      for_lane_groups(g, xp, scalar_t(0),
+                      [&](const LaneBlock& b, const scalar_t* blk, int64_t p0, int64_t n) {
+                        avg_lanes(g, b, blk, n, yp + p0 * out, cip, over);
+                      });
+      return;
+    }
+    by_stride(g.sW, [&](auto sw) {
       for_planes(g.P, in, [&](int64_t p) {
         avg_plane<scalar_t, decltype(sw)::value>(g, xp + p * in, yp + p * out, cip, over);
       });
@@ -332,7 +562,7 @@ void avg_pool2d_backward(DType dt, const Pool2d& g, const void* dy, void* dx, bo
     auto* gp = typed<scalar_t>(dy);
     auto* dp = typed<scalar_t>(dx);
     const int64_t in = g.H * g.W, out = g.OH * g.OW;
-    by_stride<scalar_t>(g.sW, [&](auto sw) {
+    by_stride(g.sW, [&](auto sw) {
       for_planes(g.P, in, [&](int64_t p) {
         avg_plane_backward<scalar_t, decltype(sw)::value>(g, gp + p * out, dp + p * in, cip,
                                                           over);
