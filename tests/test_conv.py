@@ -109,6 +109,15 @@ WINOGRAD_CONFIGS = [  # 3x3 stride 1 with >= 16 channels a group: the Winograd p
     (2, 16, 1, 1, 16, 3, 1, "same", 1, 1),
     (1, 64, 20, 18, 16, 3, 1, 1, 1, 1),        # backward-data: the flipped conv is Winograd too
 ]
+DIRECT_CONFIGS = [  # <= 4 input channels a group, >= 8 outputs: the direct kernel (CPU)
+    (2, 3, 9, 11, 8, 3, 1, 1, 1, 1),           # the 3x3 first layer
+    (1, 3, 23, 37, 10, 7, 2, 3, 1, 1),         # the 7x7 stride-2 stem; a partial channel block
+    (2, 4, 13, 40, 16, 3, 2, 0, 2, 1),         # stride and dilation 2, several column tiles
+    (1, 6, 7, 70, 16, 3, 1, "same", 1, 2),     # groups
+    (2, 1, 5, 5, 8, (1, 3), (1, 2), (0, 1), 1, 1),
+    (1, 16, 9, 10, 3, 3, 1, 1, 1, 1),          # backward-data: the flipped conv is direct
+    (1, 8, 10, 10, 2, 3, 1, 3, 1, 1),          # ... with padding -1
+]
 TOL = {lamina.float32: (1e-4, 1e-4), lamina.float64: (1e-11, 1e-11)}
 
 
@@ -123,7 +132,8 @@ def _shapes(cfg, bias=True):
         dict(stride=s, padding=p, dilation=d, groups=g)
 
 
-@pytest.mark.parametrize("cfg", CONFIGS + TORCH_CONFIGS + WINOGRAD_CONFIGS, ids=_ids)
+@pytest.mark.parametrize("cfg", CONFIGS + TORCH_CONFIGS + WINOGRAD_CONFIGS + DIRECT_CONFIGS,
+                         ids=_ids)
 @pytest.mark.filterwarnings("ignore:Using padding='same'")
 def test_conv2d(rng, device, cfg):
     inputs, kw = _shapes(cfg)
@@ -131,7 +141,8 @@ def test_conv2d(rng, device, cfg):
 
 
 @pytest.mark.parametrize("cfg", [CONFIGS[0], CONFIGS[2], CONFIGS[3], CONFIGS[5], CONFIGS[6],
-                                 CONFIGS[11], WINOGRAD_CONFIGS[0], WINOGRAD_CONFIGS[4]],
+                                 CONFIGS[11], WINOGRAD_CONFIGS[0], WINOGRAD_CONFIGS[4],
+                                 DIRECT_CONFIGS[1], DIRECT_CONFIGS[6]],
                          ids=_ids)
 @pytest.mark.filterwarnings("ignore:Using padding='same'")
 def test_small_gradcheck_every_element(rng, device, cfg):

@@ -28,7 +28,9 @@
 //   into a partial sum per thread (the GEMM overwrites its output, so a tile buffer then an
 //   add: Kg * Kd adds for 2 * Kg * Kd * pb flops), the partials summed at the end.
 // Depthwise convs (one input channel per group, < 8 outputs each) take direct plane loops
-// instead (conv_depthwise.cpp): the GEMM would have 1..7 useful columns of 32.
+// instead (conv_depthwise.cpp): the GEMM would have 1..7 useful columns of 32. Convs of at
+// most 4 input channels a group (first layers) take the direct kernel of conv_direct.cpp
+// forward, and 3x3 stride-1 convs of 16 or more channels Winograd's (conv_winograd.cpp).
 // Threads claim blocks one at a time (both cores stay busy when one of them starts late).
 #include "../kernels/conv.h"
 
@@ -41,6 +43,7 @@
 
 #include "../core/parallel.h"
 #include "conv_depthwise.h"
+#include "conv_direct.h"
 #include "conv_threads.h"
 #include "conv_winograd.h"
 #include "gemm.h"
@@ -239,11 +242,12 @@ void forward_impl(const Kernel& kern, const ConvGeom& g, const T* x, const T* w,
   });
 }
 
-// The forward by Winograd where it applies, else by implicit GEMM.
+// The forward by Winograd or the direct kernel where they apply, else by implicit GEMM.
 template <class T>
 void forward_any(const Kernel& kern, const ConvGeom& g, const T* x, const T* w, const T* bias,
                  T* y) {
   if (conv_detail::use_winograd(g)) return conv_detail::winograd_forward(kern, g, x, w, bias, y);
+  if (conv_detail::use_direct(g)) return conv_detail::direct_forward(g, x, w, bias, y);
   forward_impl(kern, g, x, w, bias, y);
 }
 

@@ -1,0 +1,101 @@
+#pragma once
+// Direct convolution rows for layers with few input channels (conv_direct.cpp), compiled once
+// per ISA (simd/target.h): by conv_direct.cpp (generic) and the one-line conv_direct_avx2.cpp /
+// conv_direct_avx512.cpp. The output columns are the vector lanes: a tile keeps kKB output
+// channels x kNV vectors of one output row in registers and adds, for every tap (c, r, s), the
+// vector of input values under it times the tap's broadcast weight. The input rows come zero
+// padded and split by column phase (padded column j * sw + q is value j of phase row q), so
+// every tap of every stride and dilation reads one unit-stride run. No STL in here (see
+// conv_winograd_impl.h).
+#include <cstdint>
+
+#include "conv_direct.h"
+#include "simd/target.h"
+
+namespace lamina::cpu::LAMINA_CPU_NS::conv_direct {
+
+using conv_detail::kKB;  // output channels a weight block
+// The register tile: kTK output channels (of a weight block) x kNV vectors of columns, with
+// enough accumulators to cover the FMA latency and room for the input vectors and the weight
+// broadcast (AVX-512: 16 of 32 registers; AVX2: 12 of 16).
+#if defined(__AVX512F__)
+constexpr int kTK = 8, kNV = 2;
+#elif defined(__AVX2__)
+constexpr int kTK = 4, kNV = 3;
+#else
+constexpr int kTK = 8, kNV = 1;
+#endif
+static_assert(kKB % kTK == 0, "a tile takes part of one weight block");
+
+template <class T>
+struct Vec;
+template <>
+struct Vec<float> {
+  using S = simd::F;
+};
+template <>
+struct Vec<double> {
+  using S = simd::D;
+};
+
+template <class T>
+using Rows = conv_detail::DirectRows<T>;
+
+// Output row oh, channels [k0, k0 + kn) (kn <= kTK; weights wblk[t * kKB + kb], kb < kTK),
+// columns [ow0, ow0 + n), n <= kNV * L.
+template <class T>
+inline void tile(const Rows<T>& a, const T* wblk, int64_t k0, int64_t kn, int64_t oh,
+                 int64_t ow0, int64_t n) {
+  using S = typename Vec<T>::S;
+  using V = typename S::V;
+  constexpr int L = S::L;
+  V acc[kTK][kNV];
+  for (int kb = 0; kb < kTK; ++kb)
+    for (int v = 0; v < kNV; ++v) acc[kb][v] = S::zero();
+  const T* w = wblk;
+  for (int64_t c = 0; c < a.Cg; ++c)
+    for (int64_t r = 0; r < a.R; ++r) {
+      const int64_t rr = (oh - a.oh0) * a.sh + r * a.dh;
+      const T* row = a.xb + (c * a.nr + rr) * a.rs + ow0;
+      for (int64_t s = 0; s < a.S; ++s, w += kKB) {
+        const T* xp = row + a.soff[s];
+        V xv[kNV];
+        for (int v = 0; v < kNV; ++v) xv[v] = S::loadu(xp + v * L);
+        for (int kb = 0; kb < kTK; ++kb) {
+          const V wv = S::set1(w[kb]);
+          for (int v = 0; v < kNV; ++v) acc[kb][v] = S::fmadd(wv, xv[v], acc[kb][v]);
+        }
+      }
+    }
+  for (int64_t kb = 0; kb < kn; ++kb) {
+    const int64_t k = k0 + kb;
+    const V b = S::set1(a.bias ? a.bias[k] : T(0));
+    T* yr = a.y + (k * a.OH + oh) * a.OW + ow0;
+    if (n == kNV * L) {
+      for (int v = 0; v < kNV; ++v) S::storeu(yr + v * L, S::add(acc[kb][v], b));
+    } else {
+      T t[kNV * L];
+      for (int v = 0; v < kNV; ++v) S::storeu(t + v * L, S::add(acc[kb][v], b));
+      for (int64_t i = 0; i < n; ++i) yr[i] = t[i];
+    }
+  }
+}
+
+// Every output of the band.
+template <class T>
+void rows(const Rows<T>& a) {
+  constexpr int64_t W = kNV * Vec<T>::S::L;  // output columns a tile
+  const int64_t Kd = a.Cg * a.R * a.S;
+  for (int64_t oh = a.oh0; oh < a.oh1; ++oh)
+    for (int64_t k0 = 0; k0 < a.Kg; k0 += kTK) {
+      const T* wblk = a.wp + (k0 / kKB) * Kd * kKB + k0 % kKB;
+      const int64_t kn = a.Kg - k0 < kTK ? a.Kg - k0 : kTK;
+      for (int64_t ow0 = 0; ow0 < a.OW; ow0 += W)
+        tile(a, wblk, k0, kn, oh, ow0, a.OW - ow0 < W ? a.OW - ow0 : W);
+    }
+}
+
+template void rows<float>(const Rows<float>&);
+template void rows<double>(const Rows<double>&);
+
+}  // namespace lamina::cpu::LAMINA_CPU_NS::conv_direct
