@@ -69,11 +69,17 @@ void direct_forward(const ConvGeom& g, const T* x, const T* w, const T* bias, T*
             std::fill(d, d + wq, T(0));
             continue;
           }
-          const T* src = xg + (c * g.H + ih) * g.W;
-          for (int64_t j = 0; j < wq; ++j) {  // column iw = j * sw + q - pw
-            const int64_t iw = j * g.sw + q - g.pw;
-            d[j] = iw >= 0 && iw < g.W ? src[iw] : T(0);
-          }
+          // value j is column j * sw + q - pw: inside the row for j in [jlo, jhi)
+          const T* src = xg + (c * g.H + ih) * g.W + q - g.pw;
+          const int64_t jlo = std::min(wq, g.pw - q <= 0 ? 0 : ceil_div(g.pw - q, g.sw));
+          const int64_t last = g.W - 1 + g.pw - q;
+          const int64_t jhi = std::clamp<int64_t>(last < 0 ? 0 : last / g.sw + 1, jlo, wq);
+          std::fill(d, d + jlo, T(0));
+          if (g.sw == 1)
+            std::memcpy(d + jlo, src + jlo, size_t(jhi - jlo) * sizeof(T));
+          else
+            for (int64_t j = jlo; j < jhi; ++j) d[j] = src[j * g.sw];
+          std::fill(d + jhi, d + wq, T(0));
         }
       }
     const DirectRows<T> a{xb, nr, rs, soff.data(), wp.data() + gi * nkb * Kd * kKB,

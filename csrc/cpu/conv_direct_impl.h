@@ -42,16 +42,16 @@ template <class T>
 using Rows = conv_detail::DirectRows<T>;
 
 // Output row oh, channels [k0, k0 + kn) (kn <= kTK; weights wblk[t * kKB + kb], kb < kTK),
-// columns [ow0, ow0 + n), n <= kNV * L.
-template <class T>
+// columns [ow0, ow0 + n), n <= NV * L.
+template <class T, int NV>
 inline void tile(const Rows<T>& a, const T* wblk, int64_t k0, int64_t kn, int64_t oh,
                  int64_t ow0, int64_t n) {
   using S = typename Vec<T>::S;
   using V = typename S::V;
   constexpr int L = S::L;
-  V acc[kTK][kNV];
+  V acc[kTK][NV];
   for (int kb = 0; kb < kTK; ++kb)
-    for (int v = 0; v < kNV; ++v) acc[kb][v] = S::zero();
+    for (int v = 0; v < NV; ++v) acc[kb][v] = S::zero();
   const T* w = wblk;
   for (int64_t c = 0; c < a.Cg; ++c)
     for (int64_t r = 0; r < a.R; ++r) {
@@ -59,11 +59,11 @@ inline void tile(const Rows<T>& a, const T* wblk, int64_t k0, int64_t kn, int64_
       const T* row = a.xb + (c * a.nr + rr) * a.rs + ow0;
       for (int64_t s = 0; s < a.S; ++s, w += kKB) {
         const T* xp = row + a.soff[s];
-        V xv[kNV];
-        for (int v = 0; v < kNV; ++v) xv[v] = S::loadu(xp + v * L);
+        V xv[NV];
+        for (int v = 0; v < NV; ++v) xv[v] = S::loadu(xp + v * L);
         for (int kb = 0; kb < kTK; ++kb) {
           const V wv = S::set1(w[kb]);
-          for (int v = 0; v < kNV; ++v) acc[kb][v] = S::fmadd(wv, xv[v], acc[kb][v]);
+          for (int v = 0; v < NV; ++v) acc[kb][v] = S::fmadd(wv, xv[v], acc[kb][v]);
         }
       }
     }
@@ -71,11 +71,11 @@ inline void tile(const Rows<T>& a, const T* wblk, int64_t k0, int64_t kn, int64_
     const int64_t k = k0 + kb;
     const V b = S::set1(a.bias ? a.bias[k] : T(0));
     T* yr = a.y + (k * a.OH + oh) * a.OW + ow0;
-    if (n == kNV * L) {
-      for (int v = 0; v < kNV; ++v) S::storeu(yr + v * L, S::add(acc[kb][v], b));
+    if (n == NV * L) {
+      for (int v = 0; v < NV; ++v) S::storeu(yr + v * L, S::add(acc[kb][v], b));
     } else {
-      T t[kNV * L];
-      for (int v = 0; v < kNV; ++v) S::storeu(t + v * L, S::add(acc[kb][v], b));
+      T t[NV * L];
+      for (int v = 0; v < NV; ++v) S::storeu(t + v * L, S::add(acc[kb][v], b));
       for (int64_t i = 0; i < n; ++i) yr[i] = t[i];
     }
   }
@@ -84,14 +84,19 @@ inline void tile(const Rows<T>& a, const T* wblk, int64_t k0, int64_t kn, int64_
 // Every output of the band.
 template <class T>
 void rows(const Rows<T>& a) {
-  constexpr int64_t W = kNV * Vec<T>::S::L;  // output columns a tile
+  constexpr int64_t L = Vec<T>::S::L;
+  constexpr int64_t W = kNV * L;  // output columns a tile
   const int64_t Kd = a.Cg * a.R * a.S;
   for (int64_t oh = a.oh0; oh < a.oh1; ++oh)
     for (int64_t k0 = 0; k0 < a.Kg; k0 += kTK) {
       const T* wblk = a.wp + (k0 / kKB) * Kd * kKB + k0 % kKB;
       const int64_t kn = a.Kg - k0 < kTK ? a.Kg - k0 : kTK;
-      for (int64_t ow0 = 0; ow0 < a.OW; ow0 += W)
-        tile(a, wblk, k0, kn, oh, ow0, a.OW - ow0 < W ? a.OW - ow0 : W);
+      int64_t ow0 = 0;
+      for (; ow0 + W <= a.OW; ow0 += W) tile<T, kNV>(a, wblk, k0, kn, oh, ow0, W);
+      const int64_t n = a.OW - ow0;  // the last columns: as few vectors as they need
+      if (n > (kNV - 1) * L) tile<T, kNV>(a, wblk, k0, kn, oh, ow0, n);
+      else if (kNV > 2 && n > L) tile<T, kNV == 3 ? 2 : 1>(a, wblk, k0, kn, oh, ow0, n);
+      else if (n > 0) tile<T, 1>(a, wblk, k0, kn, oh, ow0, n);
     }
 }
 
