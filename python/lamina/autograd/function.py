@@ -55,6 +55,7 @@ class Node(Context):
 
     retained = None  # {output_nr: weakref to a non-leaf tensor that retains grad}
     out_meta = None  # multi-output nodes: (shape, dtype, device) of each output
+    n_outputs = 1
 
     def __init__(self, fn):
         self.fn = fn
@@ -115,7 +116,6 @@ class Function:
                     o.grad_fn = node
                     o._output_nr = i
         else:
-            node.n_outputs = 1
             if out.is_floating_point():
                 out._requires_grad = True
                 out.grad_fn = node

@@ -24,7 +24,7 @@ _number = (numbers.Number,)
 
 
 def _meta(x):
-    return (x.shape, x._dtype_code) if isinstance(x, Tensor) else None
+    return x._meta if isinstance(x, Tensor) else None
 
 
 def _grad(g, meta):
