@@ -3,11 +3,11 @@
 // in parallel, each by one of:
 // - narrow planes with windows of 9 taps or more: kPlaneLanes planes at a time, one plane a
 //   vector lane (for_lane_groups), every window tap a run of full vectors;
-// - max pooling otherwise: a row pass and a column pass over bands of rows (max_plane), or
-//   the hand-written 2x2 stride-2 rows of a path that has them;
-// - average pooling otherwise: the columns whose window lies wholly inside the plane (the
-//   interior) in blocks of kLanes lanes written for the auto-vectoriser, the column stride a
-//   template constant for strides 1 and 2, the border columns by the scalar window code.
+// - otherwise by rows: in each output row the columns whose window lies wholly inside the
+//   plane (the interior) in blocks of kLanes lanes written for the auto-vectoriser, the
+//   column stride a template constant for strides 1 and 2 (or the hand-written 2x2
+//   stride-2 max rows of a path that has them), the border columns by the scalar window
+//   code.
 //
 // Max pooling keeps the first maximum of the window in row-major order (strict >), as torch.
 // The vector code notes any NaN it loads; planes holding one are redone by max_window, which
@@ -80,117 +80,6 @@ void by_stride(int64_t s, const F& f) {
   else f(std::integral_constant<int, 0>());
 }
 
-// Max pooling in two passes over a band of output rows. Row pass: each input row the band
-// needs is copied into a row padded with -inf (pW in front, so every window lies inside it)
-// and each output column takes the max of its kW taps and that tap's column (strict >: ties
-// keep the leftmost). Column pass: each output takes the max of its kH row maxima (strict >
-// in row order: ties keep the top). Together that is the first maximum in row-major window
-// order, as max_window finds it, with the rows shared by overlapping windows maxed once.
-// Returns nonzero when a NaN was loaded (the caller then redoes the plane with max_window).
-constexpr int64_t kNarrow = int64_t(1) << 30;  // planes narrower than this: int32 columns
-
-struct MaxBand {
-  int64_t rows;       // input rows a band of output rows needs, at most
-  int64_t out_rows;   // output rows a band
-  int64_t pad_len;    // length of the padded row
-};
-
-inline MaxBand max_band(const Pool2d& g) {
-  constexpr int64_t kBandValues = 16384;  // row maxima kept per band
-  const int64_t span = (g.kH - 1) * g.dH + 1;
-  const int64_t fit = std::max<int64_t>(kBandValues / std::max<int64_t>(g.OW, 1), span);
-  const int64_t out_rows = std::min(g.OH, (fit - span) / g.sH + 1);
-  return {(out_rows - 1) * g.sH + span, out_rows, (g.OW - 1) * g.sW + (g.kW - 1) * g.dW + 1};
-}
-
-// Scratch of one thread: the padded row, the band's row maxima (and their columns), the first
-// in-plane column of each output's window, and the column pass's winning rows and columns.
-template <typename T>
-struct MaxScratch {
-  MaxBand b;
-  std::unique_ptr<T[]> pad, hm;
-  std::unique_ptr<int32_t[]> hc, first, rsel, csel;
-  explicit MaxScratch(const Pool2d& g)
-      : b(max_band(g)), pad(new T[b.pad_len]), hm(new T[b.rows * g.OW]),
-        hc(new int32_t[b.rows * g.OW]), first(new int32_t[g.OW]), rsel(new int32_t[g.OW]),
-        csel(new int32_t[g.OW]) {
-    const T ninf = -std::numeric_limits<T>::infinity();
-    for (int64_t i = 0; i < b.pad_len; ++i) pad[i] = ninf;
-    for (int64_t ow = 0; ow < g.OW; ++ow)
-      first[ow] = static_cast<int32_t>(first_in(ow * g.sW - g.pW, g.dW));
-  }
-};
-
-// Row maxima of input rows [r0, r1) -> hm, hc (row r at (r - r0) * OW).
-template <typename T, int SW, bool IDX>
-int max_rows(const Pool2d& g, const T* x, int64_t r0, int64_t r1, MaxScratch<T>& s) {
-  const int32_t sw = static_cast<int32_t>(SW ? SW : g.sW), OW = static_cast<int32_t>(g.OW);
-  const int64_t n_copy = std::min(g.W, s.b.pad_len - g.pW);  // the rest is never read
-  int bad = 0;
-  for (int64_t r = r0; r < r1; ++r) {
-    if (n_copy > 0) std::memcpy(s.pad.get() + g.pW, x + r * g.W, sizeof(T) * n_copy);
-    T* __restrict acc = s.hm.get() + (r - r0) * OW;
-    int32_t* __restrict col = s.hc.get() + (r - r0) * OW;
-    for (int32_t ow = 0; ow < OW; ++ow) acc[ow] = -std::numeric_limits<T>::infinity();
-    if constexpr (IDX)
-      for (int32_t ow = 0; ow < OW; ++ow) col[ow] = s.first[ow];
-    for (int64_t k = 0; k < g.kW; ++k) {
-      const T* __restrict q = s.pad.get() + k * g.dW;
-      const int32_t c0 = static_cast<int32_t>(k * g.dW - g.pW);
-      for (int32_t ow = 0; ow < OW; ++ow) {
-        const T v = q[ow * sw];
-        const bool u = v > acc[ow];
-        acc[ow] = u ? v : acc[ow];
-        if constexpr (IDX) col[ow] = u ? ow * sw + c0 : col[ow];
-        bad |= v != v;
-      }
-    }
-  }
-  return bad;
-}
-
-// Column pass of output rows [oh0, oh1), whose input rows start at r0 in hm.
-template <typename T, bool IDX>
-void max_cols(const Pool2d& g, int64_t oh0, int64_t oh1, int64_t r0, MaxScratch<T>& s, T* y,
-              int64_t* idx) {
-  const int64_t OW = g.OW;
-  int32_t* __restrict rs = s.rsel.get();
-  int32_t* __restrict cs = s.csel.get();
-  for (int64_t oh = oh0; oh < oh1; ++oh) {
-    const int64_t h0 = oh * g.sH - g.pH;
-    const int64_t hs = first_in(h0, g.dH), he = end_in(h0, g.kH, g.dH, g.H);
-    T* __restrict acc = y + oh * OW;
-    if (hs < he) {
-      const T* a = s.hm.get() + (hs - r0) * OW;
-      for (int64_t ow = 0; ow < OW; ++ow) acc[ow] = a[ow];
-    } else {  // no row of the window is in the plane: -inf, at row hs (as max_window)
-      for (int64_t ow = 0; ow < OW; ++ow) acc[ow] = -std::numeric_limits<T>::infinity();
-    }
-    if constexpr (IDX) {
-      const int32_t* c = hs < he ? s.hc.get() + (hs - r0) * OW : s.first.get();
-      for (int64_t ow = 0; ow < OW; ++ow) {
-        rs[ow] = static_cast<int32_t>(hs);
-        cs[ow] = c[ow];
-      }
-    }
-    for (int64_t ih = hs + g.dH; ih < he; ih += g.dH) {
-      const T* __restrict v = s.hm.get() + (ih - r0) * OW;
-      const int32_t* __restrict c = s.hc.get() + (ih - r0) * OW;
-      const int32_t row = static_cast<int32_t>(ih);
-      for (int64_t ow = 0; ow < OW; ++ow) {
-        const bool u = v[ow] > acc[ow];
-        acc[ow] = u ? v[ow] : acc[ow];
-        if constexpr (IDX) {
-          rs[ow] = u ? row : rs[ow];
-          cs[ow] = u ? c[ow] : cs[ow];
-        }
-      }
-    }
-    if constexpr (IDX)
-      for (int64_t ow = 0; ow < OW; ++ow) idx[oh * OW + ow] = int64_t(rs[ow]) * g.W + cs[ow];
-  }
-}
-
 // The plane by max_window alone: the reference order, NaN taken as the maximum.
 template <typename T>
 void max_exact(const Pool2d& g, const T* x, T* y, int64_t* idx) {
@@ -200,33 +89,70 @@ void max_exact(const Pool2d& g, const T* x, T* y, int64_t* idx) {
                  idx ? idx + oh * g.OW + ow : nullptr);
 }
 
+// Interior block of max pooling: outputs ow0 .. ow0 + n - 1 of a row whose valid window rows
+// are hs, hs + dH, .. < he. Returns nonzero when a NaN was loaded.
 template <typename T, int SW, bool IDX>
-void max_plane(const Pool2d& g, const T* x, T* y, int64_t* idx, MaxScratch<T>& s) {
-  int bad = -1;  // -1: not done yet; else nonzero when a NaN was loaded
-  if (SW == 2 && g.kH == 2 && g.kW == 2 && g.pH == 0 && g.pW == 0 && g.dH == 1 && g.dW == 1 &&
-      2 * g.OW <= g.W && (g.OH - 1) * g.sH + 2 <= g.H) {
-    bad = 0;  // 2x2 stride-2 rows a path may write by hand, every window inside the plane
-    for (int64_t oh = 0; oh < g.OH; ++oh) {
-      const int64_t r = oh * g.sH;
-      const int v = max_row_2x2(x + r * g.W, x + (r + 1) * g.W, g.OW, y + oh * g.OW,
-                                IDX ? idx + oh * g.OW : nullptr, r * g.W, g.W);
-      if (v < 0) {
-        bad = -1;
-        break;
+inline int max_block(const T* x, const Pool2d& g, int64_t hs, int64_t he, int64_t ow0,
+                     int64_t n, T* y, int64_t* idx) {
+  const int64_t sw = SW ? SW : g.sW;
+  T acc[kLanes];
+  int64_t ai[kLanes];
+  int bad = 0;
+  for (int64_t j = 0; j < n; ++j) acc[j] = -std::numeric_limits<T>::infinity();
+  if constexpr (IDX)
+    for (int64_t j = 0; j < n; ++j) ai[j] = hs * g.W + (ow0 + j) * sw - g.pW;
+  for (int64_t ih = hs; ih < he; ih += g.dH)
+    for (int64_t kw = 0; kw < g.kW; ++kw) {
+      const int64_t base = ih * g.W + ow0 * sw - g.pW + kw * g.dW;
+      const T* p = x + base;
+      if constexpr (IDX) {
+        for (int64_t j = 0; j < n; ++j) {
+          const T v = p[j * sw];
+          const bool u = v > acc[j];
+          acc[j] = u ? v : acc[j];
+          ai[j] = u ? base + j * sw : ai[j];
+          bad |= v != v;
+        }
+      } else {
+        for (int64_t j = 0; j < n; ++j) {
+          const T v = p[j * sw];
+          acc[j] = v > acc[j] ? v : acc[j];
+          bad |= v != v;
+        }
       }
-      bad |= v;
     }
-  }
-  if (bad < 0 && (g.H >= kNarrow || g.W >= kNarrow)) bad = 1;  // columns must fit int32
-  if (bad < 0) {
-    bad = 0;
-    for (int64_t oh0 = 0; oh0 < g.OH && !bad; oh0 += s.b.out_rows) {
-      const int64_t oh1 = std::min(g.OH, oh0 + s.b.out_rows);
-      const int64_t r0 = std::max<int64_t>(oh0 * g.sH - g.pH, 0);  // with dilation, not every row is read
-      const int64_t r1 = end_in((oh1 - 1) * g.sH - g.pH, g.kH, g.dH, g.H);
-      bad = max_rows<T, SW, IDX>(g, x, r0, r1, s);
-      if (!bad) max_cols<T, IDX>(g, oh0, oh1, r0, s, y, idx);
+  for (int64_t j = 0; j < n; ++j) y[j] = acc[j];
+  if constexpr (IDX)
+    for (int64_t j = 0; j < n; ++j) idx[j] = ai[j];
+  return bad;
+}
+
+template <typename T, int SW, bool IDX>
+void max_plane(const Pool2d& g, const T* x, T* y, int64_t* idx) {
+  int64_t lo, hi;
+  interior(g.OW, g.W, g.kW, SW ? SW : g.sW, g.pW, g.dW, &lo, &hi);
+  int bad = 0;
+  for (int64_t oh = 0; oh < g.OH && !bad; ++oh) {
+    const int64_t h0 = oh * g.sH - g.pH;
+    const int64_t hs = first_in(h0, g.dH), he = end_in(h0, g.kH, g.dH, g.H);
+    T* yr = y + oh * g.OW;
+    int64_t* ir = IDX ? idx + oh * g.OW : nullptr;
+    for (int64_t ow = 0; ow < g.OW; ++ow) {
+      if (ow == lo) ow = hi;
+      if (ow >= g.OW) break;
+      max_window(x, g, h0, ow * g.sW - g.pW, yr + ow, IDX ? ir + ow : nullptr);
     }
+    if (SW == 2 && g.kW == 2 && g.dW == 1 && g.pW == 0 && he - hs == 2 && g.dH == 1 &&
+        lo == 0 && hi > 0) {
+      const int r = max_row_2x2(x + hs * g.W, x + (hs + 1) * g.W, hi, yr, ir, hs * g.W, g.W);
+      if (r >= 0) {
+        bad |= r;
+        continue;
+      }
+    }
+    for (int64_t ow = lo; ow < hi; ow += kLanes)
+      bad |= max_block<T, SW, IDX>(x, g, hs, he, ow, std::min(kLanes, hi - ow), yr + ow,
+                                   IDX ? ir + ow : nullptr);
   }
   if (bad) max_exact(g, x, y, idx);
 }
@@ -349,11 +275,9 @@ void max_pool_t(const Pool2d& g, const T* x, T* y, int64_t* idx) {
     return;
   }
   by_stride(g.sW, [&](auto sw) {
-    parallel_for(0, g.P, grain_for(32768, in), [&](int64_t b, int64_t e) {
-      MaxScratch<T> s(g);
-      for (int64_t p = b; p < e; ++p)
-        max_plane<T, decltype(sw)::value, IDX>(g, x + p * in, y + p * out,
-                                                IDX ? idx + p * out : nullptr, s);
+    for_planes(g.P, in, [&](int64_t p) {
+      max_plane<T, decltype(sw)::value, IDX>(g, x + p * in, y + p * out,
+                                              IDX ? idx + p * out : nullptr);
     });
   });
 }
