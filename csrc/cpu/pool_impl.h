@@ -201,8 +201,9 @@ void to_lanes(const Pool2d& g, const LaneBlock& b, const T* x, int64_t n, T* blk
   }
 }
 
-// f(block, blk, p0, n) for each group of n <= kPlaneLanes planes from p0, laid into blk (its
-// padding is `fill`), groups in parallel.
+// f(block, blk, p0, n) for each group of n <= kPlaneLanes planes from p0, groups in
+// parallel: the planes of x laid into blk (its padding is `fill`), or with x null a block
+// filled with `fill` once per thread, for f to use.
 template <typename T, typename F>
 void for_lane_groups(const Pool2d& g, const T* x, T fill, const F& f) {
   constexpr int64_t L = kPlaneLanes<T>;
@@ -213,7 +214,7 @@ void for_lane_groups(const Pool2d& g, const T* x, T fill, const F& f) {
     std::fill(blk.get(), blk.get() + b.Hp * b.Wp * L, fill);
     for (int64_t q = gb; q < ge; ++q) {
       const int64_t p0 = q * L, n = std::min(L, g.P - p0);
-      to_lanes(g, b, x + p0 * in, n, blk.get());
+      if (x) to_lanes(g, b, x + p0 * in, n, blk.get());
       f(b, blk.get(), p0, n);
     }
   });
@@ -449,6 +450,37 @@ void avg_lanes(const Pool2d& g, const LaneBlock& b, const T* blk, int64_t n, T* 
   }
 }
 
+// The gradient of avg_lanes: each output's dy / divisor added to its window's taps in the
+// block (zero outside the plane's interior after the group), then the interior copied to dx.
+template <typename T>
+void avg_lanes_backward(const Pool2d& g, const LaneBlock& b, const T* dy, int64_t n, T* blk,
+                        T* dx, bool cip, int64_t over) {
+  constexpr int64_t L = kPlaneLanes<T>;
+  const int64_t out = g.OH * g.OW, in = g.H * g.W;
+  std::fill(blk, blk + b.Hp * b.Wp * L, T(0));
+  for (int64_t oh = 0; oh < g.OH; ++oh) {
+    const int64_t h0 = oh * g.sH - g.pH;
+    for (int64_t ow = 0; ow < g.OW; ++ow) {
+      const int64_t w0 = ow * g.sW - g.pW;
+      const T div = static_cast<T>(avg_divisor(g, h0, w0, cip, over));
+      T v[L] = {};
+      for (int64_t l = 0; l < n; ++l) v[l] = dy[l * out + oh * g.OW + ow] / div;
+      for (int64_t kh = 0; kh < g.kH; ++kh)
+        for (int64_t kw = 0; kw < g.kW; ++kw) {
+          T* p = blk + ((h0 + kh + g.pH) * b.Wp + w0 + kw + g.pW) * L;
+#pragma GCC unroll 1  // unrolled whole, the lanes are left scalar (GCC 12)
+          for (int64_t l = 0; l < L; ++l) p[l] += v[l];
+        }
+    }
+  }
+  for (int64_t l = 0; l < n; ++l)
+    for (int64_t h = 0; h < g.H; ++h) {
+      const T* row = blk + ((h + g.pH) * b.Wp + g.pW) * L + l;
+      T* d = dx + l * in + h * g.W;
+      for (int64_t w = 0; w < g.W; ++w) d[w] = row[w * L];
+    }
+}
+
 }  // namespace
 
 void max_pool2d(DType dt, const Pool2d& g, const void* x, void* y, int64_t* idx) {
@@ -486,6 +518,14 @@ void avg_pool2d_backward(DType dt, const Pool2d& g, const void* dy, void* dx, bo
     auto* gp = typed<scalar_t>(dy);
     auto* dp = typed<scalar_t>(dx);
     const int64_t in = g.H * g.W, out = g.OH * g.OW;
+    if (use_lanes(g, kAvgBlockPixels)) {
+      for_lane_groups(g, static_cast<const scalar_t*>(nullptr), scalar_t(0),
+                      [&](const LaneBlock& b, scalar_t* blk, int64_t p0, int64_t n) {
+                        avg_lanes_backward(g, b, gp + p0 * out, n, blk, dp + p0 * in, cip,
+                                           over);
+                      });
+      return;
+    }
     by_stride(g.sW, [&](auto sw) {
       for_planes(g.P, in, [&](int64_t p) {
         avg_plane_backward<scalar_t, decltype(sw)::value>(g, gp + p * out, dp + p * in, cip,
