@@ -69,7 +69,7 @@ thread_local Scratch t_partial;  // per-thread weight-gradient sums (calling thr
 
 template <class T>
 T* workspace(const Kernel& k) {
-  return t_ws.get<T>(k.b.kc * k.b.nc + k.b.mc * k.b.kc);
+  return t_ws.get<T>(k.ws_elems());
 }
 
 // Bytes of a column block: big enough that the GEMM runs on long panels, small enough that

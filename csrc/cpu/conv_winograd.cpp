@@ -190,7 +190,7 @@ void winograd_forward(const Kernel& kern, const ConvGeom& g, const T* x, const T
     kern.pack_b(p, 0, Kg, bp + it * Cg * npad);
   });
   const Tiling tl = make_tiling(g, Cg + Kg, int64_t(sizeof(T)));
-  const int64_t ws_elems = kern.b.kc * kern.b.nc + kern.b.mc * kern.b.kc;
+  const int64_t ws_elems = kern.ws_elems();
   claim_items(tl.count(g.N), [&](int64_t it, int64_t) {
     const Item b = tl.at(it);
     const int64_t n = b.n, gi = b.gi, tb = b.tb;
@@ -220,7 +220,7 @@ void winograd_backward_weight(const Kernel& kern, const ConvGeom& g, const T* x,
   const int64_t nt = std::max<int64_t>(1, get_num_threads());
   T* partial = t_u.get<T>(nt * G * gsize);  // M[thread][group][xi][k][c]
   std::vector<char> used(size_t(nt), 0);
-  const int64_t ws_elems = kern.b.kc * kern.b.nc + kern.b.mc * kern.b.kc;
+  const int64_t ws_elems = kern.ws_elems();
   claim_items(tl.count(g.N), [&](int64_t it, int64_t th_id) {
     const Item b = tl.at(it);
     const int64_t n = b.n, gi = b.gi, tb = b.tb;
