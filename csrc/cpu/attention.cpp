@@ -75,7 +75,7 @@ inline void mm(const Kernel& kern, void* ws, int64_t m, int64_t n, int64_t kk, c
 // Per-thread memory of a task: the GEMM workspace then `extra` elements of T.
 template <typename T>
 T* scratch(const Kernel& kern, void** ws, size_t extra) {
-  const size_t wsb = size_t(kern.b.kc * kern.b.nc + kern.b.mc * kern.b.kc) * sizeof(T);
+  const size_t wsb = size_t(kern.ws_elems()) * sizeof(T);
   char* base = static_cast<char*>(t_scratch.get(wsb + extra * sizeof(T) + 64));
   *ws = base;
   return reinterpret_cast<T*>(base + wsb);

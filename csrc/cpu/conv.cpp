@@ -72,7 +72,7 @@ thread_local Scratch t_partial;  // per-thread weight-gradient sums (calling thr
 
 template <class T>
 T* workspace(const Kernel& k) {
-  return t_ws.get<T>(k.b.kc * k.b.nc + k.b.mc * k.b.kc);
+  return t_ws.get<T>(k.ws_elems());
 }
 
 // Bytes of a column block: big enough that the GEMM runs on long panels, small enough that
@@ -91,6 +91,13 @@ int64_t block_size(int64_t P, int64_t per_pos_bytes, int64_t mult, int64_t cap, 
   if (items * ceil_div(P, pb) < want) pb = ceil_div(P, ceil_div(want, items));
   pb = std::max<int64_t>(mult, pb / mult * mult);
   return std::min(pb, P);
+}
+
+// 1x1, stride 1, unpadded (as many positions out as in): the image itself is the column
+// matrix of im2col (Kd = Cg rows of H * W positions), so it needs none.
+inline bool plain_1x1(const ConvGeom& g) {
+  return g.R == 1 && g.S == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0 &&
+         g.OH == g.H && g.OW == g.W;
 }
 
 // Output positions [p0, p0 + pb) walked as runs along one output row: fn(j, oh, ow0, len) for
@@ -117,9 +124,9 @@ inline void valid_range(int64_t iw0, int64_t s, int64_t W, int64_t len, int64_t&
 }
 
 // col (Kd, pb) row-major, Kd = cg * R * S: col[(ci, r, s), j] = x[ci, ih, iw] of position
-// p0 + j (zero outside). x points at the group's first channel of the image.
+// p0 + j (zero outside). x points at the group's first channel of the image. Returns col.
 template <class T>
-void im2col(const ConvGeom& g, const T* x, int64_t cg, int64_t p0, int64_t pb, T* col) {
+const T* im2col(const ConvGeom& g, const T* x, int64_t cg, int64_t p0, int64_t pb, T* col) {
   const int64_t HW = g.H * g.W;
   for (int64_t ci = 0; ci < cg; ++ci) {
     const T* xc = x + ci * HW;
@@ -150,6 +157,7 @@ void im2col(const ConvGeom& g, const T* x, int64_t cg, int64_t p0, int64_t pb, T
       }
     }
   }
+  return col;
 }
 
 // The transpose of im2col, adding: dx[ci, ih, iw] += dcol[(ci, r, s), j] for position p0 + j.
@@ -204,8 +212,7 @@ void forward_impl(const Kernel& kern, const ConvGeom& g, const T* x, const T* w,
                   T* y) {
   const int64_t G = g.groups, Cg = g.C / G, Kg = g.K / G, Kd = Cg * g.R * g.S;
   const int64_t P = g.OH * g.OW, HW = g.H * g.W;
-  const bool direct = g.R == 1 && g.S == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 &&
-                      g.pw == 0 && g.OH == g.H && g.OW == g.W;
+  const bool direct = plain_1x1(g);
   const int64_t nr = kern.b.nr, npad = ceil_div(Kg, nr) * nr;
   const T* bp = pack_weight_t(kern, w, G, Kg, Kd);
   const int64_t nt = get_num_threads();
@@ -217,14 +224,8 @@ void forward_impl(const Kernel& kern, const ConvGeom& g, const T* x, const T* w,
     const int64_t n = it / (G * nblk), gi = (it / nblk) % G, p0 = (it % nblk) * pb;
     const int64_t m = std::min(pb, P - p0);
     const T* xg = x + (n * g.C + gi * Cg) * HW;
-    const T* A = xg + p0;
-    int64_t sak = HW;
-    if (!direct) {
-      T* col = t_col.get<T>(Kd * pb);
-      im2col(g, xg, Cg, p0, m, col);
-      A = col;
-      sak = m;
-    }
+    const T* A = direct ? xg + p0 : im2col(g, xg, Cg, p0, m, t_col.get<T>(Kd * pb));
+    const int64_t sak = direct ? HW : m;
     T* tile = t_tile.get<T>(pb * Kg);
     const Problem p{m, Kg, Kd, A, 1, sak, nullptr, 0, 0, tile, Kg};
     kern.run_packed(p, Region{0, m, 0, Kg}, bp + gi * Kd * npad, workspace<T>(kern));
@@ -307,8 +308,7 @@ template <class T>
 void backward_weight_impl(const Kernel& kern, const ConvGeom& g, const T* x, const T* dy, T* dw) {
   const int64_t G = g.groups, Cg = g.C / G, Kg = g.K / G, Kd = Cg * g.R * g.S;
   const int64_t P = g.OH * g.OW, HW = g.H * g.W;
-  const bool direct = g.R == 1 && g.S == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 &&
-                      g.pw == 0 && g.OH == g.H && g.OW == g.W;
+  const bool direct = plain_1x1(g);
   const int64_t nt = std::max<int64_t>(1, get_num_threads());
   const int64_t wsize = G * Kg * Kd;
   // blocks: a multiple of KC (the GEMM's reduction block), the column block within kColBytes
@@ -321,14 +321,8 @@ void backward_weight_impl(const Kernel& kern, const ConvGeom& g, const T* x, con
     const int64_t n = it / (G * nblk), gi = (it / nblk) % G, p0 = (it % nblk) * pb;
     const int64_t m = std::min(pb, P - p0);
     const T* xg = x + (n * g.C + gi * Cg) * HW;
-    const T* B = xg + p0;
-    int64_t sbn = HW;
-    if (!direct) {
-      T* col = t_col.get<T>(Kd * pb);
-      im2col(g, xg, Cg, p0, m, col);
-      B = col;
-      sbn = m;
-    }
+    const T* B = direct ? xg + p0 : im2col(g, xg, Cg, p0, m, t_col.get<T>(Kd * pb));
+    const int64_t sbn = direct ? HW : m;
     T* part = partial + th * wsize + gi * Kg * Kd;
     if (!used[size_t(th)]) {
       std::fill(partial + th * wsize, partial + (th + 1) * wsize, T(0));

@@ -81,6 +81,13 @@ int64_t xi_stride(int64_t n) {
   return (n + page - 1) / page * page + line;
 }
 
+// kXi planes of n values each (plane stride *xs = xi_stride(n)) in the thread's scratch s.
+template <class T>
+T* xi_planes(Scratch& s, int64_t n, int64_t* xs) {
+  *xs = xi_stride<T>(n);
+  return s.get<T>(kXi * *xs);
+}
+
 // u[xi][c][k] (one group) = (G w[k, c] G^T)[xi]; w (Kg, Cg, 3, 3).
 template <class T>
 void transform_weight(const T* w, int64_t Kg, int64_t Cg, T* u) {
@@ -166,8 +173,7 @@ Tiling make_tiling(const ConvGeom& g, int64_t channels, int64_t elem) {
 template <class T>
 T* input_block(const ConvGeom& g, const T* x, const Tiling& tl, const Item& b, int64_t* vs) {
   const int64_t Cg = g.C / g.groups;
-  *vs = xi_stride<T>(Cg * b.tb);
-  T* v = t_v.get<T>(kXi * *vs);
+  T* v = xi_planes<T>(t_v, Cg * b.tb, vs);
   LAMINA_ISA(winograd::transform_input<T>)(g, x + (b.n * g.C + b.gi * Cg) * g.H * g.W, Cg,
                                            b.ti0, b.nrows, tl.tw, v, *vs,
                                            t_rows.get<T>(26 * tl.tw + 12));
@@ -190,14 +196,13 @@ void winograd_forward(const Kernel& kern, const ConvGeom& g, const T* x, const T
     kern.pack_b(p, 0, Kg, bp + it * Cg * npad);
   });
   const Tiling tl = make_tiling(g, Cg + Kg, int64_t(sizeof(T)));
-  const int64_t ws_elems = kern.b.kc * kern.b.nc + kern.b.mc * kern.b.kc;
+  const int64_t ws_elems = kern.ws_elems();
   claim_items(tl.count(g.N), [&](int64_t it, int64_t) {
     const Item b = tl.at(it);
     const int64_t n = b.n, gi = b.gi, tb = b.tb;
-    int64_t vs;
+    int64_t vs, ms;
     const T* v = input_block(g, x, tl, b, &vs);
-    const int64_t ms = xi_stride<T>(tb * Kg);
-    T* m = t_m.get<T>(kXi * ms);
+    T* m = xi_planes<T>(t_m, tb * Kg, &ms);
     void* ws = t_ws.get<T>(ws_elems);
     for (int64_t xi = 0; xi < kXi; ++xi) {
       // M[xi] (tb, Kg) = V[xi]^T (tb, Cg) @ U[xi] (Cg, Kg)
@@ -220,14 +225,13 @@ void winograd_backward_weight(const Kernel& kern, const ConvGeom& g, const T* x,
   const int64_t nt = std::max<int64_t>(1, get_num_threads());
   T* partial = t_u.get<T>(nt * G * gsize);  // M[thread][group][xi][k][c]
   std::vector<char> used(size_t(nt), 0);
-  const int64_t ws_elems = kern.b.kc * kern.b.nc + kern.b.mc * kern.b.kc;
+  const int64_t ws_elems = kern.ws_elems();
   claim_items(tl.count(g.N), [&](int64_t it, int64_t th_id) {
     const Item b = tl.at(it);
     const int64_t n = b.n, gi = b.gi, tb = b.tb;
-    int64_t vs;
+    int64_t vs, ds;
     const T* v = input_block(g, x, tl, b, &vs);
-    const int64_t ds = xi_stride<T>(Kg * tb);
-    T* d = t_m.get<T>(kXi * ds);
+    T* d = xi_planes<T>(t_m, Kg * tb, &ds);
     LAMINA_ISA(winograd::transform_grad<T>)(g, dy + (n * g.K + gi * Kg) * g.OH * g.OW, Kg,
                                             b.ti0, b.nrows, tl.tw, d, ds,
                                             t_rows.get<T>(8 * tl.tw));

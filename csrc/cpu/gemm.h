@@ -14,8 +14,8 @@
 // claimed one at a time, each thread packing its own A blocks.
 //
 // The ISA files include this header with their -m flags, and the linker keeps one copy of an
-// inline function: make_blocking is only evaluated at compile time there, nothing else here
-// is code.
+// inline function: make_blocking is only evaluated at compile time there, and ws_elems is
+// called only from the portable files; nothing else here is code.
 #include <cstddef>
 #include <cstdint>
 
@@ -80,6 +80,8 @@ struct Kernel {
   void (*run)(const Problem& p, const Region& r, void* ws);
   void (*pack_b)(const Problem& p, int64_t n0, int64_t n1, void* dst);
   void (*run_packed)(const Problem& p, const Region& r, const void* bpacked, void* ws);
+  // elements of T in `ws`: the B block, then the A block
+  int64_t ws_elems() const { return b.kc * b.nc + b.mc * b.kc; }
 };
 
 namespace generic {

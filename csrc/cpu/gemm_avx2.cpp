@@ -9,18 +9,11 @@
 namespace lamina::cpu::gemm_kernels::avx2 {
 namespace {
 
-struct F32 {
-  using T = float;
-  using V = __m256;
+// simd::F / simd::D (simd/avx2.h: zero, load, loadu, storeu, add, fmadd) with the GEMM's
+// broadcast, masked loads and stores (lanes whose int sign bit is set) and transpose
+struct F32 : cpu::avx2::simd::F {
   using Mask = __m256i;
-  static constexpr int64_t L = 8;
-  static V zero() { return _mm256_setzero_ps(); }
-  static V load(const T* p) { return _mm256_load_ps(p); }
-  static V loadu(const T* p) { return _mm256_loadu_ps(p); }
   static V bcast(const T* p) { return _mm256_broadcast_ss(p); }
-  static V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
-  static V add(V a, V b) { return _mm256_add_ps(a, b); }
-  static void storeu(T* p, V v) { _mm256_storeu_ps(p, v); }
   static Mask mask(int64_t n) {
     n = n < 0 ? 0 : n > L ? L : n;
     return _mm256_cmpgt_epi32(_mm256_set1_epi32(int(n)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
@@ -48,18 +41,9 @@ struct F32 {
   }
 };
 
-struct F64 {
-  using T = double;
-  using V = __m256d;
+struct F64 : cpu::avx2::simd::D {
   using Mask = __m256i;
-  static constexpr int64_t L = 4;
-  static V zero() { return _mm256_setzero_pd(); }
-  static V load(const T* p) { return _mm256_load_pd(p); }
-  static V loadu(const T* p) { return _mm256_loadu_pd(p); }
   static V bcast(const T* p) { return _mm256_broadcast_sd(p); }
-  static V fma(V a, V b, V c) { return _mm256_fmadd_pd(a, b, c); }
-  static V add(V a, V b) { return _mm256_add_pd(a, b); }
-  static void storeu(T* p, V v) { _mm256_storeu_pd(p, v); }
   static Mask mask(int64_t n) {
     return _mm256_cmpgt_epi64(_mm256_set1_epi64x(n < 0 ? 0 : n), _mm256_setr_epi64x(0, 1, 2, 3));
   }
@@ -82,13 +66,11 @@ struct F64 {
 // 6 x 16 floats (6 x 8 doubles): 12 accumulators, 2 B vectors and a broadcast of 16 ymm.
 using KF32 = SimdKernel<F32, 6, 2>;
 using KF64 = SimdKernel<F64, 6, 2>;
-constexpr Blocking kBF32 = make_blocking(4, KF32::MR, KF32::NR);
-constexpr Blocking kBF64 = make_blocking(8, KF64::MR, KF64::NR);
 
 }  // namespace
 
 // serial_flops: about 8 us of this kernel's work on one core (gemm.h)
-Kernel f32() { return make_kernel<KF32, kBF32>(0.9e6); }
-Kernel f64() { return make_kernel<KF64, kBF64>(0.45e6); }
+Kernel f32() { return make_kernel<KF32>(0.9e6); }
+Kernel f64() { return make_kernel<KF64>(0.45e6); }
 
 }  // namespace lamina::cpu::gemm_kernels::avx2

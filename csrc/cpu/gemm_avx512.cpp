@@ -14,18 +14,11 @@
 namespace lamina::cpu::gemm_kernels::avx512 {
 namespace {
 
-struct F32 {
-  using T = float;
-  using V = __m512;
+// simd::F / simd::D (simd/avx512.h: zero, load, loadu, storeu, add, fmadd) with the GEMM's
+// broadcast, masked loads and stores and transpose
+struct F32 : cpu::avx512::simd::F {
   using Mask = __mmask16;
-  static constexpr int64_t L = 16;
-  static V zero() { return _mm512_setzero_ps(); }
-  static V load(const T* p) { return _mm512_load_ps(p); }
-  static V loadu(const T* p) { return _mm512_loadu_ps(p); }
   static V bcast(const T* p) { return _mm512_set1_ps(*p); }
-  static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
-  static V add(V a, V b) { return _mm512_add_ps(a, b); }
-  static void storeu(T* p, V v) { _mm512_storeu_ps(p, v); }
   static Mask mask(int64_t n) { return n <= 0 ? 0 : n >= L ? Mask(0xffff) : Mask((1u << n) - 1); }
   static V maskz_loadu(Mask m, const T* p) { return _mm512_maskz_loadu_ps(m, p); }
   static void mask_storeu(T* p, Mask m, V v) { _mm512_mask_storeu_ps(p, m, v); }
@@ -59,18 +52,9 @@ struct F32 {
   }
 };
 
-struct F64 {
-  using T = double;
-  using V = __m512d;
+struct F64 : cpu::avx512::simd::D {
   using Mask = __mmask8;
-  static constexpr int64_t L = 8;
-  static V zero() { return _mm512_setzero_pd(); }
-  static V load(const T* p) { return _mm512_load_pd(p); }
-  static V loadu(const T* p) { return _mm512_loadu_pd(p); }
   static V bcast(const T* p) { return _mm512_set1_pd(*p); }
-  static V fma(V a, V b, V c) { return _mm512_fmadd_pd(a, b, c); }
-  static V add(V a, V b) { return _mm512_add_pd(a, b); }
-  static void storeu(T* p, V v) { _mm512_storeu_pd(p, v); }
   static Mask mask(int64_t n) { return n <= 0 ? 0 : n >= L ? Mask(0xff) : Mask((1u << n) - 1); }
   static V maskz_loadu(Mask m, const T* p) { return _mm512_maskz_loadu_pd(m, p); }
   static void mask_storeu(T* p, Mask m, V v) { _mm512_mask_storeu_pd(p, m, v); }
@@ -103,13 +87,11 @@ struct F64 {
 //   768^3 NT: 228, 229, 230. 12x32 has no bad case; float64 12x16 = 14x16 within noise.
 using KF32 = SimdKernel<F32, 12, 2>;
 using KF64 = SimdKernel<F64, 12, 2>;
-constexpr Blocking kBF32 = make_blocking(4, KF32::MR, KF32::NR);
-constexpr Blocking kBF64 = make_blocking(8, KF64::MR, KF64::NR);
 
 }  // namespace
 
 // serial_flops: about 8 us of this kernel's work on one core (gemm.h)
-Kernel f32() { return make_kernel<KF32, kBF32>(1.8e6); }
-Kernel f64() { return make_kernel<KF64, kBF64>(0.9e6); }
+Kernel f32() { return make_kernel<KF32>(1.8e6); }
+Kernel f64() { return make_kernel<KF64>(0.9e6); }
 
 }  // namespace lamina::cpu::gemm_kernels::avx512

@@ -53,15 +53,12 @@ struct UKernel {
 using KF32 = UKernel<float, 6, 8>;
 using KF64 = UKernel<double, 6, 4>;
 using KI64 = UKernel<int64_t, 4, 4>;
-constexpr Blocking kBF32 = make_blocking(4, KF32::MR, KF32::NR);
-constexpr Blocking kBF64 = make_blocking(8, KF64::MR, KF64::NR);
-constexpr Blocking kBI64 = make_blocking(8, KI64::MR, KI64::NR);
 
 }  // namespace
 
 // serial_flops: about 8 us of this kernel's work on one core (gemm.h)
-Kernel f32() { return make_kernel<KF32, kBF32>(0.25e6); }
-Kernel f64() { return make_kernel<KF64, kBF64>(0.12e6); }
-Kernel i64() { return make_kernel<KI64, kBI64>(0.12e6); }
+Kernel f32() { return make_kernel<KF32>(0.25e6); }
+Kernel f64() { return make_kernel<KF64>(0.12e6); }
+Kernel i64() { return make_kernel<KI64>(0.12e6); }
 
 }  // namespace lamina::cpu::gemm_kernels::generic

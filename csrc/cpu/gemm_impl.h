@@ -165,9 +165,14 @@ void run_packed(const Problem& p, const Region& r, const void* bpacked, void* ws
   }
 }
 
-// The kernel table entry of gemm.h for micro-kernel UK and blocking BL.
-template <class UK, const Blocking& BL>
+// The cache blocking of micro-kernel UK (gemm.h's make_blocking for its element and tile).
+template <class UK>
+constexpr Blocking kBlocking = make_blocking(sizeof(typename UK::T), UK::MR, UK::NR);
+
+// The kernel table entry of gemm.h for micro-kernel UK.
+template <class UK>
 Kernel make_kernel(double serial_flops) {
+  constexpr const Blocking& BL = kBlocking<UK>;
   return Kernel{BL, serial_flops, &run_region<UK, BL>, &pack_b<UK, BL>, &run_packed<UK, BL>};
 }
 

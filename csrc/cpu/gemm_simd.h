@@ -1,9 +1,9 @@
 // The register-tiled GEMM micro-kernel written once over a SIMD vector type VT, for the ISA
 // files (gemm_avx2.cpp, gemm_avx512.cpp): included inside their namespace after VT's
-// definition. VT gives T, V, L (lanes), Mask, and
-//   zero, load (aligned), loadu, bcast(const T*), fma(a, b, c) = a*b + c, add, storeu,
-//   mask(n) (first n lanes, n may be <= 0 or >= L), maskz_loadu(m, p), mask_storeu(p, m, v),
-//   transpose(V r[L]) (rows -> columns, in place).
+// definition. VT is the ISA's simd::F or simd::D (T, V, L lanes, zero, load (aligned), loadu,
+// storeu, add, fmadd(a, b, c) = a*b + c) with the GEMM's own
+//   Mask, bcast(const T*), mask(n) (first n lanes, n may be <= 0 or >= L), maskz_loadu(m, p),
+//   mask_storeu(p, m, v), transpose(V r[L]) (rows -> columns, in place).
 // Nothing here is out of line across TUs: it all lives in the including file's namespace.
 #pragma once
 
@@ -37,7 +37,7 @@ struct SimdKernel {
       for (int64_t i = 0; i < M; ++i) {
         const V av = VT::bcast(a + i);
 #pragma GCC unroll 4
-        for (int64_t j = 0; j < NVE; ++j) r[i][j] = VT::fma(av, bv[j], r[i][j]);
+        for (int64_t j = 0; j < NVE; ++j) r[i][j] = VT::fmadd(av, bv[j], r[i][j]);
       }
       a += MR;
       b += NR;

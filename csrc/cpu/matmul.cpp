@@ -61,7 +61,7 @@ thread_local Scratch t_shared_b;   // B packed for all threads, owned by the cal
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 size_t workspace_bytes(const Kernel& k, size_t elem) {  // gemm.h: B block, A block
-  return size_t(k.b.kc * k.b.nc + k.b.mc * k.b.kc) * elem;
+  return size_t(k.ws_elems()) * elem;
 }
 
 size_t packed_b_bytes(const Kernel& k, int64_t K, int64_t N, size_t elem) {

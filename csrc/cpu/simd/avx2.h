@@ -2,19 +2,23 @@
 // SIMD vector types of the AVX2+FMA path (include only from *_avx2.cpp files), behind the one
 // set of names that vec_math_impl.h, elementwise_vec.h and reduce_vec.h are written against:
 //   V (vector), M (lane mask), I (integer vector of the same lane width), L (lanes), T (scalar)
-//   set1 zero loadu storeu | add sub mul div fmadd(a*b+c) fnmadd(c-a*b) fmsub(a*b-c) min max
-//   (min/max return b when a lane is NaN, like the instructions) abs bor band round
+//   set1 zero loadu storeu load store | add sub mul div fmadd(a*b+c) fnmadd(c-a*b) fmsub(a*b-c)
+//   min max (min/max return b when a lane is NaN, like the instructions) abs bor band round
 //   gt lt eq unord mor any select(m, a, b) select_sign(x, a, b) (sign bit of x set ? a : b)
-//   cast_i cast_f seti srli slli addi subi andi ori cvt_i (exact int -> float lanes)
+//   cast_i cast_f seti srli addi subi andi ori cvt_i (exact int -> float lanes)
 //   scale2(p, n): p * 2^n for integer-valued n in the normal exponent range (exact)
 //   scale2_wide(p, n): the same for n down to -(bias + mantissa bits), one rounding
 //   first(m): index of the first set lane, -1 if none
 //   gather(p, s) / scatter(p, s, v): lanes at element stride s (0 broadcasts), built from
 //   scalar loads and written through an aligned scratch vector (no store-forwarding stalls)
 //   gather_n(p, s, n): the first n (1 <= n <= L) such lanes, the others 0
+// The wrappers of the same shape on both ISAs come from common.h (LAMINA_SIMD_COMMON,
+// LAMINA_SIMD_INT32); the ones written here are AVX2's own.
 #include <immintrin.h>
 
 #include <cstdint>
+
+#include "common.h"
 
 namespace lamina::cpu::avx2::simd {
 
@@ -24,10 +28,8 @@ struct F {
   using M = __m256;
   using I = __m256i;
   static constexpr int L = 8;
-  static V set1(T v) { return _mm256_set1_ps(v); }
-  static V zero() { return _mm256_setzero_ps(); }
-  static V loadu(const T* p) { return _mm256_loadu_ps(p); }
-  static void storeu(T* p, V v) { _mm256_storeu_ps(p, v); }
+  LAMINA_SIMD_COMMON(_mm256, ps, _mm256_cmp_ps)  // set1 ... unord (common.h)
+  LAMINA_SIMD_INT32(_mm256, si256)  // cast_i ... cvt_i (common.h)
   static V gather(const T* p, int64_t s) {
     return _mm256_setr_ps(p[0], p[s], p[2 * s], p[3 * s], p[4 * s], p[5 * s], p[6 * s], p[7 * s]);
   }
@@ -36,28 +38,8 @@ struct F {
                           3 < n ? p[3 * s] : 0.f, 4 < n ? p[4 * s] : 0.f, 5 < n ? p[5 * s] : 0.f,
                           6 < n ? p[6 * s] : 0.f, 7 < n ? p[7 * s] : 0.f);
   }
-  static void scatter(T* p, int64_t s, V v) {
-    alignas(32) T t[L];
-    _mm256_store_ps(t, v);
-    for (int j = 0; j < L; ++j) p[j * s] = t[j];
-  }
-  static V add(V a, V b) { return _mm256_add_ps(a, b); }
-  static V sub(V a, V b) { return _mm256_sub_ps(a, b); }
-  static V mul(V a, V b) { return _mm256_mul_ps(a, b); }
-  static V div(V a, V b) { return _mm256_div_ps(a, b); }
-  static V fmadd(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
-  static V fnmadd(V a, V b, V c) { return _mm256_fnmadd_ps(a, b, c); }
-  static V fmsub(V a, V b, V c) { return _mm256_fmsub_ps(a, b, c); }
-  static V min(V a, V b) { return _mm256_min_ps(a, b); }
-  static V max(V a, V b) { return _mm256_max_ps(a, b); }
   static V abs(V a) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), a); }
-  static V bor(V a, V b) { return _mm256_or_ps(a, b); }
-  static V band(V a, V b) { return _mm256_and_ps(a, b); }
   static V round(V a) { return _mm256_round_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
-  static M gt(V a, V b) { return _mm256_cmp_ps(a, b, _CMP_GT_OQ); }
-  static M lt(V a, V b) { return _mm256_cmp_ps(a, b, _CMP_LT_OQ); }
-  static M eq(V a, V b) { return _mm256_cmp_ps(a, b, _CMP_EQ_OQ); }
-  static M unord(V a) { return _mm256_cmp_ps(a, a, _CMP_UNORD_Q); }
   static M mor(M a, M b) { return _mm256_or_ps(a, b); }
   static M mand(M a, M b) { return _mm256_and_ps(a, b); }
   static bool any(M m) { return _mm256_movemask_ps(m) != 0; }
@@ -68,15 +50,6 @@ struct F {
   }
   static V select(M m, V a, V b) { return _mm256_blendv_ps(b, a, m); }
   static V select_sign(V x, V a, V b) { return _mm256_blendv_ps(b, a, x); }
-  static I cast_i(V a) { return _mm256_castps_si256(a); }
-  static V cast_f(I a) { return _mm256_castsi256_ps(a); }
-  static I seti(int32_t v) { return _mm256_set1_epi32(v); }
-  static I srli(I a, int k) { return _mm256_srli_epi32(a, k); }
-  static I addi(I a, I b) { return _mm256_add_epi32(a, b); }
-  static I subi(I a, I b) { return _mm256_sub_epi32(a, b); }
-  static I andi(I a, I b) { return _mm256_and_si256(a, b); }
-  static I ori(I a, I b) { return _mm256_or_si256(a, b); }
-  static V cvt_i(I a) { return _mm256_cvtepi32_ps(a); }
   static V pow2(I n) {  // 2^n, n in [-126, 127]
     return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n, _mm256_set1_epi32(127)), 23));
   }
@@ -93,34 +66,14 @@ struct D {
   using V = __m256d;
   using M = __m256d;
   static constexpr int L = 4;
-  static V set1(T v) { return _mm256_set1_pd(v); }
-  static V zero() { return _mm256_setzero_pd(); }
-  static V loadu(const T* p) { return _mm256_loadu_pd(p); }
-  static void storeu(T* p, V v) { _mm256_storeu_pd(p, v); }
+  LAMINA_SIMD_COMMON(_mm256, pd, _mm256_cmp_pd)  // set1 ... unord (common.h)
   static V gather(const T* p, int64_t s) { return _mm256_setr_pd(p[0], p[s], p[2 * s], p[3 * s]); }
   static V gather_n(const T* p, int64_t s, int64_t n) {
     return _mm256_setr_pd(0 < n ? p[0] : 0.0, 1 < n ? p[s] : 0.0, 2 < n ? p[2 * s] : 0.0,
                           3 < n ? p[3 * s] : 0.0);
   }
-  static void scatter(T* p, int64_t s, V v) {
-    alignas(32) T t[L];
-    _mm256_store_pd(t, v);
-    for (int j = 0; j < L; ++j) p[j * s] = t[j];
-  }
-  static V add(V a, V b) { return _mm256_add_pd(a, b); }
-  static V sub(V a, V b) { return _mm256_sub_pd(a, b); }
-  static V mul(V a, V b) { return _mm256_mul_pd(a, b); }
-  static V div(V a, V b) { return _mm256_div_pd(a, b); }
-  static V fmadd(V a, V b, V c) { return _mm256_fmadd_pd(a, b, c); }
-  static V fnmadd(V a, V b, V c) { return _mm256_fnmadd_pd(a, b, c); }
-  static V min(V a, V b) { return _mm256_min_pd(a, b); }
-  static V max(V a, V b) { return _mm256_max_pd(a, b); }
   static V abs(V a) { return _mm256_andnot_pd(_mm256_set1_pd(-0.0), a); }
-  static V bor(V a, V b) { return _mm256_or_pd(a, b); }
   static V round(V a) { return _mm256_round_pd(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
-  static M gt(V a, V b) { return _mm256_cmp_pd(a, b, _CMP_GT_OQ); }
-  static M eq(V a, V b) { return _mm256_cmp_pd(a, b, _CMP_EQ_OQ); }
-  static M unord(V a) { return _mm256_cmp_pd(a, a, _CMP_UNORD_Q); }
   static M mor(M a, M b) { return _mm256_or_pd(a, b); }
   static bool any(M m) { return _mm256_movemask_pd(m) != 0; }
   static int first(M m) {

@@ -1,8 +1,9 @@
 #pragma once
 // SIMD vector types of the AVX-512 path (include only from *_avx512.cpp files, compiled with
-// -mavx512f -mavx512dq -mavx512vl -mfma), with the names of simd_avx2.h: the same algorithms
+// -mavx512f -mavx512dq -mavx512vl -mfma), with the names of avx2.h: the same algorithms
 // then give the same bits on both paths, twice the lanes here. scale2 / scale2_wide are one
 // vscalef (exact in the normal range, one rounding for denormal results, like AVX2's halves).
+// The wrappers of the same shape on both ISAs come from common.h; the ones here are AVX-512's.
 // GCC 12 flags its own _mm512_undefined_* helpers as uninitialized (GCC bug 105593).
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wuninitialized"
@@ -12,6 +13,8 @@
 
 #include <cstdint>
 
+#include "common.h"
+
 namespace lamina::cpu::avx512::simd {
 
 struct F {
@@ -20,10 +23,8 @@ struct F {
   using M = __mmask16;
   using I = __m512i;
   static constexpr int L = 16;
-  static V set1(T v) { return _mm512_set1_ps(v); }
-  static V zero() { return _mm512_setzero_ps(); }
-  static V loadu(const T* p) { return _mm512_loadu_ps(p); }
-  static void storeu(T* p, V v) { _mm512_storeu_ps(p, v); }
+  LAMINA_SIMD_COMMON(_mm512, ps, _mm512_cmp_ps_mask)  // set1 ... unord (common.h)
+  LAMINA_SIMD_INT32(_mm512, si512)  // cast_i ... cvt_i (common.h)
   static V gather(const T* p, int64_t s) {
     return _mm512_setr_ps(p[0], p[s], p[2 * s], p[3 * s], p[4 * s], p[5 * s], p[6 * s],
                           p[7 * s], p[8 * s], p[9 * s], p[10 * s], p[11 * s], p[12 * s],
@@ -39,30 +40,10 @@ struct F {
                           12 < n ? p[12 * s] : 0.f, 13 < n ? p[13 * s] : 0.f,
                           14 < n ? p[14 * s] : 0.f, 15 < n ? p[15 * s] : 0.f);
   }
-  static void scatter(T* p, int64_t s, V v) {
-    alignas(64) T t[L];
-    _mm512_store_ps(t, v);
-    for (int j = 0; j < L; ++j) p[j * s] = t[j];
-  }
-  static V add(V a, V b) { return _mm512_add_ps(a, b); }
-  static V sub(V a, V b) { return _mm512_sub_ps(a, b); }
-  static V mul(V a, V b) { return _mm512_mul_ps(a, b); }
-  static V div(V a, V b) { return _mm512_div_ps(a, b); }
-  static V fmadd(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
-  static V fnmadd(V a, V b, V c) { return _mm512_fnmadd_ps(a, b, c); }
-  static V fmsub(V a, V b, V c) { return _mm512_fmsub_ps(a, b, c); }
-  static V min(V a, V b) { return _mm512_min_ps(a, b); }
-  static V max(V a, V b) { return _mm512_max_ps(a, b); }
   static V abs(V a) { return _mm512_abs_ps(a); }
-  static V bor(V a, V b) { return _mm512_or_ps(a, b); }
-  static V band(V a, V b) { return _mm512_and_ps(a, b); }
   static V round(V a) {
     return _mm512_roundscale_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
   }
-  static M gt(V a, V b) { return _mm512_cmp_ps_mask(a, b, _CMP_GT_OQ); }
-  static M lt(V a, V b) { return _mm512_cmp_ps_mask(a, b, _CMP_LT_OQ); }
-  static M eq(V a, V b) { return _mm512_cmp_ps_mask(a, b, _CMP_EQ_OQ); }
-  static M unord(V a) { return _mm512_cmp_ps_mask(a, a, _CMP_UNORD_Q); }
   static M mor(M a, M b) { return static_cast<M>(a | b); }
   static M mand(M a, M b) { return static_cast<M>(a & b); }
   static bool any(M m) { return m != 0; }
@@ -72,15 +53,6 @@ struct F {
   static V select_sign(V x, V a, V b) {
     return _mm512_mask_blend_ps(_mm512_movepi32_mask(_mm512_castps_si512(x)), b, a);
   }
-  static I cast_i(V a) { return _mm512_castps_si512(a); }
-  static V cast_f(I a) { return _mm512_castsi512_ps(a); }
-  static I seti(int32_t v) { return _mm512_set1_epi32(v); }
-  static I srli(I a, int k) { return _mm512_srli_epi32(a, k); }
-  static I addi(I a, I b) { return _mm512_add_epi32(a, b); }
-  static I subi(I a, I b) { return _mm512_sub_epi32(a, b); }
-  static I andi(I a, I b) { return _mm512_and_si512(a, b); }
-  static I ori(I a, I b) { return _mm512_or_si512(a, b); }
-  static V cvt_i(I a) { return _mm512_cvtepi32_ps(a); }
   static V scale2(V p, V n) { return _mm512_scalef_ps(p, n); }
   static V scale2_wide(V p, V n) { return _mm512_scalef_ps(p, n); }
 };
@@ -90,10 +62,7 @@ struct D {
   using V = __m512d;
   using M = __mmask8;
   static constexpr int L = 8;
-  static V set1(T v) { return _mm512_set1_pd(v); }
-  static V zero() { return _mm512_setzero_pd(); }
-  static V loadu(const T* p) { return _mm512_loadu_pd(p); }
-  static void storeu(T* p, V v) { _mm512_storeu_pd(p, v); }
+  LAMINA_SIMD_COMMON(_mm512, pd, _mm512_cmp_pd_mask)  // set1 ... unord (common.h)
   static V gather(const T* p, int64_t s) {
     return _mm512_setr_pd(p[0], p[s], p[2 * s], p[3 * s], p[4 * s], p[5 * s], p[6 * s], p[7 * s]);
   }
@@ -102,27 +71,10 @@ struct D {
                           3 < n ? p[3 * s] : 0.0, 4 < n ? p[4 * s] : 0.0, 5 < n ? p[5 * s] : 0.0,
                           6 < n ? p[6 * s] : 0.0, 7 < n ? p[7 * s] : 0.0);
   }
-  static void scatter(T* p, int64_t s, V v) {
-    alignas(64) T t[L];
-    _mm512_store_pd(t, v);
-    for (int j = 0; j < L; ++j) p[j * s] = t[j];
-  }
-  static V add(V a, V b) { return _mm512_add_pd(a, b); }
-  static V sub(V a, V b) { return _mm512_sub_pd(a, b); }
-  static V mul(V a, V b) { return _mm512_mul_pd(a, b); }
-  static V div(V a, V b) { return _mm512_div_pd(a, b); }
-  static V fmadd(V a, V b, V c) { return _mm512_fmadd_pd(a, b, c); }
-  static V fnmadd(V a, V b, V c) { return _mm512_fnmadd_pd(a, b, c); }
-  static V min(V a, V b) { return _mm512_min_pd(a, b); }
-  static V max(V a, V b) { return _mm512_max_pd(a, b); }
   static V abs(V a) { return _mm512_abs_pd(a); }
-  static V bor(V a, V b) { return _mm512_or_pd(a, b); }
   static V round(V a) {
     return _mm512_roundscale_pd(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
   }
-  static M gt(V a, V b) { return _mm512_cmp_pd_mask(a, b, _CMP_GT_OQ); }
-  static M eq(V a, V b) { return _mm512_cmp_pd_mask(a, b, _CMP_EQ_OQ); }
-  static M unord(V a) { return _mm512_cmp_pd_mask(a, a, _CMP_UNORD_Q); }
   static M mor(M a, M b) { return static_cast<M>(a | b); }
   static bool any(M m) { return m != 0; }
   static int first(M m) { return m ? __builtin_ctz(static_cast<unsigned>(m)) : -1; }
