@@ -62,6 +62,7 @@ using conv_detail::claim_items;
 using conv_detail::conv_flops;
 using conv_detail::grain;
 using conv_detail::SerialScope;
+using conv_detail::valid_range;
 
 thread_local Scratch t_ws;       // the GEMM's packing workspace (gemm.h: B block, A block)
 thread_local Scratch t_col;      // a column block
@@ -112,15 +113,6 @@ inline void for_runs(const ConvGeom& g, int64_t p0, int64_t pb, Fn&& fn) {
     ow = 0;
     ++oh;
   }
-}
-
-// The valid range [lo, hi) of l in [0, len) with 0 <= iw0 + l * s < W.
-inline void valid_range(int64_t iw0, int64_t s, int64_t W, int64_t len, int64_t& lo,
-                        int64_t& hi) {
-  lo = iw0 >= 0 ? 0 : (-iw0 + s - 1) / s;
-  hi = iw0 > W - 1 ? 0 : (W - 1 - iw0) / s + 1;
-  lo = std::min(lo, len);
-  hi = std::clamp(hi, lo, len);
 }
 
 // col (Kd, pb) row-major, Kd = cg * R * S: col[(ci, r, s), j] = x[ci, ih, iw] of position

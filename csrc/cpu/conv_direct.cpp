@@ -71,9 +71,8 @@ void direct_forward(const ConvGeom& g, const T* x, const T* w, const T* bias, T*
           }
           // value j is column j * sw + q - pw: inside the row for j in [jlo, jhi)
           const T* src = xg + (c * g.H + ih) * g.W + q - g.pw;
-          const int64_t jlo = std::min(wq, g.pw - q <= 0 ? 0 : ceil_div(g.pw - q, g.sw));
-          const int64_t last = g.W - 1 + g.pw - q;
-          const int64_t jhi = std::clamp<int64_t>(last < 0 ? 0 : last / g.sw + 1, jlo, wq);
+          int64_t jlo, jhi;
+          valid_range(q - g.pw, g.sw, g.W, wq, jlo, jhi);
           std::fill(d, d + jlo, T(0));
           if (g.sw == 1)
             std::memcpy(d + jlo, src + jlo, size_t(jhi - jlo) * sizeof(T));

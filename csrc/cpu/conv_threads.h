@@ -1,7 +1,8 @@
 #pragma once
-// How the conv kernels (conv.cpp, conv_winograd.cpp) share out their work: a small conv runs on
-// the calling thread alone (SerialScope for the duration of one call), otherwise work items
-// are claimed one at a time by the threads, so both cores stay busy when one starts late.
+// How the CPU conv kernels (conv.cpp, conv_winograd.cpp, conv_direct.cpp) share out their work:
+// a small conv runs on the calling thread alone (SerialScope for the duration of one call),
+// otherwise work items are claimed one at a time by the threads, so both cores stay busy when
+// one starts late. Also the small geometry helpers they share.
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
@@ -12,6 +13,15 @@
 namespace lamina::cpu::conv_detail {
 
 inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+// The valid range [lo, hi) of l in [0, len) with 0 <= iw0 + l * s < W.
+inline void valid_range(int64_t iw0, int64_t s, int64_t W, int64_t len, int64_t& lo,
+                        int64_t& hi) {
+  lo = iw0 >= 0 ? 0 : (-iw0 + s - 1) / s;
+  hi = iw0 > W - 1 ? 0 : (W - 1 - iw0) / s + 1;
+  lo = std::min(lo, len);
+  hi = std::clamp(hi, lo, len);
+}
 
 // Below this many flops a conv runs on the calling thread alone: about 20 us of one core,
 // where waking the pool (several parallel regions per call) costs as much as it saves.

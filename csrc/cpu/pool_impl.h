@@ -165,7 +165,7 @@ void max_plane(const Pool2d& g, const T* x, T* y, int64_t* idx) {
 // one cache line), and every window tap is then one run of full vectors, whatever the kernel,
 // stride, padding, dilation. The interleaving costs a scalar store per element, so 2x2
 // windows stay on the rows (measured: 2-6x slower here), and the averages, cheaper per tap,
-// take it only while the block fits L1 (AMD EPYC Zen 5, 32x32 planes: 2x slower, 16x16: 1.4x
+// take it only while the block fits L1 (AMD EPYC, Zen 4: 32x32 planes: 2x slower, 16x16: 1.4x
 // faster; max with indices 1.9x and 4x faster).
 template <typename T>
 constexpr int64_t kPlaneLanes = 64 / sizeof(T);
@@ -175,6 +175,11 @@ constexpr int64_t kAvgBlockPixels = 512;   // in L1
 
 struct LaneBlock {
   int64_t Hp, Wp;  // padded extent every window needs
+  // offset of the pixel of plane row ih, column iw (either may be in the padding)
+  template <typename T>
+  int64_t at(const Pool2d& g, int64_t ih, int64_t iw) const {
+    return ((ih + g.pH) * Wp + iw + g.pW) * kPlaneLanes<T>;
+  }
 };
 
 inline LaneBlock lane_block(const Pool2d& g) {
@@ -193,7 +198,7 @@ void to_lanes(const Pool2d& g, const LaneBlock& b, const T* x, int64_t n, T* blk
   constexpr int64_t L = kPlaneLanes<T>;
   const int64_t in = g.H * g.W;
   for (int64_t h = 0; h < g.H; ++h) {
-    T* row = blk + ((h + g.pH) * b.Wp + g.pW) * L;
+    T* row = blk + b.at<T>(g, h, 0);
     for (int64_t l = 0; l < n; ++l) {
       const T* xr = x + l * in + h * g.W;
       for (int64_t w = 0; w < g.W; ++w) row[w * L + l] = xr[w];
@@ -242,7 +247,7 @@ int max_lanes(const Pool2d& g, const LaneBlock& b, const T* blk, int64_t n, T* y
       for (int64_t kh = 0; kh < g.kH; ++kh)
         for (int64_t kw = 0; kw < g.kW; ++kw) {
           const int64_t ih = h0 + kh * g.dH, iw = w0 + kw * g.dW;
-          const T* v = blk + ((ih + g.pH) * b.Wp + iw + g.pW) * L;
+          const T* v = blk + b.at<T>(g, ih, iw);
           const int32_t off = static_cast<int32_t>(ih * g.W + iw);
 #pragma GCC unroll 1  // unrolled whole, the lanes are left scalar (GCC 12)
           for (int64_t l = 0; l < L; ++l) {
@@ -440,7 +445,7 @@ void avg_lanes(const Pool2d& g, const LaneBlock& b, const T* blk, int64_t n, T* 
       T acc[L] = {};
       for (int64_t kh = 0; kh < g.kH; ++kh)
         for (int64_t kw = 0; kw < g.kW; ++kw) {
-          const T* v = blk + ((h0 + kh + g.pH) * b.Wp + w0 + kw + g.pW) * L;
+          const T* v = blk + b.at<T>(g, h0 + kh, w0 + kw);
 #pragma GCC unroll 1  // unrolled whole, the lanes are left scalar (GCC 12)
           for (int64_t l = 0; l < L; ++l) acc[l] += v[l];
         }
@@ -467,7 +472,7 @@ void avg_lanes_backward(const Pool2d& g, const LaneBlock& b, const T* dy, int64_
       for (int64_t l = 0; l < n; ++l) v[l] = dy[l * out + oh * g.OW + ow] / div;
       for (int64_t kh = 0; kh < g.kH; ++kh)
         for (int64_t kw = 0; kw < g.kW; ++kw) {
-          T* p = blk + ((h0 + kh + g.pH) * b.Wp + w0 + kw + g.pW) * L;
+          T* p = blk + b.at<T>(g, h0 + kh, w0 + kw);
 #pragma GCC unroll 1  // unrolled whole, the lanes are left scalar (GCC 12)
           for (int64_t l = 0; l < L; ++l) p[l] += v[l];
         }
@@ -475,7 +480,7 @@ void avg_lanes_backward(const Pool2d& g, const LaneBlock& b, const T* dy, int64_
   }
   for (int64_t l = 0; l < n; ++l)
     for (int64_t h = 0; h < g.H; ++h) {
-      const T* row = blk + ((h + g.pH) * b.Wp + g.pW) * L + l;
+      const T* row = blk + b.at<T>(g, h, 0) + l;
       T* d = dx + l * in + h * g.W;
       for (int64_t w = 0; w < g.W; ++w) d[w] = row[w * L];
     }
