@@ -18,6 +18,7 @@ namespace py = pybind11;
 void init_tensor(pybind11::module_& m);   // Tensor, DType, Device, numpy and buffer views
 void init_dlpack(pybind11::module_& m);   // __dlpack__ and from_dlpack
 void init_runtime(pybind11::module_& m);  // threads, CPU path, build info, CUDA device queries
+void init_autograd(pybind11::module_& m);  // grad mode and Function.apply (the tape's hot path)
 // One per ops/<family>.cpp
 void init_elementwise(pybind11::module_& m);  // unary, binary (the op lists), where, cast
 void init_reduce(pybind11::module_& m);       // sum, mean, var, logsumexp, amax, max_dim

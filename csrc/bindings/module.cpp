@@ -23,6 +23,7 @@ PYBIND11_MODULE(_C, m) {
   b::init_tensor(m);
   b::init_dlpack(m);
   b::init_runtime(m);
+  b::init_autograd(m);
   // one per op family, in the order of ops/ops.h
   b::init_views(m);
   b::init_copy(m);

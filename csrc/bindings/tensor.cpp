@@ -162,12 +162,6 @@ void init_tensor(py::module_& m) {
                                       t.numel() * t.itemsize() == s->nbytes;
                              })
       .def_property_readonly("_dtype_code", [](const Tensor& t) { return static_cast<int>(t.dtype()); })
-      // (shape, _dtype_code) in one call: what a broadcasting op's backward needs of an input
-      .def_property_readonly("_meta",
-                             [](const Tensor& t) {
-                               return py::make_tuple(to_tuple(t.shape()),
-                                                     static_cast<int>(t.dtype()));
-                             })
       .def("is_floating_point", [](const Tensor& t) { return is_floating(t.dtype()); })
       .def("_set_", [](Tensor& self, const Tensor& other) { self = other; },
            "Point this tensor object at other's storage and geometry (Module.to keeps "

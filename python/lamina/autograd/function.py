@@ -4,11 +4,11 @@
 grad it records a ``Node`` (which is also the ``ctx`` that forward and backward see) on the
 outputs' ``grad_fn``, for the engine to walk later. Without recording, a Function with a
 ``kernel`` (the ``_C`` function taking the same arguments) calls it directly: eager ops pay
-for no bookkeeping."""
+for no bookkeeping. ``apply`` itself is C (csrc/bindings/autograd.cpp), made for each subclass
+when it is defined: it is the hot path of every eager op."""
 from __future__ import annotations
 
 from .. import _C
-from .grad_mode import _state
 
 Tensor = _C.Tensor
 
@@ -50,15 +50,13 @@ class Context:
 class Node(Context):
     """One recorded application of a Function: the context plus edges to the inputs.
 
-    ``next[i]`` is ``(node, output_nr)`` for an input produced by another op, the input
-    tensor itself for a leaf that requires grad, or None."""
+    ``fn`` is the Function class; ``next[i]`` is ``(node, output_nr)`` for an input produced by
+    another op, the input tensor itself for a leaf that requires grad, or None. Made by
+    ``Function.apply``, which sets ``fn``, ``needs_input_grad`` and ``next``."""
 
     retained = None  # {output_nr: weakref to a non-leaf tensor that retains grad}
     out_meta = None  # multi-output nodes: (shape, dtype, device) of each output
     n_outputs = 1
-
-    def __init__(self, fn):
-        self.fn = fn
 
     def name(self):
         return self.fn.__name__ + "Backward"
@@ -82,41 +80,15 @@ class Function:
     def backward(ctx, *grads):
         raise NotImplementedError
 
-    @classmethod
-    def apply(cls, *args):
-        if _state.enabled:
-            for a in args:
-                if isinstance(a, Tensor) and a._requires_grad:
-                    return cls._record(args)
-        if cls.kernel is not None:
-            return cls.kernel(*args)
-        return cls.forward(Context(), *args)
+    # apply(*args): set on each subclass by __init_subclass__ (csrc/bindings/autograd.cpp):
+    # with grad mode on and an input that requires grad, a Node is made (edges to the inputs,
+    # needs_input_grad), forward(node, *args) runs and the floating outputs get the node as
+    # grad_fn (and their index as _output_nr when forward returns a tuple); otherwise
+    # kernel(*args), or forward(Context(), *args) for a Function without a kernel.
 
-    @classmethod
-    def _record(cls, args):
-        node = Node(cls)
-        needs, edges = [], []
-        for a in args:
-            if isinstance(a, Tensor) and a._requires_grad:
-                needs.append(True)
-                fn = a.grad_fn
-                edges.append((fn, a._output_nr) if fn is not None else a)
-            else:
-                needs.append(False)
-                edges.append(None)
-        node.needs_input_grad = needs
-        node.next = edges
-        out = cls.forward(node, *args)
-        if isinstance(out, tuple):
-            node.n_outputs = len(out)
-            node.out_meta = [(o.shape, o.dtype, o.device) for o in out]
-            for i, o in enumerate(out):
-                if o.is_floating_point():
-                    o._requires_grad = True
-                    o.grad_fn = node
-                    o._output_nr = i
-        else:
-            if out.is_floating_point():
-                out._requires_grad = True
-                out.grad_fn = node
-        return out
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.apply = _C._function_apply(cls, cls.kernel, cls.forward)
+
+
+_C._autograd_types(Node, Context)

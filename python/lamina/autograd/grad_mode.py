@@ -1,21 +1,24 @@
 """Whether operations are recorded on the tape: ``no_grad``, ``enable_grad``, ``set_grad_enabled``.
 
-Grad mode is per thread, like PyTorch's."""
+Grad mode is per thread, like PyTorch's; the flag lives in C (csrc/bindings/autograd.cpp),
+where ``Function.apply`` reads it, and ``_state.enabled`` reads and sets it."""
 from __future__ import annotations
 
 import functools
-import threading
+
+from .. import _C
 
 
-class _State(threading.local):
-    enabled = True
+class _State:
+    enabled = property(lambda self: _C._grad_enabled(),
+                       lambda self, on: _C._set_grad_enabled(bool(on)))
 
 
 _state = _State()
 
 
 def is_grad_enabled() -> bool:
-    return _state.enabled
+    return _C._grad_enabled()
 
 
 class set_grad_enabled:

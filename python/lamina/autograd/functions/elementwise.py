@@ -23,8 +23,7 @@ from ._util import Tensor, as_tensor, no_grad_write, scalar_dtype, scalar_tensor
 _number = (numbers.Number,)
 
 
-def _meta(x):
-    return x._meta if isinstance(x, Tensor) else None
+_meta = _C._meta  # (shape, dtype code) of a tensor input, None for a number
 
 
 def _grad(g, meta):
