@@ -70,6 +70,8 @@ CONFIGS = [
     (2, 4, 9, 10, 8, (3, 2), (2, 1), 1, (1, 2), 4),  # depthwise, multiplier 2, strided
     (2, 3, 8, 8, 3, 3, 2, "valid", 1, 3),            # depthwise, strided, no padding
     (2, 33, 8, 8, 7, 1, 1, 0, 1, 1),                 # 1x1: the direct GEMM path
+    (2, 12, 7, 9, 6, 1, 1, 0, 1, 3),                 # 1x1 grouped, 63 positions
+    (1, 40, 17, 17, 36, 1, 1, 0, 1, 2),              # 1x1 grouped, 289 positions
     (2, 16, 9, 9, 8, 1, 2, 0, 1, 1),                 # 1x1 strided
     (1, 3, 32, 30, 8, 7, 2, 3, 1, 1),                # stem-like
     (2, 5, 6, 6, 4, (3, 2), 3, "valid", 1, 1),

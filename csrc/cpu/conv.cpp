@@ -204,10 +204,32 @@ void forward_impl(const Kernel& kern, const ConvGeom& g, const T* x, const T* w,
                   T* y) {
   const int64_t G = g.groups, Cg = g.C / G, Kg = g.K / G, Kd = Cg * g.R * g.S;
   const int64_t P = g.OH * g.OW, HW = g.H * g.W;
-  const bool direct = plain_1x1(g);
+  const int64_t nt = get_num_threads();
+  if (plain_1x1(g)) {
+    // Y[n, group] (Kg x P) = W[group] (Kg x Cg) @ X[n, group] (Cg x P): the image is the B
+    // matrix and the output rows are written in place, so no tile is transposed (in the
+    // (P x Kg) orientation below that scalar transpose took a fifth of a 1x1 conv's
+    // forward and backward).
+    const int64_t pb = block_size(P, (Cg + Kg) * int64_t(sizeof(T)), kern.b.nr, P, g.N * G, nt);
+    const int64_t nblk = ceil_div(P, pb);
+    claim_items(g.N * G * nblk, [&](int64_t it, int64_t) {
+      const int64_t n = it / (G * nblk), gi = (it / nblk) % G, p0 = (it % nblk) * pb;
+      const int64_t m = std::min(pb, P - p0);
+      T* yo = y + (n * g.K + gi * Kg) * P;
+      const Problem p{Kg, P, Cg, w + gi * Kg * Cg, Cg, 1, x + (n * g.C + gi * Cg) * HW, HW, 1,
+                      yo, P};
+      kern.run(p, Region{0, Kg, p0, p0 + m}, workspace<T>(kern));
+      if (bias)
+        for (int64_t co = 0; co < Kg; ++co) {
+          const T b = bias[gi * Kg + co];
+          T* yr = yo + co * P + p0;
+          for (int64_t i = 0; i < m; ++i) yr[i] += b;
+        }
+    });
+    return;
+  }
   const int64_t nr = kern.b.nr, npad = ceil_div(Kg, nr) * nr;
   const T* bp = pack_weight_t(kern, w, G, Kg, Kd);
-  const int64_t nt = get_num_threads();
   // the column block (Kd per position) and the output tile (Kg per position) share L2
   const int64_t pb = block_size(P, (Kd + Kg) * int64_t(sizeof(T)), kern.b.mr, kern.b.mc,
                                 g.N * G, nt);
@@ -215,11 +237,9 @@ void forward_impl(const Kernel& kern, const ConvGeom& g, const T* x, const T* w,
   claim_items(g.N * G * nblk, [&](int64_t it, int64_t) {
     const int64_t n = it / (G * nblk), gi = (it / nblk) % G, p0 = (it % nblk) * pb;
     const int64_t m = std::min(pb, P - p0);
-    const T* xg = x + (n * g.C + gi * Cg) * HW;
-    const T* A = direct ? xg + p0 : im2col(g, xg, Cg, p0, m, t_col.get<T>(Kd * pb));
-    const int64_t sak = direct ? HW : m;
+    const T* A = im2col(g, x + (n * g.C + gi * Cg) * HW, Cg, p0, m, t_col.get<T>(Kd * pb));
     T* tile = t_tile.get<T>(pb * Kg);
-    const Problem p{m, Kg, Kd, A, 1, sak, nullptr, 0, 0, tile, Kg};
+    const Problem p{m, Kg, Kd, A, 1, m, nullptr, 0, 0, tile, Kg};
     kern.run_packed(p, Region{0, m, 0, Kg}, bp + gi * Kd * npad, workspace<T>(kern));
     // tile (m, Kg) -> Y[n, gi * Kg + co, p0 + i], 8 positions at a time so the strided
     // reads of the tile hit the lines the previous column just loaded
