@@ -236,6 +236,7 @@ def test_max_pool2d_nan_propagates(rng, device, dtype, W):
         assert np.isnan(got).sum() == np.isnan(want).sum() > 0
         check(y, want, dtype, rtol=0, atol=0)
         check(idx, widx, lamina.int64)
+        check(F.max_pool2d(lam(x, dtype, device), k, s, p), want, dtype, rtol=0, atol=0)
         planes = x.reshape(2, -1)
         assert np.isnan(planes[np.arange(2)[:, None], gi[0].reshape(2, -1)][np.isnan(got[0])
                                                                              .reshape(2, -1)]).all()

@@ -18,6 +18,7 @@
 #include <limits>
 #include <memory>
 #include <type_traits>
+#include <vector>
 
 #include "../core/dtype.h"
 #include "../core/parallel.h"
@@ -127,10 +128,47 @@ inline int max_block(const T* x, const Pool2d& g, int64_t hs, int64_t he, int64_
   return bad;
 }
 
+// Interior outputs [lo, hi) of a row without indices, separably: the maxima down the window
+// rows hs, hs + dH, .. < he of the columns the windows cover into vm (contiguous, full
+// vectors), then each window's maximum along vm. The order of the maxima is free without
+// indices (NaN is caught by the flag). Returns nonzero when a NaN was loaded.
+template <typename T, int SW>
+inline int max_row_separable(const T* x, const Pool2d& g, int64_t hs, int64_t he, int64_t lo,
+                             int64_t hi, T* y, T* vm) {
+  const int64_t sw = SW ? SW : g.sW;
+  const int64_t c0 = lo * sw - g.pW, c1 = (hi - 1) * sw - g.pW + (g.kW - 1) * g.dW + 1;
+  const int64_t nc = c1 - c0;
+  int bad = 0;
+  const T* r0 = x + hs * g.W + c0;
+  for (int64_t c = 0; c < nc; ++c) {
+    vm[c] = r0[c];
+    bad |= r0[c] != r0[c];
+  }
+  for (int64_t ih = hs + g.dH; ih < he; ih += g.dH) {
+    const T* r = x + ih * g.W + c0;
+    for (int64_t c = 0; c < nc; ++c) {
+      const T v = r[c];
+      vm[c] = v > vm[c] ? v : vm[c];
+      bad |= v != v;
+    }
+  }
+  for (int64_t o = 0; o < hi - lo; ++o) {
+    T m = vm[o * sw];
+    for (int64_t kw = 1; kw < g.kW; ++kw) {
+      const T v = vm[o * sw + kw * g.dW];
+      m = v > m ? v : m;
+    }
+    y[lo + o] = m;
+  }
+  return bad;
+}
+
 template <typename T, int SW, bool IDX>
 void max_plane(const Pool2d& g, const T* x, T* y, int64_t* idx) {
   int64_t lo, hi;
   interior(g.OW, g.W, g.kW, SW ? SW : g.sW, g.pW, g.dW, &lo, &hi);
+  thread_local std::vector<T> vm;  // max_row_separable's column maxima
+  if (!IDX && vm.size() < size_t(g.W)) vm.resize(size_t(g.W));
   int bad = 0;
   for (int64_t oh = 0; oh < g.OH && !bad; ++oh) {
     const int64_t h0 = oh * g.sH - g.pH;
@@ -147,6 +185,12 @@ void max_plane(const Pool2d& g, const T* x, T* y, int64_t* idx) {
       const int r = max_row_2x2(x + hs * g.W, x + (hs + 1) * g.W, hi, yr, ir, hs * g.W, g.W);
       if (r >= 0) {
         bad |= r;
+        continue;
+      }
+    }
+    if constexpr (!IDX) {
+      if (g.kH > 1 && hi > lo) {  // (1-row windows: the blocks read each input once)
+        bad |= max_row_separable<T, SW>(x, g, hs, he, lo, hi, yr, vm.data());
         continue;
       }
     }
