@@ -144,6 +144,8 @@ AVG_CONFIGS = [
     (1, 1, 5, 131, (3, 3), (1, 1), (1, 1), False, False, None),
     (1, 1, 6, 8, (4, 4), (3, 3), (2, 2), True, True, 3),
     (4, 5, 32, 32, (2, 2), (2, 2), (0, 0), False, True, None),
+    (2, 3, 9, 12, (3, 4), (3, 4), (0, 0), False, True, 5),  # windows tiling the plane
+    (1, 2, 6, 14, (2, 1), (2, 1), (0, 0), False, True, None),
     (2, 3, 19, 23, (3, 3), (2, 2), (1, 1), False, False, None),
     (2, 3, 19, 23, (3, 3), (2, 2), (1, 1), True, True, 7),
     (1, 4, 15, 22, (3, 2), (1, 2), (1, 1), True, False, None),

@@ -385,6 +385,20 @@ void avg_plane(const Pool2d& g, const T* x, T* y, bool cip, int64_t over) {
 template <typename T, int SW>
 void avg_plane_backward(const Pool2d& g, const T* dy, T* dx, bool cip, int64_t over) {
   const int64_t sw = SW ? SW : g.sW;
+  if (g.sH == g.kH && sw == g.kW && g.pH == 0 && g.pW == 0 && g.OH * g.kH == g.H &&
+      g.OW * g.kW == g.W) {
+    // The windows tile the plane (stride = kernel, no padding, nothing left over): every
+    // input takes one window's gradient, written once, with no zeroing and no adds.
+    const T inv = T(1) / static_cast<T>(avg_divisor(g, 0, 0, cip, over));
+    for (int64_t oh = 0; oh < g.OH; ++oh) {
+      const T* gr = dy + oh * g.OW;
+      T* r = dx + oh * g.kH * g.W;
+      for (int64_t ow = 0; ow < g.OW; ++ow)
+        for (int64_t kw = 0; kw < (SW ? SW : g.kW); ++kw) r[ow * sw + kw] = gr[ow] * inv;
+      for (int64_t kh = 1; kh < g.kH; ++kh) std::memcpy(r + kh * g.W, r, sizeof(T) * g.W);
+    }
+    return;
+  }
   std::memset(dx, 0, sizeof(T) * g.H * g.W);
   int64_t lo, hi;
   interior(g.OW, g.W, g.kW, sw, g.pW, 1, &lo, &hi);
