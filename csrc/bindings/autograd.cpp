@@ -42,6 +42,19 @@ enum { kCls, kKernel, kForward };
 
 bool is_tensor(PyObject* o) { return PyObject_TypeCheck(o, g_tensor); }
 
+// f() for a C entry point: a C++ exception becomes the Python error it carries (nullptr).
+template <class F>
+PyObject* guarded(const F& f) {
+  try {
+    return f();
+  } catch (py::error_already_set& e) {
+    e.restore();
+  } catch (const std::exception& e) {
+    PyErr_SetString(PyExc_RuntimeError, e.what());
+  }
+  return nullptr;
+}
+
 // 1 if tensor `a` requires grad, 0 if not, -1 on error.
 int requires_grad(PyObject* a) {
   PyObject* v = PyObject_GetAttr(a, s.requires_grad);
@@ -172,7 +185,7 @@ PyObject* record(PyObject* bound, PyObject* const* args, Py_ssize_t n) {
 
 // Function.apply(*args) of the class bound in `bound`.
 PyObject* apply(PyObject* bound, PyObject* const* args, Py_ssize_t nargs) {
-  try {
+  return guarded([&]() -> PyObject* {
     if (t_grad_enabled) {
       for (Py_ssize_t i = 0; i < nargs; ++i) {
         if (!is_tensor(args[i])) continue;
@@ -188,19 +201,14 @@ PyObject* apply(PyObject* bound, PyObject* const* args, Py_ssize_t nargs) {
     PyObject* out = call_forward(PyTuple_GET_ITEM(bound, kForward), ctx, args, nargs);
     Py_DECREF(ctx);
     return out;
-  } catch (py::error_already_set& e) {
-    e.restore();
-  } catch (const std::exception& e) {
-    PyErr_SetString(PyExc_RuntimeError, e.what());
-  }
-  return nullptr;
+  });
 }
 
 // _meta(x): (shape, dtype code) of a tensor, None for anything else; what a broadcasting op's
 // backward needs of an input, in one C call.
 PyObject* meta(PyObject*, PyObject* x) {
   if (!is_tensor(x)) Py_RETURN_NONE;
-  try {
+  return guarded([&]() -> PyObject* {
     const Tensor& t = py::handle(x).cast<const Tensor&>();
     const auto& shape = t.shape();
     PyObject* st = PyTuple_New(Py_ssize_t(shape.size()));
@@ -218,12 +226,7 @@ PyObject* meta(PyObject*, PyObject* x) {
     Py_DECREF(st);
     Py_XDECREF(code);
     return r;
-  } catch (py::error_already_set& e) {
-    e.restore();
-  } catch (const std::exception& e) {
-    PyErr_SetString(PyExc_RuntimeError, e.what());
-  }
-  return nullptr;
+  });
 }
 
 PyMethodDef g_meta_def = {"_meta", &meta, METH_O,
