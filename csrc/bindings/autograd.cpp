@@ -229,6 +229,36 @@ PyObject* meta(PyObject*, PyObject* x) {
   });
 }
 
+// _versions(tensors): the storage version of each tensor of a tuple (None for anything else),
+// what save_for_backward checks against before the backward reads them.
+PyObject* versions(PyObject*, PyObject* items) {
+  if (!PyTuple_Check(items)) {
+    PyErr_SetString(PyExc_TypeError, "[save_for_backward] expected a tuple");
+    return nullptr;
+  }
+  return guarded([&]() -> PyObject* {
+    const Py_ssize_t n = PyTuple_GET_SIZE(items);
+    PyObject* out = PyTuple_New(n);
+    if (!out) return nullptr;
+    for (Py_ssize_t i = 0; i < n; ++i) {
+      PyObject* o = PyTuple_GET_ITEM(items, i);
+      PyObject* v = is_tensor(o) ? PyLong_FromLongLong(
+                                       py::handle(o).cast<const Tensor&>().storage()->version)
+                                 : Py_NewRef(Py_None);
+      if (!v) {
+        Py_DECREF(out);
+        return nullptr;
+      }
+      PyTuple_SET_ITEM(out, i, v);
+    }
+    return out;
+  });
+}
+
+PyMethodDef g_versions_def = {
+    "_versions", &versions, METH_O,
+    "_versions(tensors): each tensor's storage version, None for anything else"};
+
 PyMethodDef g_meta_def = {"_meta", &meta, METH_O,
                           "_meta(x): (shape, dtype code) of tensor x, None for anything else"};
 
@@ -251,7 +281,11 @@ void init_autograd(py::module_& m) {
             intern("n_outputs"), intern("out_meta"), intern("shape"),
             intern("dtype"), intern("device")};
   g_tensor = reinterpret_cast<PyTypeObject*>(py::type::of<Tensor>().release().ptr());
-  m.add_object("_meta", py::reinterpret_steal<py::object>(PyCFunction_NewEx(&g_meta_def, nullptr, nullptr)));
+  for (PyMethodDef* d : {&g_meta_def, &g_versions_def}) {
+    PyObject* f = PyCFunction_NewEx(d, nullptr, nullptr);
+    if (!f) throw py::error_already_set();
+    m.add_object(d->ml_name, py::reinterpret_steal<py::object>(f));
+  }
   m.def("_grad_enabled", [] { return t_grad_enabled; }, "Whether this thread records ops");
   m.def("_set_grad_enabled", [](bool on) { t_grad_enabled = on; }, py::arg("enabled"));
   m.def(

@@ -24,7 +24,7 @@ class Context:
     def save_for_backward(self, *tensors):
         self._saved = tensors
         # storage versions now: an in-place write before backward would corrupt the gradient
-        self._versions = [t._version if isinstance(t, Tensor) else None for t in tensors]
+        self._versions = _C._versions(tensors)
 
     @property
     def saved_tensors(self):
