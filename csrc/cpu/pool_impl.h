@@ -382,57 +382,82 @@ void avg_plane(const Pool2d& g, const T* x, T* y, bool cip, int64_t over) {
   }
 }
 
+// The average pooling's backward of windows that tile the plane (stride = kernel, no padding,
+// nothing left over): every input takes one window's gradient, written once (no zeroing, no
+// adds).
+inline bool tiles_plane(const Pool2d& g) {
+  return g.sH == g.kH && g.sW == g.kW && g.pH == 0 && g.pW == 0 && g.OH * g.kH == g.H &&
+         g.OW * g.kW == g.W;
+}
+
 template <typename T, int SW>
-void avg_plane_backward(const Pool2d& g, const T* dy, T* dx, bool cip, int64_t over) {
+void avg_tiles_backward(const Pool2d& g, const T* dy, T* dx, bool cip, int64_t over) {
   const int64_t sw = SW ? SW : g.sW;
-  if (g.sH == g.kH && sw == g.kW && g.pH == 0 && g.pW == 0 && g.OH * g.kH == g.H &&
-      g.OW * g.kW == g.W) {
-    // The windows tile the plane (stride = kernel, no padding, nothing left over): every
-    // input takes one window's gradient, written once, with no zeroing and no adds.
-    const T inv = T(1) / static_cast<T>(avg_divisor(g, 0, 0, cip, over));
-    for (int64_t oh = 0; oh < g.OH; ++oh) {
-      const T* gr = dy + oh * g.OW;
-      T* r = dx + oh * g.kH * g.W;
-      for (int64_t ow = 0; ow < g.OW; ++ow)
-        for (int64_t kw = 0; kw < (SW ? SW : g.kW); ++kw) r[ow * sw + kw] = gr[ow] * inv;
-      for (int64_t kh = 1; kh < g.kH; ++kh) std::memcpy(r + kh * g.W, r, sizeof(T) * g.W);
-    }
-    return;
-  }
-  std::memset(dx, 0, sizeof(T) * g.H * g.W);
-  int64_t lo, hi;
-  interior(g.OW, g.W, g.kW, sw, g.pW, 1, &lo, &hi);
+  const T inv = T(1) / static_cast<T>(avg_divisor(g, 0, 0, cip, over));
   for (int64_t oh = 0; oh < g.OH; ++oh) {
-    const int64_t h0 = oh * g.sH - g.pH;
-    const int64_t hs = std::max<int64_t>(h0, 0), he = std::min(h0 + g.kH, g.H);
     const T* gr = dy + oh * g.OW;
-    for (int64_t ow = 0; ow < g.OW; ++ow) {
-      if (ow == lo) ow = hi;
-      if (ow >= g.OW) break;
-      const int64_t w0 = ow * sw - g.pW;
-      const int64_t ws = std::max<int64_t>(w0, 0), we = std::min(w0 + g.kW, g.W);
-      const T v = gr[ow] / static_cast<T>(avg_divisor(g, h0, w0, cip, over));
-      for (int64_t ih = hs; ih < he; ++ih)
-        for (int64_t iw = ws; iw < we; ++iw) dx[ih * g.W + iw] += v;
-    }
-    if (lo >= hi) continue;
-    const T inv = T(1) / static_cast<T>(avg_divisor(g, h0, lo * sw - g.pW, cip, over));
-    for (int64_t ow0 = lo; ow0 < hi; ow0 += kLanes) {
-      const int64_t n = std::min(kLanes, hi - ow0);
-      if (SW == 2 && avg_row_s2_backward(dx + hs * g.W + ow0 * sw - g.pW, he - hs, g.W, g.kW,
-                                         n, inv, gr + ow0))
-        continue;
-      T v[kLanes];
-      for (int64_t j = 0; j < n; ++j) v[j] = gr[ow0 + j] * inv;
-      for (int64_t ih = hs; ih < he; ++ih)
-        for (int64_t kw = 0; kw < g.kW; ++kw) {
-          T* p = dx + ih * g.W + ow0 * sw - g.pW + kw;
-          for (int64_t j = 0; j < n; ++j) p[j * sw] += v[j];
-        }
+    for (int64_t kh = 0; kh < g.kH; ++kh) {  // (a memcpy call a short row cost 2x here)
+      T* r = dx + (oh * g.kH + kh) * g.W;
+      for (int64_t ow = 0; ow < g.OW; ++ow)
+        for (int64_t kw = 0; kw < sw; ++kw) r[ow * sw + kw] = gr[ow] * inv;
     }
   }
 }
 
+// Otherwise separably (every window is a rectangle clipped to the plane): each row of
+// dy / divisor is spread along a row of t (OH rows of W), then every input row is the sum of
+// the t rows of the windows covering it, written once (no zeroing of dx, and scattered adds
+// only along rows of t). Overlapping windows add in window order (ow in a row, then oh).
+template <typename T, int SW>
+void avg_plane_backward(const Pool2d& g, const T* dy, T* dx, bool cip, int64_t over) {
+  const int64_t sw = SW ? SW : g.sW;
+  thread_local std::vector<T> rows;  // t
+  if (rows.size() < size_t(g.OH * g.W)) rows.resize(size_t(g.OH * g.W));
+  T* t = rows.data();
+  int64_t lo, hi;
+  interior(g.OW, g.W, g.kW, sw, g.pW, 1, &lo, &hi);
+  for (int64_t oh = 0; oh < g.OH; ++oh) {
+    const int64_t h0 = oh * g.sH - g.pH;
+    const T* gr = dy + oh * g.OW;
+    T* tr = t + oh * g.W;
+    std::fill(tr, tr + g.W, T(0));
+    for (int64_t ow = 0; ow < g.OW; ++ow) {  // the border windows, each with its divisor
+      if (ow == lo) ow = hi;
+      if (ow >= g.OW) break;
+      const int64_t w0 = ow * sw - g.pW;
+      const T v = gr[ow] / static_cast<T>(avg_divisor(g, h0, w0, cip, over));
+      for (int64_t iw = std::max<int64_t>(w0, 0); iw < std::min(w0 + g.kW, g.W); ++iw)
+        tr[iw] += v;
+    }
+    if (lo >= hi) continue;
+    const T inv = T(1) / static_cast<T>(avg_divisor(g, h0, lo * sw - g.pW, cip, over));
+    for (int64_t ow0 = lo; ow0 < hi; ow0 += kLanes) {  // the interior: one divisor a row
+      const int64_t n = std::min(kLanes, hi - ow0);
+      T* p = tr + ow0 * sw - g.pW;
+      if (SW == 2 && avg_row_s2_backward(p, 1, g.W, g.kW, n, inv, gr + ow0)) continue;
+      T v[kLanes];
+      for (int64_t j = 0; j < n; ++j) v[j] = gr[ow0 + j] * inv;
+      for (int64_t kw = 0; kw < g.kW; ++kw)
+        for (int64_t j = 0; j < n; ++j) p[j * sw + kw] += v[j];
+    }
+  }
+  for (int64_t ih = 0; ih < g.H; ++ih) {
+    // the windows oh with oh * sH - pH <= ih < oh * sH - pH + kH
+    const int64_t a = ih + g.pH - g.kH + 1;
+    const int64_t o0 = a <= 0 ? 0 : (a + g.sH - 1) / g.sH;
+    const int64_t o1 = std::min(g.OH, (ih + g.pH) / g.sH + 1);
+    T* d = dx + ih * g.W;
+    if (o0 >= o1) {
+      std::fill(d, d + g.W, T(0));
+      continue;
+    }
+    std::memcpy(d, t + o0 * g.W, sizeof(T) * g.W);
+    for (int64_t oh = o0 + 1; oh < o1; ++oh) {
+      const T* tr = t + oh * g.W;
+      for (int64_t w = 0; w < g.W; ++w) d[w] += tr[w];
+    }
+  }
+}
 
 // --- adaptive pooling ---
 
@@ -590,9 +615,14 @@ void avg_pool2d_backward(DType dt, const Pool2d& g, const void* dy, void* dx, bo
       return;
     }
     by_stride(g.sW, [&](auto sw) {
+      const bool tiles = tiles_plane(g);
       for_planes(g.P, in, [&](int64_t p) {
-        avg_plane_backward<scalar_t, decltype(sw)::value>(g, gp + p * out, dp + p * in, cip,
-                                                          over);
+        if (tiles)
+          avg_tiles_backward<scalar_t, decltype(sw)::value>(g, gp + p * out, dp + p * in, cip,
+                                                            over);
+        else
+          avg_plane_backward<scalar_t, decltype(sw)::value>(g, gp + p * out, dp + p * in, cip,
+                                                            over);
       });
     });
   });
