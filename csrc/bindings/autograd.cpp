@@ -210,22 +210,7 @@ PyObject* meta(PyObject*, PyObject* x) {
   if (!is_tensor(x)) Py_RETURN_NONE;
   return guarded([&]() -> PyObject* {
     const Tensor& t = py::handle(x).cast<const Tensor&>();
-    const auto& shape = t.shape();
-    PyObject* st = PyTuple_New(Py_ssize_t(shape.size()));
-    if (!st) return nullptr;
-    for (size_t i = 0; i < shape.size(); ++i) {
-      PyObject* d = PyLong_FromLongLong(shape[i]);
-      if (!d) {
-        Py_DECREF(st);
-        return nullptr;
-      }
-      PyTuple_SET_ITEM(st, Py_ssize_t(i), d);
-    }
-    PyObject* code = PyLong_FromLong(static_cast<long>(t.dtype()));
-    PyObject* r = code ? PyTuple_Pack(2, st, code) : nullptr;
-    Py_DECREF(st);
-    Py_XDECREF(code);
-    return r;
+    return py::make_tuple(to_tuple(t.shape()), static_cast<int>(t.dtype())).release().ptr();
   });
 }
 

@@ -53,6 +53,9 @@ void def_ops(pybind11::module_& m, const char* name, F fn, Rest... rest) {
   def_ops(m, rest...);
 }
 
+// A shape as a Python tuple of ints (tensor.cpp).
+pybind11::tuple to_tuple(const Shape& s);
+
 // An optional tensor argument: None on the Python side, an undefined Tensor for ops::.
 using MaybeTensor = std::optional<Tensor>;
 inline Tensor or_undefined(const MaybeTensor& t) { return t ? *t : Tensor(); }

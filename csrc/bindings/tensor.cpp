@@ -47,11 +47,6 @@ const char* format_of(DType dt) {
   return "B";
 }
 
-py::tuple to_tuple(const Shape& s) {
-  py::tuple t(s.size());
-  for (size_t i = 0; i < s.size(); ++i) t[i] = py::int_(s[i]);
-  return t;
-}
 
 std::vector<py::ssize_t> byte_strides(const Tensor& t) {
   std::vector<py::ssize_t> st(t.dim());
@@ -98,6 +93,12 @@ Tensor from_numpy_copy(const py::array& a) {
 }
 
 }  // namespace
+
+py::tuple to_tuple(const Shape& s) {
+  py::tuple t(s.size());
+  for (size_t i = 0; i < s.size(); ++i) t[i] = py::int_(s[i]);
+  return t;
+}
 
 void init_tensor(py::module_& m) {
   py::enum_<DType>(m, "DType")
