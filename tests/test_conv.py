@@ -65,6 +65,7 @@ CONFIGS = [
     (1, 7, 33, 17, 33, 3, 1, "same", 1, 1),
     (3, 4, 9, 11, 6, (2, 4), 1, "same", (2, 1), 2),   # even kernel: asymmetric 'same'
     (2, 8, 12, 10, 16, 3, 2, 1, 1, 1),
+    (1, 5, 6, 75, 9, 3, 2, 1, 1, 1),                 # stride 2, rows of 38: whole vectors + tail
     (2, 6, 13, 13, 6, 3, 1, 1, 1, 6),                # depthwise
     (1, 6, 11, 9, 12, 3, (2, 1), (0, 2), (1, 2), 3),  # 2 channels per group
     (2, 4, 9, 10, 8, (3, 2), (2, 1), 1, (1, 2), 4),  # depthwise, multiplier 2, strided

@@ -1,19 +1,17 @@
 // 2-D convolution on the CPU as implicit GEMMs on the packed GEMM kernels of gemm.h (the
 // AVX-512 12 x 32 micro-kernel where the CPU has it). Never the whole column matrix: each
-// thread builds the columns of one block of output positions (im2col by block, a few hundred
-// KB that stay in L2) and hands them to the GEMM's packing. Per group g (Cg = C / groups input
+// thread builds the columns of one block of output positions (im2col by block, conv_cols.h, a
+// few hundred KB that stay in L2) and hands them to the GEMM's packing. Per group g (Cg = C / groups input
 // and Kg = K / groups output channels, Kd = Cg * R * S, P = OH * OW):
 //
 // forward, per (image, group, block of pb output positions):
-//     Y^T[p, co] = Col^T[p, k] @ W^T[k, co]        (M = pb, N = Kg, K = Kd)
-//   The weight is B: packed once per call into a buffer shared by the threads (pack_b), so
-//   each block only packs its columns, as A panels straight from the column block (rows of A
-//   are contiguous there: the fast copy pack). The GEMM writes a (pb, Kg) tile that is
-//   transposed into Y (+ bias) while hot. Why not Y = W @ Col (C straight into Y)? The weight
-//   would then be A, re-packed for every block (run_packed shares only B), Kg * Kd elements
-//   per block against the transpose's pb * Kg. Measured: the plain GEMMs of both orientations
-//   run at the same speed (6272x128x1152 and 128x6272x1152: 176 / 173 GFLOP/s, 1 thread).
-//   1x1 stride-1 unpadded convs need no columns: A is the image itself.
+//     Y[co, p] = W[co, k] @ Col[k, p]              (M = Kg, N = pb, K = Kd)
+//   The weight is A: packed once per call into a buffer shared by the threads (pack_a), so
+//   each block only packs its columns (B panels straight from the column block's rows) and
+//   the GEMM writes the output rows in place. (The other orientation, Y^T = Col^T W^T with the
+//   weight as the shared B, left a (pb, Kg) tile to transpose into Y with scalar code: a tenth
+//   of a stride-2 3x3 forward, a fifth of a 1x1 conv's forward and backward.) 1x1 stride-1
+//   unpadded convs need no columns: B is the image itself.
 // backward-data:
 //   stride 1, out channels per group <= in channels (or 1x1): the forward of dY with the
 //     flipped, channel-transposed weight and padding d * (k - 1) - p (negative padding works:
@@ -21,8 +19,9 @@
 //   otherwise (with stride > 1 dX is not a convolution of dY without zero insertion, which
 //   would waste s^2 of the flops; see backward_data_impl for the stride-1 choice): col2im.
 //   Per (image, group), block by block, dCol[k, p] = W^T[k, co] @ dY[co, p] (M = Kd,
-//   N = pb, K = Kg), then col2im adds the rows of dCol into dX (contiguous runs of output
-//   positions, like im2col). One thread owns an image, so the scatter needs no atomics.
+//   N = pb, K = Kg; W^T packed once as A), then col2im adds the rows of dCol into dX
+//   (conv_cols.h: runs of output positions, like im2col). One thread owns an image, so the
+//   scatter needs no atomics.
 // backward-weight, per (image, group, block of pb positions): the column block again and
 //     dW[co, k] += dY[co, p] @ Col^T[p, k]         (M = Kg, N = Kd, K = pb)
 //   into a partial sum per thread (the GEMM overwrites its output, so a tile buffer then an
@@ -42,6 +41,7 @@
 #include <vector>
 
 #include "../core/parallel.h"
+#include "conv_cols.h"
 #include "conv_depthwise.h"
 #include "conv_direct.h"
 #include "conv_threads.h"
@@ -59,15 +59,16 @@ using gemm_kernels::Problem;
 using gemm_kernels::Region;
 using conv_detail::ceil_div;
 using conv_detail::claim_items;
+using conv_detail::col2im_add;
 using conv_detail::conv_flops;
 using conv_detail::grain;
+using conv_detail::im2col;
 using conv_detail::SerialScope;
-using conv_detail::valid_range;
 
 thread_local Scratch t_ws;       // the GEMM's packing workspace (gemm.h: B block, A block)
 thread_local Scratch t_col;      // a column block
 thread_local Scratch t_tile;     // a GEMM output tile
-thread_local Scratch t_bpack;    // the packed weight, shared by the threads (calling thread)
+thread_local Scratch t_wpack;    // the packed weight, shared by the threads (calling thread)
 thread_local Scratch t_wflip;    // the flipped weight of backward-data (calling thread)
 thread_local Scratch t_partial;  // per-thread weight-gradient sums (calling thread)
 
@@ -101,157 +102,61 @@ inline bool plain_1x1(const ConvGeom& g) {
          g.OH == g.H && g.OW == g.W;
 }
 
-// Output positions [p0, p0 + pb) walked as runs along one output row: fn(j, oh, ow0, len) for
-// block offset j, row oh, first column ow0 and len positions.
-template <class Fn>
-inline void for_runs(const ConvGeom& g, int64_t p0, int64_t pb, Fn&& fn) {
-  int64_t oh = p0 / g.OW, ow = p0 % g.OW;
-  for (int64_t j = 0; j < pb;) {
-    const int64_t len = std::min(g.OW - ow, pb - j);
-    fn(j, oh, ow, len);
-    j += len;
-    ow = 0;
-    ++oh;
-  }
-}
-
-// col (Kd, pb) row-major, Kd = cg * R * S: col[(ci, r, s), j] = x[ci, ih, iw] of position
-// p0 + j (zero outside). x points at the group's first channel of the image. Returns col.
+// The weight of every group packed as the GEMM's A operand (M, K) with strides (sam, sak) from
+// the group's first element (group stride M * K): W_g (Kg, Kd) for the forward, W_g^T (Kd, Kg)
+// for col2im. Group gi at the result + gi * mpad * K, mpad = M rounded up to MR.
 template <class T>
-const T* im2col(const ConvGeom& g, const T* x, int64_t cg, int64_t p0, int64_t pb, T* col) {
-  const int64_t HW = g.H * g.W;
-  for (int64_t ci = 0; ci < cg; ++ci) {
-    const T* xc = x + ci * HW;
-    for (int64_t r = 0; r < g.R; ++r) {
-      for (int64_t s = 0; s < g.S; ++s) {
-        T* d = col + ((ci * g.R + r) * g.S + s) * pb;
-        for_runs(g, p0, pb, [&](int64_t j, int64_t oh, int64_t ow0, int64_t len) {
-          T* dd = d + j;
-          const int64_t ih = oh * g.sh - g.ph + r * g.dh;
-          if (ih < 0 || ih >= g.H) {
-            std::fill(dd, dd + len, T(0));
-            return;
-          }
-          const int64_t iw0 = ow0 * g.sw - g.pw + s * g.dw;
-          int64_t lo, hi;
-          valid_range(iw0, g.sw, g.W, len, lo, hi);
-          std::fill(dd, dd + lo, T(0));
-          const T* src = xc + ih * g.W + iw0;
-          if (g.sw == 1) {
-            std::memcpy(dd + lo, src + lo, size_t(hi - lo) * sizeof(T));
-          } else if (g.sw == 2) {
-            for (int64_t l = lo; l < hi; ++l) dd[l] = src[2 * l];
-          } else {
-            for (int64_t l = lo; l < hi; ++l) dd[l] = src[l * g.sw];
-          }
-          std::fill(dd + hi, dd + len, T(0));
-        });
-      }
-    }
-  }
-  return col;
-}
-
-// The transpose of im2col, adding: dx[ci, ih, iw] += dcol[(ci, r, s), j] for position p0 + j.
-template <class T>
-void col2im_add(const ConvGeom& g, const T* dcol, int64_t cg, int64_t p0, int64_t pb, T* dx) {
-  const int64_t HW = g.H * g.W;
-  for (int64_t ci = 0; ci < cg; ++ci) {
-    T* xc = dx + ci * HW;
-    for (int64_t r = 0; r < g.R; ++r) {
-      for (int64_t s = 0; s < g.S; ++s) {
-        const T* d = dcol + ((ci * g.R + r) * g.S + s) * pb;
-        for_runs(g, p0, pb, [&](int64_t j, int64_t oh, int64_t ow0, int64_t len) {
-          const int64_t ih = oh * g.sh - g.ph + r * g.dh;
-          if (ih < 0 || ih >= g.H) return;
-          const int64_t iw0 = ow0 * g.sw - g.pw + s * g.dw;
-          int64_t lo, hi;
-          valid_range(iw0, g.sw, g.W, len, lo, hi);
-          T* dst = xc + ih * g.W + iw0;
-          const T* sd = d + j;
-          if (g.sw == 1) {
-            for (int64_t l = lo; l < hi; ++l) dst[l] += sd[l];
-          } else if (g.sw == 2) {
-            for (int64_t l = lo; l < hi; ++l) dst[2 * l] += sd[l];
-          } else {
-            for (int64_t l = lo; l < hi; ++l) dst[l * g.sw] += sd[l];
-          }
-        });
-      }
-    }
-  }
-}
-
-// The weight of every group packed as the GEMM's B operand W_g^T (Kd, Kg): B[k, co] =
-// w[(g * Kg + co) * Kd + k]. Group gi at the result + gi * Kd * npad.
-template <class T>
-const T* pack_weight_t(const Kernel& kern, const T* w, int64_t G, int64_t Kg, int64_t Kd) {
-  const int64_t nr = kern.b.nr, npad = ceil_div(Kg, nr) * nr;
-  T* bp = t_bpack.get<T>(G * Kd * npad);
-  const int64_t per = std::max<int64_t>(1, ceil_div(ceil_div(Kg, nr), 4));  // panels per task
-  const int64_t tasks_per_group = ceil_div(ceil_div(Kg, nr), per);
+const T* pack_weight(const Kernel& kern, const T* w, int64_t G, int64_t M, int64_t K,
+                     int64_t sam, int64_t sak) {
+  const int64_t mr = kern.b.mr, mpad = ceil_div(M, mr) * mr;
+  T* ap = t_wpack.get<T>(G * mpad * K);
+  const int64_t per = std::max<int64_t>(1, ceil_div(ceil_div(M, mr), 4));  // panels per task
+  const int64_t tasks_per_group = ceil_div(ceil_div(M, mr), per);
   claim_items(G * tasks_per_group, [&](int64_t it, int64_t) {
-    const int64_t gi = it / tasks_per_group, t = it % tasks_per_group;
-    const Problem p{Kd, Kg, Kd, nullptr, 0, 0, w + gi * Kg * Kd, 1, Kd, nullptr, 0};
-    const int64_t n0 = t * per * nr;
-    kern.pack_b(p, n0, std::min(Kg, n0 + per * nr), bp + gi * Kd * npad);
+    const int64_t gi = it / tasks_per_group, m0 = (it % tasks_per_group) * per * mr;
+    const Problem p{M, 0, K, w + gi * M * K, sam, sak, nullptr, 0, 0, nullptr, 0};
+    kern.pack_a(p, m0, std::min(M, m0 + per * mr), ap + gi * mpad * K);
   });
-  return bp;
+  return ap;
 }
 
+// Y[n, group] (Kg x P) = W_g (Kg x Kd) @ Col (Kd x P), block by block of output positions:
+// the weight packed once as A and shared by the threads, each block's columns (im2col) packed
+// as B, the output rows written in place (+ bias while the block is hot). A plain 1x1 conv
+// needs no columns: B is the image itself.
 template <class T>
 void forward_impl(const Kernel& kern, const ConvGeom& g, const T* x, const T* w, const T* bias,
                   T* y) {
   const int64_t G = g.groups, Cg = g.C / G, Kg = g.K / G, Kd = Cg * g.R * g.S;
   const int64_t P = g.OH * g.OW, HW = g.H * g.W;
   const int64_t nt = get_num_threads();
-  if (plain_1x1(g)) {
-    // Y[n, group] (Kg x P) = W[group] (Kg x Cg) @ X[n, group] (Cg x P): the image is the B
-    // matrix and the output rows are written in place, so no tile is transposed (in the
-    // (P x Kg) orientation below that scalar transpose took a fifth of a 1x1 conv's
-    // forward and backward).
-    const int64_t pb = block_size(P, (Cg + Kg) * int64_t(sizeof(T)), kern.b.nr, P, g.N * G, nt);
-    const int64_t nblk = ceil_div(P, pb);
-    claim_items(g.N * G * nblk, [&](int64_t it, int64_t) {
-      const int64_t n = it / (G * nblk), gi = (it / nblk) % G, p0 = (it % nblk) * pb;
-      const int64_t m = std::min(pb, P - p0);
-      T* yo = y + (n * g.K + gi * Kg) * P;
-      const Problem p{Kg, P, Cg, w + gi * Kg * Cg, Cg, 1, x + (n * g.C + gi * Cg) * HW, HW, 1,
-                      yo, P};
-      kern.run(p, Region{0, Kg, p0, p0 + m}, workspace<T>(kern));
-      if (bias)
-        for (int64_t co = 0; co < Kg; ++co) {
-          const T b = bias[gi * Kg + co];
-          T* yr = yo + co * P + p0;
-          for (int64_t i = 0; i < m; ++i) yr[i] += b;
-        }
-    });
-    return;
-  }
-  const int64_t nr = kern.b.nr, npad = ceil_div(Kg, nr) * nr;
-  const T* bp = pack_weight_t(kern, w, G, Kg, Kd);
-  // the column block (Kd per position) and the output tile (Kg per position) share L2
-  const int64_t pb = block_size(P, (Kd + Kg) * int64_t(sizeof(T)), kern.b.mr, kern.b.mc,
-                                g.N * G, nt);
+  const bool direct = plain_1x1(g);
+  const int64_t mpad = ceil_div(Kg, kern.b.mr) * kern.b.mr;
+  const T* wp = pack_weight(kern, w, G, Kg, Kd, Kd, int64_t(1));
+  // a block's columns (none for a plain 1x1) and outputs share L2 with the packed columns
+  const int64_t per_pos = ((direct ? 0 : Kd) + Kd + Kg) * int64_t(sizeof(T));
+  const int64_t pb = block_size(P, per_pos, kern.b.nr, P, g.N * G, nt);
   const int64_t nblk = ceil_div(P, pb);
   claim_items(g.N * G * nblk, [&](int64_t it, int64_t) {
     const int64_t n = it / (G * nblk), gi = (it / nblk) % G, p0 = (it % nblk) * pb;
     const int64_t m = std::min(pb, P - p0);
-    const T* A = im2col(g, x + (n * g.C + gi * Cg) * HW, Cg, p0, m, t_col.get<T>(Kd * pb));
-    T* tile = t_tile.get<T>(pb * Kg);
-    const Problem p{m, Kg, Kd, A, 1, m, nullptr, 0, 0, tile, Kg};
-    kern.run_packed(p, Region{0, m, 0, Kg}, bp + gi * Kd * npad, workspace<T>(kern));
-    // tile (m, Kg) -> Y[n, gi * Kg + co, p0 + i], 8 positions at a time so the strided
-    // reads of the tile hit the lines the previous column just loaded
-    T* yo = y + (n * g.K + gi * Kg) * P + p0;
-    for (int64_t i0 = 0; i0 < m; i0 += 8) {
-      const int64_t i1 = std::min(m, i0 + 8);
-      for (int64_t co = 0; co < Kg; ++co) {
-        const T b = bias ? bias[gi * Kg + co] : T(0);
-        T* yr = yo + co * P;
-        for (int64_t i = i0; i < i1; ++i) yr[i] = tile[i * Kg + co] + b;
-      }
+    const T* xg = x + (n * g.C + gi * Cg) * HW;
+    T* yo = y + (n * g.K + gi * Kg) * P;
+    if (direct) {
+      const Problem p{Kg, P, Cg, nullptr, 0, 0, xg, HW, 1, yo, P};
+      kern.run_packed_a(p, Region{0, Kg, p0, p0 + m}, wp + gi * mpad * Kd, workspace<T>(kern));
+    } else {
+      T* col = t_col.get<T>(Kd * pb);
+      im2col(g, xg, Cg, p0, m, col);
+      const Problem p{Kg, m, Kd, nullptr, 0, 0, col, m, 1, yo + p0, P};
+      kern.run_packed_a(p, Region{0, Kg, 0, m}, wp + gi * mpad * Kd, workspace<T>(kern));
     }
+    if (bias)
+      for (int64_t co = 0; co < Kg; ++co) {
+        const T b = bias[gi * Kg + co];
+        T* yr = yo + co * P + p0;
+        for (int64_t i = 0; i < m; ++i) yr[i] += b;
+      }
   });
 }
 
@@ -298,6 +203,8 @@ void backward_data_impl(const Kernel& kern, const ConvGeom& g, const T* dy, cons
   const int64_t pb = std::min(
       P, std::max<int64_t>(kern.b.nr, kColBytes / (Kd * int64_t(sizeof(T))) / kern.b.nr *
                                           kern.b.nr));
+  const int64_t mpad = ceil_div(Kd, kern.b.mr) * kern.b.mr;
+  const T* wt = pack_weight(kern, w, G, Kd, Kg, int64_t(1), Kd);  // W_g^T, packed once
   claim_items(g.N * G, [&](int64_t it, int64_t) {
     const int64_t n = it / G, gi = it % G;
     T* dxg = dx + (n * g.C + gi * Cg) * HW;
@@ -305,12 +212,11 @@ void backward_data_impl(const Kernel& kern, const ConvGeom& g, const T* dy, cons
     T* dcol = t_col.get<T>(Kd * pb);
     void* ws = workspace<T>(kern);
     const T* dyg = dy + (n * g.K + gi * Kg) * P;
-    const T* wg = w + gi * Kg * Kd;
     for (int64_t p0 = 0; p0 < P; p0 += pb) {
       const int64_t m = std::min(pb, P - p0);
       // dCol (Kd, m) = W_g^T (Kd, Kg) @ dY_g[:, p0:p0+m] (Kg, m)
-      const Problem p{Kd, m, Kg, wg, 1, Kd, dyg + p0, P, 1, dcol, m};
-      kern.run(p, Region{0, Kd, 0, m}, ws);
+      const Problem p{Kd, m, Kg, nullptr, 0, 0, dyg + p0, P, 1, dcol, m};
+      kern.run_packed_a(p, Region{0, Kd, 0, m}, wt + gi * mpad * Kg, ws);
       col2im_add(g, static_cast<const T*>(dcol), Cg, p0, m, dxg);
     }
   });
@@ -333,7 +239,12 @@ void backward_weight_impl(const Kernel& kern, const ConvGeom& g, const T* x, con
     const int64_t n = it / (G * nblk), gi = (it / nblk) % G, p0 = (it % nblk) * pb;
     const int64_t m = std::min(pb, P - p0);
     const T* xg = x + (n * g.C + gi * Cg) * HW;
-    const T* B = direct ? xg + p0 : im2col(g, xg, Cg, p0, m, t_col.get<T>(Kd * pb));
+    const T* B = xg + p0;
+    if (!direct) {
+      T* col = t_col.get<T>(Kd * pb);
+      im2col(g, xg, Cg, p0, m, col);
+      B = col;
+    }
     const int64_t sbn = direct ? HW : m;
     T* part = partial + th * wsize + gi * Kg * Kd;
     if (!used[size_t(th)]) {
@@ -363,9 +274,15 @@ void backward_bias_impl(const ConvGeom& g, const T* dy, T* db) {
     for (int64_t k = k0; k < k1; ++k) {
       double acc = 0;
       for (int64_t n = 0; n < g.N; ++n) {
+        // 16 running sums (vectors of them, not one add chain at the FPU's latency)
         const T* r = dy + (n * g.K + k) * P;
+        T part[16] = {};
+        int64_t i = 0;
+        for (; i + 16 <= P; i += 16)
+          for (int64_t j = 0; j < 16; ++j) part[j] += r[i + j];
         T s = 0;
-        for (int64_t i = 0; i < P; ++i) s += r[i];
+        for (; i < P; ++i) s += r[i];
+        for (int64_t j = 0; j < 16; ++j) s += part[j];
         acc += double(s);
       }
       db[k] = T(acc);

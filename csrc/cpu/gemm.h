@@ -69,6 +69,9 @@ constexpr Blocking make_blocking(int64_t elem, int64_t mr, int64_t nr) {
 //   pack_b:     columns [n0, n1) of all of B (n0 a multiple of nr) into a shared buffer of
 //               K * (N rounded up to nr) elements, for run_packed
 //   run_packed: C[r] as run, with B from pack_b (r.n0 a multiple of nr)
+//   pack_a:     rows [m0, m1) of all of A (m0 a multiple of mr) into a shared buffer of
+//               (M rounded up to mr) * K elements, for run_packed_a
+//   run_packed_a: C[r] as run, with A from pack_a (r.m0 a multiple of mr)
 struct Kernel {
   Blocking b;
   // Below this many flops per call one thread does all (matmul.cpp): about 8 us of the
@@ -80,6 +83,8 @@ struct Kernel {
   void (*run)(const Problem& p, const Region& r, void* ws);
   void (*pack_b)(const Problem& p, int64_t n0, int64_t n1, void* dst);
   void (*run_packed)(const Problem& p, const Region& r, const void* bpacked, void* ws);
+  void (*pack_a)(const Problem& p, int64_t m0, int64_t m1, void* dst);
+  void (*run_packed_a)(const Problem& p, const Region& r, const void* apacked, void* ws);
   // elements of T in `ws`: the B block, then the A block
   int64_t ws_elems() const { return b.kc * b.nc + b.mc * b.kc; }
 };

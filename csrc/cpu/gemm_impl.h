@@ -91,10 +91,11 @@ void pack_b_block(const Problem& p, int64_t pc, int64_t kc, int64_t j0, int64_t 
 }
 
 // C[m0:m1, j0:j0+nc] (+)= A[m0:m1, pc:pc+kc] @ the packed B block bblk (pack_b_block's
-// layout), A packed here MC rows at a time into apack; accumulate unless pc == 0.
+// layout), A packed here MC rows at a time into apack, or (apre, m0 a multiple of MR) already
+// packed by pack_a: row panel i of this kc block at apre + i * kc; accumulate unless pc == 0.
 template <class UK, const Blocking& BL, class T>
 void macro_block(const Problem& p, int64_t m0, int64_t m1, int64_t pc, int64_t kc, int64_t j0,
-                 int64_t nc, const T* bblk, T* apack) {
+                 int64_t nc, const T* bblk, T* apack, const T* apre = nullptr) {
   constexpr int64_t MR = UK::MR, NR = UK::NR, MC = BL.mc;
   static_assert(BL.mr == MR && BL.nr == NR, "blocking made for another micro-kernel");
   const T* A = static_cast<const T*>(p.A);
@@ -102,9 +103,11 @@ void macro_block(const Problem& p, int64_t m0, int64_t m1, int64_t pc, int64_t k
   const bool acc = pc > 0;
   for (int64_t ic = m0; ic < m1; ic += MC) {
     const int64_t mc = min64(MC, m1 - ic);
-    for (int64_t i = 0; i < mc; i += MR)
-      pack_panel<UK, MR>(apack + i * kc, A + (ic + i) * p.sam + pc * p.sak, min64(MR, mc - i),
-                         kc, p.sam, p.sak);
+    const T* ap = apre ? apre + ic * kc : apack;
+    if (!apre)
+      for (int64_t i = 0; i < mc; i += MR)
+        pack_panel<UK, MR>(apack + i * kc, A + (ic + i) * p.sam + pc * p.sak, min64(MR, mc - i),
+                           kc, p.sam, p.sak);
     for (int64_t j = 0; j < nc; j += NR) {
       const int64_t nr = min64(NR, nc - j);
       const T* bp = bblk + j * kc;
@@ -112,9 +115,9 @@ void macro_block(const Problem& p, int64_t m0, int64_t m1, int64_t pc, int64_t k
       for (int64_t i = 0; i < mc; i += MR) {
         const int64_t mr = min64(MR, mc - i);
         if (mr == MR && nr == NR) {
-          UK::run(kc, apack + i * kc, bp, cc + i * p.ldc, p.ldc, acc);
+          UK::run(kc, ap + i * kc, bp, cc + i * p.ldc, p.ldc, acc);
         } else {
-          UK::run_edge(kc, apack + i * kc, bp, cc + i * p.ldc, p.ldc, acc, mr, nr);
+          UK::run_edge(kc, ap + i * kc, bp, cc + i * p.ldc, p.ldc, acc, mr, nr);
         }
       }
     }
@@ -165,6 +168,42 @@ void run_packed(const Problem& p, const Region& r, const void* bpacked, void* ws
   }
 }
 
+// Rows [m0, m1) of all of A (m0 a multiple of MR), every KC block, into the shared buffer `dst`
+// (mpad * K elements, mpad = M rounded up to MR): block pc at dst + pc * mpad, its row panel
+// i (a multiple of MR) at + i * kc.
+template <class UK, const Blocking& BL>
+void pack_a(const Problem& p, int64_t m0, int64_t m1, void* dst) {
+  using T = typename UK::T;
+  constexpr int64_t MR = UK::MR;
+  const int64_t mpad = (p.M + MR - 1) / MR * MR;
+  const T* A = static_cast<const T*>(p.A);
+  for (int64_t pc = 0; pc < p.K; pc += BL.kc) {
+    const int64_t kc = min64(BL.kc, p.K - pc);
+    T* d = static_cast<T*>(dst) + pc * mpad;
+    for (int64_t i = m0; i < m1; i += MR)
+      pack_panel<UK, MR>(d + i * kc, A + i * p.sam + pc * p.sak, min64(MR, m1 - i), kc, p.sam,
+                         p.sak);
+  }
+}
+
+// C[r] as run_region, with A already packed by pack_a (r.m0 a multiple of MR); B packed here.
+template <class UK, const Blocking& BL>
+void run_packed_a(const Problem& p, const Region& r, const void* apacked, void* ws) {
+  using T = typename UK::T;
+  const int64_t mpad = (p.M + UK::MR - 1) / UK::MR * UK::MR;
+  T* bpack = static_cast<T*>(ws);
+  const T* ap = static_cast<const T*>(apacked);
+  for (int64_t jc = r.n0; jc < r.n1; jc += BL.nc) {
+    const int64_t nc = min64(BL.nc, r.n1 - jc);
+    for (int64_t pc = 0; pc < p.K; pc += BL.kc) {
+      const int64_t kc = min64(BL.kc, p.K - pc);
+      pack_b_block<UK>(p, pc, kc, jc, nc, bpack);
+      macro_block<UK, BL>(p, r.m0, r.m1, pc, kc, jc, nc, bpack, static_cast<T*>(nullptr),
+                          ap + pc * mpad);
+    }
+  }
+}
+
 // The cache blocking of micro-kernel UK (gemm.h's make_blocking for its element and tile).
 template <class UK>
 constexpr Blocking kBlocking = make_blocking(sizeof(typename UK::T), UK::MR, UK::NR);
@@ -173,7 +212,13 @@ constexpr Blocking kBlocking = make_blocking(sizeof(typename UK::T), UK::MR, UK:
 template <class UK>
 Kernel make_kernel(double serial_flops) {
   constexpr const Blocking& BL = kBlocking<UK>;
-  return Kernel{BL, serial_flops, &run_region<UK, BL>, &pack_b<UK, BL>, &run_packed<UK, BL>};
+  return Kernel{BL,
+                serial_flops,
+                &run_region<UK, BL>,
+                &pack_b<UK, BL>,
+                &run_packed<UK, BL>,
+                &pack_a<UK, BL>,
+                &run_packed_a<UK, BL>};
 }
 
 }  // namespace

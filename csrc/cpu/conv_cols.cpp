@@ -1,0 +1,70 @@
+// The plan of one block of output positions for im2col / col2im (conv_cols.h): its runs along
+// output rows and each run's valid columns per tap column, then the per-ISA copies of
+// conv_cols_impl.h (the generic copy is included here).
+#include "conv_cols.h"
+
+#include "conv_cols_impl.h"
+#include "conv_threads.h"
+#include "isa.h"
+#include "scratch.h"
+
+namespace lamina::cpu {
+namespace avx2::conv_cols {
+template <class T>
+void im2col(const conv_detail::ColPlan& pl, const T* x, int64_t cg, T* col);
+template <class T>
+void col2im_add(const conv_detail::ColPlan& pl, const T* dcol, int64_t cg, T* dx);
+}  // namespace avx2::conv_cols
+namespace avx512::conv_cols {
+template <class T>
+void im2col(const conv_detail::ColPlan& pl, const T* x, int64_t cg, T* col);
+template <class T>
+void col2im_add(const conv_detail::ColPlan& pl, const T* dcol, int64_t cg, T* dx);
+}  // namespace avx512::conv_cols
+
+namespace conv_detail {
+
+namespace {
+
+thread_local Scratch t_runs;  // a block's runs
+thread_local Scratch t_span;  // their valid ranges per tap column
+
+// Positions [p0, p0 + pb) as runs along output rows, and their valid columns.
+ColPlan plan(const ConvGeom& g, int64_t p0, int64_t pb) {
+  const int64_t most = pb / g.OW + 2;  // a partial row at each end
+  ColRun* runs = t_runs.get<ColRun>(most);
+  int64_t* span = t_span.get<int64_t>(most * g.S * 2);
+  int64_t n = 0;
+  for (int64_t j = 0, oh = p0 / g.OW, ow = p0 % g.OW; j < pb; ow = 0, ++oh, ++n) {
+    const int64_t len = std::min(g.OW - ow, pb - j);
+    runs[n] = ColRun{j, len, oh * g.sh - g.ph, ow * g.sw - g.pw};
+    for (int64_t s = 0; s < g.S; ++s)
+      valid_range(runs[n].iw0 + s * g.dw, g.sw, g.W, len, span[(n * g.S + s) * 2],
+                  span[(n * g.S + s) * 2 + 1]);
+    j += len;
+  }
+  return ColPlan{&g, runs, n, span, pb};
+}
+
+}  // namespace
+
+template <class T>
+void im2col(const ConvGeom& g, const T* x, int64_t cg, int64_t p0, int64_t pb, T* col) {
+  LAMINA_ISA(conv_cols::im2col<T>)(plan(g, p0, pb), x, cg, col);
+}
+
+template <class T>
+void col2im_add(const ConvGeom& g, const T* dcol, int64_t cg, int64_t p0, int64_t pb, T* dx) {
+  LAMINA_ISA(conv_cols::col2im_add<T>)(plan(g, p0, pb), dcol, cg, dx);
+}
+
+template void im2col<float>(const ConvGeom&, const float*, int64_t, int64_t, int64_t, float*);
+template void im2col<double>(const ConvGeom&, const double*, int64_t, int64_t, int64_t,
+                             double*);
+template void col2im_add<float>(const ConvGeom&, const float*, int64_t, int64_t, int64_t,
+                                float*);
+template void col2im_add<double>(const ConvGeom&, const double*, int64_t, int64_t, int64_t,
+                                 double*);
+
+}  // namespace conv_detail
+}  // namespace lamina::cpu
