@@ -91,37 +91,12 @@ inline void scatter2_add(T* __restrict d, const T* __restrict s, int64_t n) {
 }
 #endif
 
-// The input rows a block reads, [h0, h1) of every channel, each channel's whole run of them
-// contiguous: the next channel's are fetched while this one's are copied (the block reads
-// each channel once, in rows 2 * sh apart per tap row, which the hardware prefetcher misses).
-struct Rows {
-  int64_t h0, h1, W;
-};
-
-inline Rows rows_read(const ColPlan& pl) {
-  const ConvGeom& g = *pl.g;
-  int64_t h0 = pl.runs[0].ih0, h1 = pl.runs[pl.nruns - 1].ih0 + (g.R - 1) * g.dh + 1;
-  h0 = h0 < 0 ? 0 : h0;
-  h1 = h1 > g.H ? g.H : h1;
-  return Rows{h0, h1 > h0 ? h1 : h0, g.W};
-}
-
-template <class T>
-inline void prefetch(const T* xc, const Rows& rows) {
-  const char* p = reinterpret_cast<const char*>(xc + rows.h0 * rows.W);
-  const int64_t bytes = (rows.h1 - rows.h0) * rows.W * int64_t(sizeof(T));
-  for (int64_t b = 0; b < bytes; b += 64) __builtin_prefetch(p + b);
-}
-
 template <class T>
 void im2col(const ColPlan& pl, const T* x, int64_t cg, T* col) {
   const ConvGeom& g = *pl.g;
   const int64_t sw = g.sw;
-  const Rows rows = rows_read(pl);
-  prefetch(x, rows);
   for (int64_t ci = 0; ci < cg; ++ci) {
     const T* xc = x + ci * g.H * g.W;
-    if (ci + 1 < cg) prefetch(xc + g.H * g.W, rows);
     for (int64_t r = 0; r < g.R; ++r)
       for (int64_t s = 0; s < g.S; ++s) {
         T* d = col + ((ci * g.R + r) * g.S + s) * pl.pb;
