@@ -24,8 +24,7 @@
 //   scatter needs no atomics.
 // backward-weight, per (image, group, block of pb positions): the column block again and
 //     dW[co, k] += dY[co, p] @ Col^T[p, k]         (M = Kg, N = Kd, K = pb)
-//   into a partial sum per thread (the GEMM overwrites its output, so a tile buffer then an
-//   add: Kg * Kd adds for 2 * Kg * Kd * pb flops), the partials summed at the end.
+//   accumulated by the GEMM into a partial sum per thread, the partials summed at the end.
 // Depthwise convs (one input channel per group, < 8 outputs each) take direct plane loops
 // instead (conv_depthwise.cpp): the GEMM would have 1..7 useful columns of 32. Convs of at
 // most 4 input channels a group (first layers) take the direct kernel of conv_direct.cpp
@@ -67,7 +66,6 @@ using conv_detail::SerialScope;
 
 thread_local Scratch t_ws;       // the GEMM's packing workspace (gemm.h: B block, A block)
 thread_local Scratch t_col;      // a column block
-thread_local Scratch t_tile;     // a GEMM output tile
 thread_local Scratch t_wpack;    // the packed weight, shared by the threads (calling thread)
 thread_local Scratch t_wflip;    // the flipped weight of backward-data (calling thread)
 thread_local Scratch t_partial;  // per-thread weight-gradient sums (calling thread)
@@ -251,11 +249,10 @@ void backward_weight_impl(const Kernel& kern, const ConvGeom& g, const T* x, con
       std::fill(partial + th * wsize, partial + (th + 1) * wsize, T(0));
       used[size_t(th)] = 1;
     }
-    T* tile = t_tile.get<T>(Kg * Kd);
-    // tile (Kg, Kd) = dY_g[:, p0:p0+m] (Kg, m) @ Col^T (m, Kd)
-    const Problem p{Kg, Kd, m, dy + (n * g.K + gi * Kg) * P + p0, P, 1, B, 1, sbn, tile, Kd};
+    // part (Kg, Kd) += dY_g[:, p0:p0+m] (Kg, m) @ Col^T (m, Kd)
+    const Problem p{Kg, Kd, m, dy + (n * g.K + gi * Kg) * P + p0, P, 1, B, 1, sbn, part, Kd,
+                    true};
     kern.run(p, Region{0, Kg, 0, Kd}, workspace<T>(kern));
-    for (int64_t i = 0; i < Kg * Kd; ++i) part[i] += tile[i];
   });
   parallel_for(0, wsize, grain(4096), [&](int64_t i0, int64_t i1) {
     std::fill(dw + i0, dw + i1, T(0));

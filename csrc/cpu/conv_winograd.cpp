@@ -70,7 +70,6 @@ thread_local Scratch t_v;     // V of a work item
 thread_local Scratch t_m;     // M of a work item
 thread_local Scratch t_rows;  // 4 zero-padded input rows
 thread_local Scratch t_ws;    // the GEMM's packing workspace (gemm.h)
-thread_local Scratch t_tile;  // a GEMM result of the weight gradient
 
 // The distance between the 16 xi planes of V or M holding n values each: a whole number of
 // 4 KB pages and one cache line, so the transforms' 16 streams fall in 16 different L1 sets
@@ -240,14 +239,12 @@ void winograd_backward_weight(const Kernel& kern, const ConvGeom& g, const T* x,
       std::fill(mine, mine + G * gsize, T(0));
       used[size_t(th_id)] = 1;
     }
-    T* tile = t_tile.get<T>(Kg * Cg);
     void* ws = t_ws.get<T>(ws_elems);
     for (int64_t xi = 0; xi < kXi; ++xi) {
-      // tile (Kg, Cg) = D[xi] (Kg, tb) @ V[xi]^T (tb, Cg), summed into the thread's M
-      const Problem p{Kg, Cg, tb, d + xi * ds, tb, 1, v + xi * vs, 1, tb, tile, Cg};
+      // the thread's M[gi][xi] (Kg, Cg) += D[xi] (Kg, tb) @ V[xi]^T (tb, Cg)
+      const Problem p{Kg, Cg, tb, d + xi * ds, tb, 1, v + xi * vs, 1, tb,
+                      mine + gi * gsize + xi * ms, Cg, true};
       kern.run(p, Region{0, Kg, 0, Cg}, ws);
-      T* acc = mine + gi * gsize + xi * ms;
-      for (int64_t q = 0; q < Kg * Cg; ++q) acc[q] += tile[q];
     }
   });
   // the threads' sums into the first used one, then dw = G^T M G

@@ -22,7 +22,8 @@
 namespace lamina::cpu::gemm_kernels {
 
 // One product: A (M, K) strides (sam, sak); B (K, N) strides (sbk, sbn); C (M, N) with row
-// stride ldc. Pointers already point at the batch's matrices.
+// stride ldc. Pointers already point at the batch's matrices. C = A @ B, or C += A @ B with
+// accumulate (partial sums kept in C itself: no tile to add afterwards).
 struct Problem {
   int64_t M, N, K;
   const void* A;
@@ -31,6 +32,7 @@ struct Problem {
   int64_t sbk, sbn;
   void* C;
   int64_t ldc;
+  bool accumulate = false;
 };
 
 // Rows [m0, m1) and columns [n0, n1) of C.

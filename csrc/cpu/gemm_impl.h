@@ -92,7 +92,8 @@ void pack_b_block(const Problem& p, int64_t pc, int64_t kc, int64_t j0, int64_t 
 
 // C[m0:m1, j0:j0+nc] (+)= A[m0:m1, pc:pc+kc] @ the packed B block bblk (pack_b_block's
 // layout), A packed here MC rows at a time into apack, or (apre, m0 a multiple of MR) already
-// packed by pack_a: row panel i of this kc block at apre + i * kc; accumulate unless pc == 0.
+// packed by pack_a: row panel i of this kc block at apre + i * kc; accumulate unless pc == 0
+// (and the problem overwrites C).
 template <class UK, const Blocking& BL, class T>
 void macro_block(const Problem& p, int64_t m0, int64_t m1, int64_t pc, int64_t kc, int64_t j0,
                  int64_t nc, const T* bblk, T* apack, const T* apre = nullptr) {
@@ -100,7 +101,7 @@ void macro_block(const Problem& p, int64_t m0, int64_t m1, int64_t pc, int64_t k
   static_assert(BL.mr == MR && BL.nr == NR, "blocking made for another micro-kernel");
   const T* A = static_cast<const T*>(p.A);
   T* C = static_cast<T*>(p.C);
-  const bool acc = pc > 0;
+  const bool acc = pc > 0 || p.accumulate;
   for (int64_t ic = m0; ic < m1; ic += MC) {
     const int64_t mc = min64(MC, m1 - ic);
     const T* ap = apre ? apre + ic * kc : apack;
