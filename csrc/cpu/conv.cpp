@@ -1,8 +1,8 @@
 // 2-D convolution on the CPU as implicit GEMMs on the packed GEMM kernels of gemm.h (the
 // AVX-512 12 x 32 micro-kernel where the CPU has it). Never the whole column matrix: each
 // thread builds the columns of one block of output positions (im2col by block, conv_cols.h, a
-// few hundred KB that stay in L2) and hands them to the GEMM's packing. Per group g (Cg = C / groups input
-// and Kg = K / groups output channels, Kd = Cg * R * S, P = OH * OW):
+// few hundred KB that stay in L2) and hands them to the GEMM's packing. Per group g (Cg =
+// C / groups input and Kg = K / groups output channels, Kd = Cg * R * S, P = OH * OW):
 //
 // forward, per (image, group, block of pb output positions):
 //     Y[co, p] = W[co, k] @ Col[k, p]              (M = Kg, N = pb, K = Kd)

@@ -8,20 +8,21 @@
 #include "isa.h"
 #include "scratch.h"
 
-namespace lamina::cpu {
-namespace avx2::conv_cols {
-template <class T>
-void im2col(const conv_detail::ColPlan& pl, const T* x, int64_t cg, T* col);
-template <class T>
-void col2im_add(const conv_detail::ColPlan& pl, const T* dcol, int64_t cg, T* dx);
-}  // namespace avx2::conv_cols
-namespace avx512::conv_cols {
-template <class T>
-void im2col(const conv_detail::ColPlan& pl, const T* x, int64_t cg, T* col);
-template <class T>
-void col2im_add(const conv_detail::ColPlan& pl, const T* dcol, int64_t cg, T* dx);
-}  // namespace avx512::conv_cols
+// The per-ISA copies (conv_cols_impl.h; the generic copy is included above).
+#define LAMINA_CONV_COLS                                                              \
+  template <class T>                                                                  \
+  void im2col(const conv_detail::ColPlan& pl, const T* x, int64_t cg, T* col);        \
+  template <class T>                                                                  \
+  void col2im_add(const conv_detail::ColPlan& pl, const T* dcol, int64_t cg, T* dx);
+namespace lamina::cpu::avx2::conv_cols {
+LAMINA_CONV_COLS
+}
+namespace lamina::cpu::avx512::conv_cols {
+LAMINA_CONV_COLS
+}
+#undef LAMINA_CONV_COLS
 
+namespace lamina::cpu {
 namespace conv_detail {
 
 namespace {

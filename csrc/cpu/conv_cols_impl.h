@@ -25,58 +25,79 @@ inline void zero(T* p, int64_t n) {
 // stores the scatter lane by lane; AVX-512 does both as even lanes of two vectors, and the
 // tail of a run (output rows are short) under masks, without reading or writing past it.
 #if defined(__AVX512F__)
-inline __mmask16 mask16(int64_t n) { return n >= 16 ? __mmask16(0xffff) : __mmask16((1u << n) - 1); }
-inline __mmask8 mask8(int64_t n) { return n >= 8 ? __mmask8(0xff) : __mmask8((1u << n) - 1); }
+// One AVX-512 vector of T for them: masks of the first n lanes, masked loads and stores, the
+// even lanes of two vectors, each of the low / high half's lanes twice, an add on even lanes.
+template <class T>
+struct Pair;
+template <>
+struct Pair<float> {
+  using V = __m512;
+  using M = __mmask16;
+  static constexpr int64_t L = 16;
+  static V load(M m, const float* p) { return _mm512_maskz_loadu_ps(m, p); }
+  static void store(float* p, M m, V v) { _mm512_mask_storeu_ps(p, m, v); }
+  static V evens(V a, V b) {
+    const __m512i i = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    return _mm512_permutex2var_ps(a, i, b);
+  }
+  static V twice_lo(V v) {
+    const __m512i i = _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
+    return _mm512_permutexvar_ps(i, v);
+  }
+  static V twice_hi(V v) {
+    const __m512i i = _mm512_setr_epi32(8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, 14, 14, 15, 15);
+    return _mm512_permutexvar_ps(i, v);
+  }
+  static V add_even(V a, V v) { return _mm512_mask_add_ps(a, 0x5555, a, v); }
+};
+template <>
+struct Pair<double> {
+  using V = __m512d;
+  using M = __mmask8;
+  static constexpr int64_t L = 8;
+  static V load(M m, const double* p) { return _mm512_maskz_loadu_pd(m, p); }
+  static void store(double* p, M m, V v) { _mm512_mask_storeu_pd(p, m, v); }
+  static V evens(V a, V b) {
+    return _mm512_permutex2var_pd(a, _mm512_setr_epi64(0, 2, 4, 6, 8, 10, 12, 14), b);
+  }
+  static V twice_lo(V v) {
+    return _mm512_permutexvar_pd(_mm512_setr_epi64(0, 0, 1, 1, 2, 2, 3, 3), v);
+  }
+  static V twice_hi(V v) {
+    return _mm512_permutexvar_pd(_mm512_setr_epi64(4, 4, 5, 5, 6, 6, 7, 7), v);
+  }
+  static V add_even(V a, V v) { return _mm512_mask_add_pd(a, 0x55, a, v); }
+};
 
-inline void gather2(float* __restrict d, const float* __restrict s, int64_t n) {
-  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-  for (int64_t l = 0; l < n; l += 16) {
-    const int64_t m = n - l < 16 ? n - l : 16, e = 2 * m - 1;  // values, then elements read
-    const __m512 a = _mm512_maskz_loadu_ps(mask16(e), s + 2 * l);
-    const __m512 b = _mm512_maskz_loadu_ps(mask16(e - 16 > 0 ? e - 16 : 0), s + 2 * l + 16);
-    _mm512_mask_storeu_ps(d + l, mask16(m), _mm512_permutex2var_ps(a, even, b));
+// The first n lanes (none for n <= 0, all for n >= L).
+template <class P>
+inline typename P::M lanes(int64_t n) {
+  using M = typename P::M;
+  return n <= 0 ? M(0) : n >= P::L ? M(~M(0)) : M((1u << n) - 1);
+}
+
+template <class T>
+inline void gather2(T* __restrict d, const T* __restrict s, int64_t n) {
+  using P = Pair<T>;
+  constexpr int64_t L = P::L;
+  for (int64_t l = 0; l < n; l += L) {
+    const int64_t m = n - l < L ? n - l : L, e = 2 * m - 1;  // values, elements read
+    const auto a = P::load(lanes<P>(e), s + 2 * l), b = P::load(lanes<P>(e - L), s + 2 * l + L);
+    P::store(d + l, lanes<P>(m), P::evens(a, b));
   }
 }
 
-inline void scatter2_add(float* __restrict d, const float* __restrict s, int64_t n) {
-  const __m512i lo = _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
-  const __m512i hi = _mm512_setr_epi32(8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, 14, 14, 15, 15);
-  for (int64_t l = 0; l < n; l += 16) {
-    const int64_t m = n - l < 16 ? n - l : 16, e = 2 * m - 1;
-    const __mmask16 ma = mask16(e), mb = mask16(e - 16 > 0 ? e - 16 : 0);
-    const __m512 v = _mm512_maskz_loadu_ps(mask16(m), s + l);
-    float* p = d + 2 * l;
-    __m512 a = _mm512_maskz_loadu_ps(ma, p), b = _mm512_maskz_loadu_ps(mb, p + 16);
-    a = _mm512_mask_add_ps(a, 0x5555, a, _mm512_permutexvar_ps(lo, v));
-    b = _mm512_mask_add_ps(b, 0x5555, b, _mm512_permutexvar_ps(hi, v));
-    _mm512_mask_storeu_ps(p, ma, a);
-    _mm512_mask_storeu_ps(p + 16, mb, b);
-  }
-}
-
-inline void gather2(double* __restrict d, const double* __restrict s, int64_t n) {
-  const __m512i even = _mm512_setr_epi64(0, 2, 4, 6, 8, 10, 12, 14);
-  for (int64_t l = 0; l < n; l += 8) {
-    const int64_t m = n - l < 8 ? n - l : 8, e = 2 * m - 1;
-    const __m512d a = _mm512_maskz_loadu_pd(mask8(e), s + 2 * l);
-    const __m512d b = _mm512_maskz_loadu_pd(mask8(e - 8 > 0 ? e - 8 : 0), s + 2 * l + 8);
-    _mm512_mask_storeu_pd(d + l, mask8(m), _mm512_permutex2var_pd(a, even, b));
-  }
-}
-
-inline void scatter2_add(double* __restrict d, const double* __restrict s, int64_t n) {
-  const __m512i lo = _mm512_setr_epi64(0, 0, 1, 1, 2, 2, 3, 3);
-  const __m512i hi = _mm512_setr_epi64(4, 4, 5, 5, 6, 6, 7, 7);
-  for (int64_t l = 0; l < n; l += 8) {
-    const int64_t m = n - l < 8 ? n - l : 8, e = 2 * m - 1;
-    const __mmask8 ma = mask8(e), mb = mask8(e - 8 > 0 ? e - 8 : 0);
-    const __m512d v = _mm512_maskz_loadu_pd(mask8(m), s + l);
-    double* p = d + 2 * l;
-    __m512d a = _mm512_maskz_loadu_pd(ma, p), b = _mm512_maskz_loadu_pd(mb, p + 8);
-    a = _mm512_mask_add_pd(a, 0x55, a, _mm512_permutexvar_pd(lo, v));
-    b = _mm512_mask_add_pd(b, 0x55, b, _mm512_permutexvar_pd(hi, v));
-    _mm512_mask_storeu_pd(p, ma, a);
-    _mm512_mask_storeu_pd(p + 8, mb, b);
+template <class T>
+inline void scatter2_add(T* __restrict d, const T* __restrict s, int64_t n) {
+  using P = Pair<T>;
+  constexpr int64_t L = P::L;
+  for (int64_t l = 0; l < n; l += L) {
+    const int64_t m = n - l < L ? n - l : L, e = 2 * m - 1;
+    const auto ma = lanes<P>(e), mb = lanes<P>(e - L);
+    const auto v = P::load(lanes<P>(m), s + l);
+    T* p = d + 2 * l;
+    P::store(p, ma, P::add_even(P::load(ma, p), P::twice_lo(v)));
+    P::store(p + L, mb, P::add_even(P::load(mb, p + L), P::twice_hi(v)));
   }
 }
 #else
