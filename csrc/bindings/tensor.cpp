@@ -47,7 +47,6 @@ const char* format_of(DType dt) {
   return "B";
 }
 
-
 std::vector<py::ssize_t> byte_strides(const Tensor& t) {
   std::vector<py::ssize_t> st(t.dim());
   // in bytes; only a size-1 dim or an empty view (strides never used) can overflow: 0 there

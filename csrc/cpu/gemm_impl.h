@@ -125,11 +125,13 @@ void macro_block(const Problem& p, int64_t m0, int64_t m1, int64_t pc, int64_t k
   }
 }
 
-// C[m0:m1, n0:n1] = A[m0:m1, :] @ B[:, n0:n1] for one product, packing its own B blocks into
-// `ws` (gemm.h: B block, A block).
+// C[m0:m1, n0:n1] (+)= A[m0:m1, :] @ B[:, n0:n1] for one product, packing its own B blocks
+// into `ws` (gemm.h: B block, A block), and its A blocks too unless apre holds all of A as
+// pack_a left it (mpad = M rounded up to MR; r.m0 a multiple of MR).
 template <class UK, const Blocking& BL>
-void run_region(const Problem& p, const Region& r, void* ws) {
+void run_blocks(const Problem& p, const Region& r, void* ws, const typename UK::T* apre) {
   using T = typename UK::T;
+  const int64_t mpad = (p.M + UK::MR - 1) / UK::MR * UK::MR;
   T* bpack = static_cast<T*>(ws);
   T* apack = bpack + BL.kc * BL.nc;
   for (int64_t jc = r.n0; jc < r.n1; jc += BL.nc) {
@@ -137,9 +139,15 @@ void run_region(const Problem& p, const Region& r, void* ws) {
     for (int64_t pc = 0; pc < p.K; pc += BL.kc) {
       const int64_t kc = min64(BL.kc, p.K - pc);
       pack_b_block<UK>(p, pc, kc, jc, nc, bpack);
-      macro_block<UK, BL>(p, r.m0, r.m1, pc, kc, jc, nc, bpack, apack);
+      macro_block<UK, BL>(p, r.m0, r.m1, pc, kc, jc, nc, bpack, apack,
+                          apre ? apre + pc * mpad : nullptr);
     }
   }
+}
+
+template <class UK, const Blocking& BL>
+void run_region(const Problem& p, const Region& r, void* ws) {
+  run_blocks<UK, BL>(p, r, ws, nullptr);
 }
 
 // All of B's columns [n0, n1) (n0 a multiple of NR), every KC block, into the shared buffer
@@ -190,19 +198,7 @@ void pack_a(const Problem& p, int64_t m0, int64_t m1, void* dst) {
 // C[r] as run_region, with A already packed by pack_a (r.m0 a multiple of MR); B packed here.
 template <class UK, const Blocking& BL>
 void run_packed_a(const Problem& p, const Region& r, const void* apacked, void* ws) {
-  using T = typename UK::T;
-  const int64_t mpad = (p.M + UK::MR - 1) / UK::MR * UK::MR;
-  T* bpack = static_cast<T*>(ws);
-  const T* ap = static_cast<const T*>(apacked);
-  for (int64_t jc = r.n0; jc < r.n1; jc += BL.nc) {
-    const int64_t nc = min64(BL.nc, r.n1 - jc);
-    for (int64_t pc = 0; pc < p.K; pc += BL.kc) {
-      const int64_t kc = min64(BL.kc, p.K - pc);
-      pack_b_block<UK>(p, pc, kc, jc, nc, bpack);
-      macro_block<UK, BL>(p, r.m0, r.m1, pc, kc, jc, nc, bpack, static_cast<T*>(nullptr),
-                          ap + pc * mpad);
-    }
-  }
+  run_blocks<UK, BL>(p, r, ws, static_cast<const typename UK::T*>(apacked));
 }
 
 // The cache blocking of micro-kernel UK (gemm.h's make_blocking for its element and tile).
