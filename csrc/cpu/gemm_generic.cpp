@@ -11,6 +11,7 @@ template <class T_, int64_t MR_, int64_t NR_>
 struct UKernel {
   using T = T_;
   static constexpr int64_t MR = MR_, NR = NR_;
+  static constexpr bool kInPlace = false;  // packs every operand
 
   static void run(int64_t kc, const T* __restrict a, const T* __restrict b, T* __restrict c,
                   int64_t ldc, bool acc) {

@@ -6,6 +6,9 @@
 //     c = a^T b (accumulate: c += a^T b)
 //   static void run_edge(kc, a, b, c, ldc, accumulate, int64_t mr, int64_t nr);
 //     the same for the top-left mr x nr of the tile (edges of C); edge_via_buffer does it
+//   static constexpr bool kInPlace; when true also
+//   static void run_in_place(kc, a, b, c, ldc, accumulate, mr, nr, const InPlace& d);
+//     the mr x nr tile with A and B unpacked (InPlace below), for small products
 //   template <int64_t W> static bool pack_copy(T* dst, const T* src, w, kc, sk);
 //   template <int64_t W> static bool pack_transposed(T* dst, const T* src, w, kc, sl);
 //     fast paths of pack_panel (W = MR or NR) for dst[k][l] = src[k * sk + l] and
@@ -20,6 +23,17 @@ namespace lamina::cpu::gemm_kernels::LAMINA_CPU_NS {
 namespace {
 
 inline int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
+
+// Operands read where they are (run_in_place): A element (i, k) at a[i * ai + k * ak], row k
+// of B at b + k * bk with its columns contiguous.
+struct InPlace {
+  int64_t ai, ak, bk;
+};
+
+// Products whose A rows and B columns of a region take at most this many bytes are computed
+// from A and B in place, with no packing. Measured at 64^3 float (Zen 4, AVX-512): packing A
+// and B took a quarter of the time of the multiplies.
+constexpr int64_t kInPlaceBytes = 96 << 10;
 
 // One packed panel of width W (MR rows of A or NR columns of B) over kc steps of k:
 //   dst (kc, W) contiguous: dst[k * W + l] = src[l * sl + k * sk] for l < w, 0 for w <= l < W.
@@ -145,8 +159,30 @@ void run_blocks(const Problem& p, const Region& r, void* ws, const typename UK::
   }
 }
 
+// C[r] (+)= A[r rows] @ B[r cols] with both read in place by UK::run_in_place: every tile
+// over all of K (B's columns contiguous, p.sbn == 1).
+template <class UK>
+void run_in_place(const Problem& p, const Region& r) {
+  using T = typename UK::T;
+  const T* A = static_cast<const T*>(p.A);
+  const T* B = static_cast<const T*>(p.B);
+  T* C = static_cast<T*>(p.C);
+  const InPlace d{p.sam, p.sak, p.sbk};
+  for (int64_t j = r.n0; j < r.n1; j += UK::NR)
+    for (int64_t i = r.m0; i < r.m1; i += UK::MR)
+      UK::run_in_place(p.K, A + i * p.sam, B + j, C + i * p.ldc + j, p.ldc, p.accumulate,
+                       min64(UK::MR, r.m1 - i), min64(UK::NR, r.n1 - j), d);
+}
+
 template <class UK, const Blocking& BL>
 void run_region(const Problem& p, const Region& r, void* ws) {
+  if constexpr (UK::kInPlace) {
+    const int64_t bytes = (r.m1 - r.m0 + r.n1 - r.n0) * p.K * int64_t(sizeof(typename UK::T));
+    if (p.sbn == 1 && bytes <= kInPlaceBytes) {
+      run_in_place<UK>(p, r);
+      return;
+    }
+  }
   run_blocks<UK, BL>(p, r, ws, nullptr);
 }
 

@@ -7,7 +7,8 @@
 // Nothing here is out of line across TUs: it all lives in the including file's namespace.
 #pragma once
 
-// C (MR, NR = NV*L) row stride ldc (+)= a^T @ b:  a packed (kc, MR), b packed (kc, NR).
+// C (MR, NR = NV*L) row stride ldc (+)= a^T @ b:  a packed (kc, MR), b packed (kc, NR), or
+// (run_in_place) both read where they are, as gemm_impl.h's InPlace describes.
 // MR*NV accumulators and NV vectors of B in registers; each A element is broadcast once per k.
 template <class VT, int64_t MR_, int64_t NV>
 struct SimdKernel {
@@ -15,12 +16,14 @@ struct SimdKernel {
   using V = typename VT::V;
   using Mask = typename VT::Mask;
   static constexpr int64_t L = VT::L, MR = MR_, NR = NV * VT::L;
+  static constexpr bool kInPlace = true;
 
-  // Rows [0, M) and vectors [0, NVE) of the tile (A panel stride MR, B panel stride NR);
-  // Masked: masks[j] guards the loads and stores of C in vector j.
-  template <int64_t M, int64_t NVE, bool Masked>
+  // Rows [0, M) and vectors [0, NVE) of the tile; packed panels (A stride MR, B stride NR), or
+  // with Direct the operands in place (d). Masked: masks[j] guards the loads and stores of C
+  // in vector j, and with Direct the loads of B too (packed B is zero padded).
+  template <int64_t M, int64_t NVE, bool Masked, bool Direct>
   static void tile(int64_t kc, const T* __restrict a, const T* __restrict b, T* __restrict c,
-                   int64_t ldc, bool acc, const Mask* masks) {
+                   int64_t ldc, bool acc, const Mask* masks, InPlace d) {
     V r[M][NVE];
 #pragma GCC unroll 16
     for (int64_t i = 0; i < M; ++i) {
@@ -32,15 +35,23 @@ struct SimdKernel {
     for (int64_t k = 0; k < kc; ++k) {
       V bv[NVE];
 #pragma GCC unroll 4
-      for (int64_t j = 0; j < NVE; ++j) bv[j] = VT::load(b + j * L);
+      for (int64_t j = 0; j < NVE; ++j) {
+        if (!Direct) {
+          bv[j] = VT::load(b + j * L);
+        } else if (Masked) {
+          bv[j] = VT::maskz_loadu(masks[j], b + j * L);
+        } else {
+          bv[j] = VT::loadu(b + j * L);
+        }
+      }
 #pragma GCC unroll 16
       for (int64_t i = 0; i < M; ++i) {
-        const V av = VT::bcast(a + i);
+        const V av = VT::bcast(Direct ? a + i * d.ai : a + i);
 #pragma GCC unroll 4
         for (int64_t j = 0; j < NVE; ++j) r[i][j] = VT::fmadd(av, bv[j], r[i][j]);
       }
-      a += MR;
-      b += NR;
+      a += Direct ? d.ak : MR;
+      b += Direct ? d.bk : NR;
     }
 #pragma GCC unroll 16
     for (int64_t i = 0; i < M; ++i) {
@@ -60,24 +71,40 @@ struct SimdKernel {
   }
 
   static void run(int64_t kc, const T* a, const T* b, T* c, int64_t ldc, bool acc) {
-    tile<MR, NV, false>(kc, a, b, c, ldc, acc, nullptr);
+    tile<MR, NV, false, false>(kc, a, b, c, ldc, acc, nullptr, InPlace{});
   }
 
   // A partial tile, mr x nr (mr <= MR, nr <= NR): only mr rows and the ceil(nr / L) vectors
   // holding columns are computed, nr columns stored.
   static void run_edge(int64_t kc, const T* a, const T* b, T* c, int64_t ldc, bool acc,
                        int64_t mr, int64_t nr) {
+    partial<false>(kc, a, b, c, ldc, acc, mr, nr, InPlace{});
+  }
+
+  // The mr x nr tile with A and B read in place (d).
+  static void run_in_place(int64_t kc, const T* a, const T* b, T* c, int64_t ldc, bool acc,
+                           int64_t mr, int64_t nr, const InPlace& d) {
+    if (mr == MR && nr == NR) {
+      tile<MR, NV, false, true>(kc, a, b, c, ldc, acc, nullptr, d);
+    } else {
+      partial<true>(kc, a, b, c, ldc, acc, mr, nr, d);
+    }
+  }
+
+  template <bool Direct>
+  static void partial(int64_t kc, const T* a, const T* b, T* c, int64_t ldc, bool acc,
+                      int64_t mr, int64_t nr, const InPlace& d) {
     Mask masks[NV];
     for (int64_t j = 0; j < NV; ++j) masks[j] = VT::mask(nr - j * L);
     const int64_t nv = (nr + L - 1) / L;
-    edge_table(std::make_integer_sequence<int64_t, MR * NV>{})[(nv - 1) * MR + mr - 1](
-        kc, a, b, c, ldc, acc, masks);
+    edge_table<Direct>(std::make_integer_sequence<int64_t, MR * NV>{})[(nv - 1) * MR + mr - 1](
+        kc, a, b, c, ldc, acc, masks, d);
   }
 
-  using TileFn = void (*)(int64_t, const T*, const T*, T*, int64_t, bool, const Mask*);
-  template <int64_t... I>  // entry (nv - 1) * MR + mr - 1: tile<mr, nv>
+  using TileFn = void (*)(int64_t, const T*, const T*, T*, int64_t, bool, const Mask*, InPlace);
+  template <bool Direct, int64_t... I>  // entry (nv - 1) * MR + mr - 1: tile<mr, nv>
   static const TileFn* edge_table(std::integer_sequence<int64_t, I...>) {
-    static constexpr TileFn table[] = {&tile<I % MR + 1, I / MR + 1, true>...};
+    static constexpr TileFn table[] = {&tile<I % MR + 1, I / MR + 1, true, Direct>...};
     return table;
   }
 
