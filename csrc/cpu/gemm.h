@@ -9,7 +9,9 @@
 //      jr over NC by NR, ir over MC by MR: micro-kernel MR x NR += A panel @ B panel, the
 //      B micro-panel (KC x NR) staying in L1 while the A micro-panels stream from L2.
 // Transposed and strided operands are handled by the packing (any strides, 0 included); the
-// edges of C by micro-kernels that compute only the rows and vectors there are.
+// edges of C by micro-kernels that compute only the rows and vectors there are. Small products
+// (A rows and B columns within kInPlaceBytes, B's columns contiguous) skip the packing: the
+// micro-kernel broadcasts A and loads B where they are, each tile over all of K.
 // Threads (matmul.cpp): whole products, or all of B packed once and shared, then blocks of C
 // claimed one at a time, each thread packing its own A blocks.
 //
