@@ -42,8 +42,8 @@ template <class T>
 using Rows = conv_detail::DirectRows<T>;
 
 // Output row oh, channels [k0, k0 + kn) (kn <= kTK; weights wblk[t * kKB + kb], kb < kTK),
-// columns [ow0, ow0 + n), n <= NV * L. KS: 0, or the taps of a row known to be KS columns at
-// unit stride (soff[s] == s), a loop the compiler unrolls.
+// columns [ow0, ow0 + n), n <= NV * L. KS: 0, or KS x KS taps known at compile time, a row's
+// KS columns at unit stride (soff[s] == s): loops the compiler unrolls.
 template <class T, int NV, int KS>
 inline void tile(const Rows<T>& a, const T* wblk, int64_t k0, int64_t kn, int64_t oh,
                  int64_t ow0, int64_t n) {
@@ -57,7 +57,8 @@ inline void tile(const Rows<T>& a, const T* wblk, int64_t k0, int64_t kn, int64_
     for (int v = 0; v < NV; ++v) acc[kb][v] = S::zero();
   const T* w = wblk;
   for (int64_t c = 0; c < a.Cg; ++c)
-    for (int64_t r = 0; r < a.R; ++r) {
+#pragma GCC unroll 8
+    for (int64_t r = 0; r < (KS ? KS : a.R); ++r) {
       const int64_t rr = (oh - a.oh0) * a.sh + r * a.dh;
       const T* row = a.xb + (c * a.nr + rr) * a.rs + ow0;
       const int64_t ns = KS ? KS : a.S;
@@ -128,9 +129,9 @@ void band(const Rows<T>& a) {
 
 template <class T>
 void rows(const Rows<T>& a) {
-  // 3 taps a row at unit stride (3x3, stride and dilation 1): the tap loop unrolled. AVX2 has
-  // only 8 FMAs a tap to hide the loop's own instructions behind.
-  if (a.S == 3 && a.soff[1] == 1 && a.soff[2] == 2) {
+  // 3x3 taps, unit column stride and dilation: the tap loops unrolled. AVX2 has only 8 FMAs
+  // a tap to hide the loops' own instructions behind.
+  if (a.R == 3 && a.S == 3 && a.soff[1] == 1 && a.soff[2] == 2) {
     band<T, 3>(a);
   } else {
     band<T, 0>(a);
