@@ -46,6 +46,12 @@ struct Region {
 // shared). A machine with smaller caches loses a little speed, never correctness.
 constexpr int64_t kL1Bytes = 48 << 10, kL2Bytes = 1 << 20, kL3Bytes = 32 << 20;
 
+// A region whose rows of A and columns of B take at most this many bytes (B's columns
+// contiguous) is computed from A and B in place, with no packing (gemm_impl.h run_in_place).
+// Measured at 64^3 float (Zen 4, AVX-512): packing A and B took a quarter of the time of the
+// multiplies.
+constexpr int64_t kInPlaceBytes = 96 << 10;
+
 struct Blocking {
   int64_t mr, nr;  // micro-tile: MR rows x NR columns of C in registers
   int64_t mc, kc, nc;
@@ -84,6 +90,7 @@ struct Kernel {
   // from 9.3 to 6.9 us with AVX2; below, moving packed B and C between the cores' caches
   // costs what the second core saves.
   double serial_flops;
+  bool in_place;  // small regions read A and B in place (kInPlaceBytes); false: always packed
   void (*run)(const Problem& p, const Region& r, void* ws);
   void (*pack_b)(const Problem& p, int64_t n0, int64_t n1, void* dst);
   void (*run_packed)(const Problem& p, const Region& r, const void* bpacked, void* ws);

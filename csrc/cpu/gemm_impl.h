@@ -30,11 +30,6 @@ struct InPlace {
   int64_t ai, ak, bk;
 };
 
-// Products whose A rows and B columns of a region take at most this many bytes are computed
-// from A and B in place, with no packing. Measured at 64^3 float (Zen 4, AVX-512): packing A
-// and B took a quarter of the time of the multiplies.
-constexpr int64_t kInPlaceBytes = 96 << 10;
-
 // One packed panel of width W (MR rows of A or NR columns of B) over kc steps of k:
 //   dst (kc, W) contiguous: dst[k * W + l] = src[l * sl + k * sk] for l < w, 0 for w <= l < W.
 // sl == 1 (A transposed, B plain): rows of w contiguous elements, copied.
@@ -247,6 +242,7 @@ Kernel make_kernel(double serial_flops) {
   constexpr const Blocking& BL = kBlocking<UK>;
   return Kernel{BL,
                 serial_flops,
+                UK::kInPlace,
                 &run_region<UK, BL>,
                 &pack_b<UK, BL>,
                 &run_packed<UK, BL>,

@@ -2,6 +2,9 @@
 // products out to the threads:
 //  - small products (< Kernel::serial_flops in all): the calling thread alone;
 //  - many products: whole products, claimed one at a time by the threads;
+//  - one product after another: when blocks of about M / (2 * threads) rows and all of B fit
+//    the in-place size (gemm.h kInPlaceBytes), those blocks claimed by the threads, nothing
+//    packed;
 //  - otherwise, one product after another: B packed once into a shared buffer (panels claimed
 //    by the threads), then blocks of C rows (and columns, when M is short) claimed by the
 //    threads, each packing its own A. Claiming (not a fixed split) keeps both cores busy when
@@ -121,6 +124,28 @@ void run_shared_b(const Kernel& kern, const Problem& p, int64_t nt, size_t elem)
   });
 }
 
+// One product on nt threads in blocks of rows small enough for gemm_impl.h's in-place path
+// (kInPlaceBytes with all of B): nothing packed, so no shared B to wait for. 0 when the
+// product is too big for that (or B's columns are not contiguous).
+int64_t in_place_rows(const Kernel& kern, const Problem& p, int64_t nt, size_t elem) {
+  if (!kern.in_place || p.sbn != 1 || p.K <= 0) return 0;
+  const int64_t mr = kern.b.mr;
+  const int64_t rows = ceil_div(ceil_div(p.M, 2 * nt), mr) * mr;  // about 2 blocks a thread
+  return (rows + p.N) * p.K * int64_t(elem) <= gemm_kernels::kInPlaceBytes ? rows : 0;
+}
+
+void run_in_place_rows(const Kernel& kern, const Problem& p, int64_t nt, int64_t rows,
+                       size_t elem) {
+  const int64_t blocks = ceil_div(p.M, rows);
+  const size_t ws_bytes = workspace_bytes(kern, elem);
+  std::atomic<int64_t> next{0};
+  parallel_for(0, std::min(nt, blocks), 1, [&](int64_t, int64_t) {
+    void* ws = t_workspace.get(ws_bytes);
+    for (int64_t b; (b = next.fetch_add(1, std::memory_order_relaxed)) < blocks;)
+      kern.run(p, Region{b * rows, std::min(p.M, (b + 1) * rows), 0, p.N}, ws);
+  });
+}
+
 // One product on nt threads, each taking a fixed part of M or N and packing its own blocks:
 // for B too big to share. Cuts the dimension that gives the fewer micro-tiles and re-packing.
 void run_split(const Kernel& kern, const Problem& p, int64_t nt, size_t elem) {
@@ -179,10 +204,13 @@ void gemm(DType dt, int64_t batch, int64_t M, int64_t N, int64_t K, const void* 
   }
   const bool shared = packed_b_bytes(kern, K, N, elem) <= kSharedBBytes;
   for (int64_t bi = 0; bi < batch; ++bi) {
-    if (shared) {
-      run_shared_b(kern, product(bi), nt, elem);
+    const Problem p = product(bi);
+    if (const int64_t rows = in_place_rows(kern, p, nt, elem)) {
+      run_in_place_rows(kern, p, nt, rows, elem);
+    } else if (shared) {
+      run_shared_b(kern, p, nt, elem);
     } else {
-      run_split(kern, product(bi), nt, elem);
+      run_split(kern, p, nt, elem);
     }
   }
 }
