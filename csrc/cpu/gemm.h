@@ -12,8 +12,9 @@
 // edges of C by micro-kernels that compute only the rows and vectors there are. Small products
 // (A rows and B columns within kInPlaceBytes, B's columns contiguous) skip the packing: the
 // micro-kernel broadcasts A and loads B where they are, each tile over all of K.
-// Threads (matmul.cpp): whole products, or all of B packed once and shared, then blocks of C
-// claimed one at a time, each thread packing its own A blocks.
+// Threads (matmul.cpp): whole products; blocks of rows run in place when each with all of B
+// fits kInPlaceBytes; or all of B packed once and shared, then blocks of C claimed one at a
+// time, each thread packing its own A blocks.
 //
 // The ISA files include this header with their -m flags, and the linker keeps one copy of an
 // inline function: make_blocking is only evaluated at compile time there, and ws_elems is
