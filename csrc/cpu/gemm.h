@@ -9,12 +9,12 @@
 //      jr over NC by NR, ir over MC by MR: micro-kernel MR x NR += A panel @ B panel, the
 //      B micro-panel (KC x NR) staying in L1 while the A micro-panels stream from L2.
 // Transposed and strided operands are handled by the packing (any strides, 0 included); the
-// edges of C by micro-kernels that compute only the rows and vectors there are. Small products
-// (A rows and B columns within kInPlaceBytes, B's columns contiguous) skip the packing: the
-// micro-kernel broadcasts A and loads B where they are, each tile over all of K.
-// Threads (matmul.cpp): whole products; blocks of rows run in place when each with all of B
-// fits kInPlaceBytes; or all of B packed once and shared, then blocks of C claimed one at a
-// time, each thread packing its own A blocks.
+// edges of C by micro-kernels that compute only the rows and vectors there are. Small and
+// short products (reads_in_place, B's columns contiguous) skip the packing: the micro-kernel
+// broadcasts A and loads B where they are, each tile over all of K.
+// Threads (matmul.cpp): whole products; short products in blocks of columns, and blocks of rows
+// when each with all of B fits kInPlaceBytes, run in place; or all of B packed once and shared,
+// then blocks of C claimed one at a time, each thread packing its own A blocks.
 //
 // The ISA files include this header with their -m flags, and the linker keeps one copy of an
 // inline function: make_blocking is only evaluated at compile time there, and ws_elems is
@@ -54,6 +54,24 @@ constexpr int64_t kL1Bytes = 48 << 10, kL2Bytes = 1 << 20, kL3Bytes = 32 << 20;
 // threads from 84 to 72 us, 256^3 from 185 to 172 us, and one thread's 48x48x1024,
 // 32x256x256 and 16x1024x64 products 9-21% faster (AVX2 4-23%).
 constexpr int64_t kInPlaceBytes = kL2Bytes / 2;
+// A short region (at most kShortRows rows) is read in place too when its A rows and one column
+// strip of B (K x nr) fit kInPlaceBytes and its B columns L2: run_in_place walks the strips in
+// the outer loop, so each strip streams by once and A stays in L2. Such products (a batch of
+// 32 rows through a 1024 x 256 weight: LSTMCell and dense layers' gradients) spent longer
+// packing B than multiplying. A wider B is packed: a strip's rows lie a page apart, beyond the
+// prefetchers (16 x 4096 x 1024 in place took twice as long as packed on Zen 1).
+constexpr int64_t kShortRows = 64;
+// The B block of a short region (packed, when not read in place) is at most this many columns:
+// it serves one A block only, so it need not fill L3 (Zen 1, 16 x 4096 x 1024 on two threads:
+// 4.7 -> 4.0 ms against 4096).
+constexpr int64_t kShortCols = 512;
+
+// Whether a region of m rows and n columns over K is read in place (B's columns contiguous).
+// static: each ISA file keeps its own copy (see above).
+static constexpr bool reads_in_place(int64_t m, int64_t n, int64_t K, int64_t elem, int64_t nr) {
+  return (m + n) * K * elem <= kInPlaceBytes ||
+         (m <= kShortRows && (m + nr) * K * elem <= kInPlaceBytes && n * K * elem <= kL2Bytes);
+}
 
 struct Blocking {
   int64_t mr, nr;  // micro-tile: MR rows x NR columns of C in registers

@@ -2,14 +2,16 @@
 // products out to the threads:
 //  - small products (< Kernel::serial_flops in all): the calling thread alone;
 //  - many products: whole products, claimed one at a time by the threads;
-//  - one product after another: when blocks of about M / (2 * threads) rows and all of B fit
-//    the in-place size (gemm.h kInPlaceBytes), those blocks claimed by the threads, nothing
-//    packed;
+//  - one product after another: a short one (gemm.h kShortRows) in blocks of about
+//    N / (2 * threads) columns, and when blocks of about M / (2 * threads) rows and all of B
+//    fit the in-place size (gemm.h kInPlaceBytes) in those blocks, claimed by the threads,
+//    nothing packed;
 //  - otherwise, one product after another: B packed once into a shared buffer (panels claimed
 //    by the threads), then blocks of C rows (and columns, when M is short) claimed by the
 //    threads, each packing its own A. Claiming (not a fixed split) keeps both cores busy when
-//    the second one wakes late or is lent to another process. B bigger than kSharedBBytes:
-//    each thread takes a fixed half of M or N and packs its own blocks of B.
+//    the second one wakes late or is lent to another process. B bigger than kSharedBBytes, or
+//    a short product (gemm.h kShortRows: its packed B would serve no other rows): each thread
+//    takes a fixed part of M or N (N when short) and packs its own blocks of B.
 #include "matmul.h"
 
 #include <algorithm>
@@ -124,25 +126,36 @@ void run_shared_b(const Kernel& kern, const Problem& p, int64_t nt, size_t elem)
   });
 }
 
-// One product on nt threads in blocks of rows small enough for gemm_impl.h's in-place path
-// (kInPlaceBytes with all of B): nothing packed, so no shared B to wait for. 0 when the
-// product is too big for that (or B's columns are not contiguous).
-int64_t in_place_rows(const Kernel& kern, const Problem& p, int64_t nt, size_t elem) {
-  if (!kern.in_place || p.sbn != 1 || p.K <= 0) return 0;
-  const int64_t mr = kern.b.mr;
+// One product on nt threads in blocks read in place by gemm_impl.h (nothing packed, so no
+// shared B to wait for): a short product (gemm.h kShortRows) in blocks of about N / (2 * nt)
+// columns, each thread reading A and B streaming by once; otherwise blocks of about
+// M / (2 * nt) rows when each with all of B fits kInPlaceBytes. {0, 0} when neither applies
+// (or B's columns are not contiguous).
+struct InPlaceBlocks {
+  int64_t rows, cols;
+};
+
+InPlaceBlocks in_place_blocks(const Kernel& kern, const Problem& p, int64_t nt, size_t elem) {
+  if (!kern.in_place || p.sbn != 1 || p.K <= 0) return {0, 0};
+  const int64_t mr = kern.b.mr, nr = kern.b.nr, e = int64_t(elem);
+  if (p.M <= gemm_kernels::kShortRows && gemm_kernels::reads_in_place(p.M, p.N, p.K, e, nr))
+    return {p.M, ceil_div(ceil_div(p.N, 2 * nt), nr) * nr};
   const int64_t rows = ceil_div(ceil_div(p.M, 2 * nt), mr) * mr;  // about 2 blocks a thread
-  return (rows + p.N) * p.K * int64_t(elem) <= gemm_kernels::kInPlaceBytes ? rows : 0;
+  if ((rows + p.N) * p.K * e <= gemm_kernels::kInPlaceBytes) return {rows, p.N};
+  return {0, 0};
 }
 
-void run_in_place_rows(const Kernel& kern, const Problem& p, int64_t nt, int64_t rows,
-                       size_t elem) {
-  const int64_t blocks = ceil_div(p.M, rows);
+void run_in_place_blocks(const Kernel& kern, const Problem& p, int64_t nt, InPlaceBlocks bl,
+                         size_t elem) {
+  const int64_t cb = ceil_div(p.N, bl.cols), blocks = ceil_div(p.M, bl.rows) * cb;
   const size_t ws_bytes = workspace_bytes(kern, elem);
   std::atomic<int64_t> next{0};
   parallel_for(0, std::min(nt, blocks), 1, [&](int64_t, int64_t) {
     void* ws = t_workspace.get(ws_bytes);
-    for (int64_t b; (b = next.fetch_add(1, std::memory_order_relaxed)) < blocks;)
-      kern.run(p, Region{b * rows, std::min(p.M, (b + 1) * rows), 0, p.N}, ws);
+    for (int64_t b; (b = next.fetch_add(1, std::memory_order_relaxed)) < blocks;) {
+      const int64_t m0 = (b / cb) * bl.rows, n0 = (b % cb) * bl.cols;
+      kern.run(p, Region{m0, std::min(p.M, m0 + bl.rows), n0, std::min(p.N, n0 + bl.cols)}, ws);
+    }
   });
 }
 
@@ -155,7 +168,7 @@ void run_split(const Kernel& kern, const Problem& p, int64_t nt, size_t elem) {
   auto cost = [&](int64_t m, int64_t n) {
     return double(ceil_div(m, mr) * ceil_div(n, nr) * mr * nr) + 8.0 * double(m + n);
   };
-  const bool split_m = cost(rows, p.N) <= cost(p.M, cols);
+  const bool split_m = p.M > gemm_kernels::kShortRows && cost(rows, p.N) <= cost(p.M, cols);
   const size_t ws_bytes = workspace_bytes(kern, elem);
   parallel_for(0, nt, 1, [&](int64_t lo, int64_t hi) {
     void* ws = t_workspace.get(ws_bytes);
@@ -205,9 +218,9 @@ void gemm(DType dt, int64_t batch, int64_t M, int64_t N, int64_t K, const void* 
   const bool shared = packed_b_bytes(kern, K, N, elem) <= kSharedBBytes;
   for (int64_t bi = 0; bi < batch; ++bi) {
     const Problem p = product(bi);
-    if (const int64_t rows = in_place_rows(kern, p, nt, elem)) {
-      run_in_place_rows(kern, p, nt, rows, elem);
-    } else if (shared) {
+    if (const InPlaceBlocks bl = in_place_blocks(kern, p, nt, elem); bl.rows > 0) {
+      run_in_place_blocks(kern, p, nt, bl, elem);
+    } else if (shared && p.M > gemm_kernels::kShortRows) {
       run_shared_b(kern, p, nt, elem);
     } else {
       run_split(kern, p, nt, elem);
