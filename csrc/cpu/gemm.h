@@ -46,6 +46,7 @@ struct Region {
 // Cache sizes the blocking is made for (AMD Zen 5: 48 KB L1d and 1 MB L2 per core, 32 MB L3
 // shared). A machine with smaller caches loses a little speed, never correctness.
 constexpr int64_t kL1Bytes = 48 << 10, kL2Bytes = 1 << 20, kL3Bytes = 32 << 20;
+constexpr int64_t kPageBytes = 4096;
 
 // A region whose rows of A and columns of B take at most this many bytes (B's columns
 // contiguous) is computed from A and B in place, with no packing (gemm_impl.h run_in_place):
@@ -55,11 +56,12 @@ constexpr int64_t kL1Bytes = 48 << 10, kL2Bytes = 1 << 20, kL3Bytes = 32 << 20;
 // 32x256x256 and 16x1024x64 products 9-21% faster (AVX2 4-23%).
 constexpr int64_t kInPlaceBytes = kL2Bytes / 2;
 // A short region (at most kShortRows rows) is read in place too when its A rows and one column
-// strip of B (K x nr) fit kInPlaceBytes and its B columns L2: run_in_place walks the strips in
-// the outer loop, so each strip streams by once and A stays in L2. Such products (a batch of
-// 32 rows through a 1024 x 256 weight: LSTMCell and dense layers' gradients) spent longer
-// packing B than multiplying. A wider B is packed: a strip's rows lie a page apart, beyond the
-// prefetchers (16 x 4096 x 1024 in place took twice as long as packed on Zen 1).
+// strip of B (K x nr) fit kInPlaceBytes, its B columns fit L2 and B's rows lie less than a
+// page apart: run_in_place walks the strips in the outer loop, so each strip streams by once
+// and A stays in L2. Such products (a batch of 32 rows through a 1024 x 256 weight: LSTMCell
+// and dense layers' gradients) spent longer packing B than multiplying. Other B is packed: a
+// strip whose rows lie a page apart defeats the prefetchers (on Zen 1, 16 x 4096 x 1024 in
+// place took twice as long as packed, 32 x 1024 x 256 5% longer).
 constexpr int64_t kShortRows = 64;
 // The B block of a short region (packed, when not read in place) is at most this many columns:
 // it serves one A block only, so it need not fill L3 (Zen 1, 16 x 4096 x 1024 on two threads:
@@ -68,9 +70,11 @@ constexpr int64_t kShortCols = 512;
 
 // Whether a region of m rows and n columns over K is read in place (B's columns contiguous).
 // static: each ISA file keeps its own copy (see above).
-static constexpr bool reads_in_place(int64_t m, int64_t n, int64_t K, int64_t elem, int64_t nr) {
+static constexpr bool reads_in_place(int64_t m, int64_t n, int64_t K, int64_t sbk, int64_t elem,
+                                     int64_t nr) {
   return (m + n) * K * elem <= kInPlaceBytes ||
-         (m <= kShortRows && (m + nr) * K * elem <= kInPlaceBytes && n * K * elem <= kL2Bytes);
+         (m <= kShortRows && (m + nr) * K * elem <= kInPlaceBytes && n * K * elem <= kL2Bytes &&
+          sbk * elem < kPageBytes);
 }
 
 struct Blocking {

@@ -184,7 +184,7 @@ void run_in_place(const Problem& p, const Region& r) {
 template <class UK, const Blocking& BL>
 void run_region(const Problem& p, const Region& r, void* ws) {
   if constexpr (UK::kInPlace) {
-    if (p.sbn == 1 && reads_in_place(r.m1 - r.m0, r.n1 - r.n0, p.K,
+    if (p.sbn == 1 && reads_in_place(r.m1 - r.m0, r.n1 - r.n0, p.K, p.sbk,
                                      int64_t(sizeof(typename UK::T)), UK::NR)) {
       run_in_place<UK>(p, r);
       return;

@@ -138,7 +138,7 @@ struct InPlaceBlocks {
 InPlaceBlocks in_place_blocks(const Kernel& kern, const Problem& p, int64_t nt, size_t elem) {
   if (!kern.in_place || p.sbn != 1 || p.K <= 0) return {0, 0};
   const int64_t mr = kern.b.mr, nr = kern.b.nr, e = int64_t(elem);
-  if (p.M <= gemm_kernels::kShortRows && gemm_kernels::reads_in_place(p.M, p.N, p.K, e, nr))
+  if (p.M <= gemm_kernels::kShortRows && gemm_kernels::reads_in_place(p.M, p.N, p.K, p.sbk, e, nr))
     return {p.M, ceil_div(ceil_div(p.N, 2 * nt), nr) * nr};
   const int64_t rows = ceil_div(ceil_div(p.M, 2 * nt), mr) * mr;  // about 2 blocks a thread
   if ((rows + p.N) * p.K * e <= gemm_kernels::kInPlaceBytes) return {rows, p.N};
