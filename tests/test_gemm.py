@@ -163,6 +163,23 @@ def test_block_edges(dtype, rng):
             mm(rng, (m, k), (k, n), dtype, la, lb)
 
 
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("dtype", [F32, F64], ids=str)
+def test_short_products(threads, dtype, rng):
+    # at most 64 rows (gemm.h kShortRows): read in place when B's columns fit L2 and its rows
+    # lie less than a page apart (33 x 250 x 1100, B rows 1000 / 2000 bytes), else packed in
+    # blocks of at most 512 columns (7 x 2100 x 301), split by columns on two threads; B packed
+    # 8 rows at a time across the panels (K = 301, 1100: a last group of 5 and 4 rows)
+    before = lamina.get_num_threads()
+    try:
+        lamina.set_num_threads(threads)
+        for m, n, k in [(33, 250, 1100), (64, 129, 1100), (7, 2100, 301), (1, 1030, 1100)]:
+            for la, lb in [("N", "N"), ("T", "T"), ("N", "T")]:
+                mm(rng, (m, k), (k, n), dtype, la, lb)
+    finally:
+        lamina.set_num_threads(before)
+
+
 @pytest.mark.parametrize("dtype", [F32, F64], ids=str)
 def test_b_too_big_to_share(dtype, rng):
     # packed B over matmul.cpp's kSharedBBytes (24 MB): each thread packs its own B blocks
