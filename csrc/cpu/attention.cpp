@@ -47,7 +47,7 @@ thread_local Scratch t_scratch;
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 // Block sizes: query blocks a multiple of the micro-kernel's MR, key blocks of its NR (96 x 256
-// for float on AVX-512: the score tile stays in L2, each packed K block serves 96 queries).
+// for float on AVX-512: the score tile stays in L2).
 // Measured on Zen 5 (one thread, process time, B H L D = 4 8 256 64 and 2 8 1024 64): 48 / 96 /
 // 192 rows x 128 / 256 columns within 5% of each other.
 struct Blocks {
@@ -122,37 +122,31 @@ T mask_scores(const AttnParams& p, const void* mask_b, T* s, int64_t ldS, int64_
   return defer ? scale : T(1);
 }
 
-// Rows [0, n) of an (n, e) matrix x (strides sn, se) per batch entry, transposed into blocks of
-// bc rows: block (b, jb) is an (e, bc) row-major matrix at out + (b * nblk + jb) * e * bc. The
-// score products (Q K^T, dO V^T) then read B in place, its columns contiguous (gemm_impl.h
-// run_in_place), instead of packing the same K^T block once per query block: on Zen 1 that
-// packing was a tenth of the forward.
+// K^T (or V^T) of every batch entry, copied once per call into blocks of bc keys: block
+// (b, jb) is an (e, bc) row-major matrix, so the score products (Q K^T, dO V^T) read B in
+// place, its columns contiguous (gemm_impl.h run_in_place), instead of packing the same K^T
+// block once per query block: on Zen 1 that packing was a tenth of the forward.
 template <typename T>
-std::unique_ptr<T[]> blocks_t(const AttnParams& p, int64_t n, int64_t e, int64_t bc,
-                              const T* (*rows_of)(const AttnParams&, int64_t), int64_t sn,
-                              int64_t se) {
-  const int64_t nblk = ceil_div(n, bc);
-  std::unique_ptr<T[]> out(new T[size_t(p.nb * nblk * e * bc)]);
-  parallel_for(0, p.nb * nblk, 1, [&](int64_t lo, int64_t hi) {
-    for (int64_t t = lo; t < hi; ++t) {
-      const int64_t j0 = (t % nblk) * bc, w = std::min(bc, n - j0);
-      const T* x = rows_of(p, t / nblk) + j0 * sn;
-      T* o = out.get() + t * e * bc;
-      for (int64_t c = 0; c < w; ++c)
-        for (int64_t k = 0; k < e; ++k) o[k * bc + c] = x[c * sn + k * se];
-    }
-  });
-  return out;
-}
+struct KeyBlocks {
+  int64_t nblk, e, bc;
+  std::unique_ptr<T[]> buf;
 
-template <typename T>
-const T* keys_of(const AttnParams& p, int64_t b) {
-  return attn_batch<T>(p, b).k;
-}
-template <typename T>
-const T* values_of(const AttnParams& p, int64_t b) {
-  return attn_batch<T>(p, b).v;
-}
+  // rows: AttnBatch<T>::k or ::v, of n keys x e features with strides (sn, se)
+  KeyBlocks(const AttnParams& p, const T* AttnBatch<T>::*rows, int64_t n, int64_t e_,
+            int64_t bc_, int64_t sn, int64_t se)
+      : nblk(ceil_div(n, bc_)), e(e_), bc(bc_), buf(new T[size_t(p.nb * nblk * e * bc)]) {
+    parallel_for(0, p.nb * nblk, 1, [&](int64_t lo, int64_t hi) {
+      for (int64_t t = lo; t < hi; ++t) {
+        const int64_t j0 = (t % nblk) * bc, w = std::min(bc, n - j0);
+        const T* x = attn_batch<T>(p, t / nblk).*rows + j0 * sn;
+        T* o = buf.get() + t * e * bc;
+        for (int64_t c = 0; c < w; ++c)
+          for (int64_t k = 0; k < e; ++k) o[k * bc + c] = x[c * sn + k * se];
+      }
+    });
+  }
+  const T* at(int64_t b, int64_t jb) const { return buf.get() + (b * nblk + jb) * e * bc; }
+};
 
 // The dropout factor row: z[c] = kept ? 1 / (1 - p) : 0 for keys [j0, j0 + bc) of row i.
 template <typename T>
@@ -177,8 +171,7 @@ void forward_impl(const AttnParams& p, T* out, T* lse) {
   const int64_t items = p.nb * nqb;
   const T ninf = -std::numeric_limits<T>::infinity();
   const int64_t Ev = p.Ev;
-  const int64_t nkb = ceil_div(p.S, BC);
-  const std::unique_ptr<T[]> kt = blocks_t<T>(p, p.S, p.E, BC, keys_of<T>, p.skS, p.skE);
+  const KeyBlocks<T> kt(p, &AttnBatch<T>::k, p.S, p.E, BC, p.skS, p.skE);
   std::atomic<int64_t> next{0};
   auto task = [&](int64_t it, void* ws, T* sb, T* tmp, T* acc, T* m, T* l, T* alpha, T* z) {
     // causal: the last query blocks (the most key blocks) first
@@ -199,7 +192,7 @@ void forward_impl(const AttnParams& p, T* out, T* lse) {
       for (int64_t g0 = 0; g0 < br; g0 += grp) {
         const int64_t gr = std::min(grp, br - g0);
         mm<T>(kern, ws, gr, group_cols(g0, gr), p.E, in.q + (i0 + g0) * p.sqL, p.sqL, p.sqE,
-              kt.get() + (b * nkb + j0 / BC) * p.E * BC, BC, 1, sb + g0 * BC, BC);
+              kt.at(b, j0 / BC), BC, 1, sb + g0 * BC, BC);
       }
       const T post = mask_scores<T>(p, in.mask, sb, BC, i0, br, j0, bc);
       for (int64_t r = 0; r < br; ++r) {
@@ -271,8 +264,8 @@ void backward_impl(const AttnParams& p, const T* dout, const T* out, const T* ls
   });
   std::fill(dq, dq + p.nb * L * E, T(0));
   const int64_t nkb = ceil_div(S, BC);
-  const std::unique_ptr<T[]> kt = blocks_t<T>(p, S, E, BC, keys_of<T>, p.skS, p.skE);
-  const std::unique_ptr<T[]> vt = blocks_t<T>(p, S, Ev, BC, values_of<T>, p.svS, p.svE);
+  const KeyBlocks<T> kt(p, &AttnBatch<T>::k, S, E, BC, p.skS, p.skE);
+  const KeyBlocks<T> vt(p, &AttnBatch<T>::v, S, Ev, BC, p.svS, p.svE);
   const int64_t nt0 = get_num_threads();
   // whole batch entries per task when they share out evenly, else single key blocks
   const bool whole = p.nb % nt0 == 0 || p.nb >= 4 * nt0;
@@ -296,13 +289,11 @@ void backward_impl(const AttnParams& p, const T* dout, const T* out, const T* ls
     const int64_t istart = p.causal ? (j0 / BR) * BR : 0;
     for (int64_t i0 = istart; i0 < L; i0 += BR) {
       const int64_t br = std::min(BR, L - i0);
-      mm<T>(kern, ws, br, bc, E, in.q + i0 * p.sqL, p.sqL, p.sqE, kt.get() + (b * nkb + kbi) * E * BC,
-            BC, 1, sb, BC);
+      mm<T>(kern, ws, br, bc, E, in.q + i0 * p.sqL, p.sqL, p.sqE, kt.at(b, kbi), BC, 1, sb, BC);
       const T post = mask_scores<T>(p, in.mask, sb, BC, i0, br, j0, bc);
       for (int64_t r = 0; r < br; ++r) rows::exp_sub_scaled(sb + r * BC, bc, post, lb[i0 + r]);
       // dP~ = dO V^T
-      mm<T>(kern, ws, br, bc, Ev, dob + i0 * Ev, Ev, 1, vt.get() + (b * nkb + kbi) * Ev * BC, BC, 1,
-            dpb, BC);
+      mm<T>(kern, ws, br, bc, Ev, dob + i0 * Ev, Ev, 1, vt.at(b, kbi), BC, 1, dpb, BC);
       for (int64_t r = 0; r < br; ++r) {
         T* pr = sb + r * BC;
         T* dr = dpb + r * BC;

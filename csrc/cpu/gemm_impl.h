@@ -99,7 +99,7 @@ constexpr int64_t kPackRows = 8;
 template <class UK, class T>
 void pack_b_block(const Problem& p, int64_t pc, int64_t kc, int64_t j0, int64_t nc, T* dst) {
   const T* B = static_cast<const T*>(p.B) + pc * p.sbk + j0 * p.sbn;
-  if (p.sbn == 1) {  // B's rows contiguous: kPackRows rows at a time across all the panels
+  if (p.sbn == 1) {
     for (int64_t k0 = 0; k0 < kc; k0 += kPackRows)
       for (int64_t j = 0; j < nc; j += UK::NR)
         pack_panel<UK, UK::NR>(dst + j * kc + k0 * UK::NR, B + k0 * p.sbk + j,
@@ -154,9 +154,9 @@ void run_blocks(const Problem& p, const Region& r, void* ws, const typename UK::
   const int64_t mpad = (p.M + UK::MR - 1) / UK::MR * UK::MR;
   T* bpack = static_cast<T*>(ws);
   T* apack = bpack + BL.kc * BL.nc;
-  const int64_t NCB = r.m1 - r.m0 <= kShortRows ? min64(BL.nc, kShortCols) : BL.nc;
-  for (int64_t jc = r.n0; jc < r.n1; jc += NCB) {
-    const int64_t nc = min64(NCB, r.n1 - jc);
+  const int64_t ncb = r.m1 - r.m0 <= kShortRows ? min64(BL.nc, kShortCols) : BL.nc;
+  for (int64_t jc = r.n0; jc < r.n1; jc += ncb) {
+    const int64_t nc = min64(ncb, r.n1 - jc);
     for (int64_t pc = 0; pc < p.K; pc += BL.kc) {
       const int64_t kc = min64(BL.kc, p.K - pc);
       pack_b_block<UK>(p, pc, kc, jc, nc, bpack);

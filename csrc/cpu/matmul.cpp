@@ -2,10 +2,10 @@
 // products out to the threads:
 //  - small products (< Kernel::serial_flops in all): the calling thread alone;
 //  - many products: whole products, claimed one at a time by the threads;
-//  - one product after another: a short one (gemm.h kShortRows) in blocks of about
-//    N / (2 * threads) columns, and when blocks of about M / (2 * threads) rows and all of B
-//    fit the in-place size (gemm.h kInPlaceBytes) in those blocks, claimed by the threads,
-//    nothing packed;
+//  - one product after another, read in place (nothing packed) in blocks claimed by the
+//    threads: a short one (gemm.h kShortRows, reads_in_place) in blocks of about
+//    N / (2 * threads) columns; another when blocks of about M / (2 * threads) rows, each with
+//    all of B, fit the in-place size (gemm.h kInPlaceBytes);
 //  - otherwise, one product after another: B packed once into a shared buffer (panels claimed
 //    by the threads), then blocks of C rows (and columns, when M is short) claimed by the
 //    threads, each packing its own A. Claiming (not a fixed split) keeps both cores busy when
