@@ -202,7 +202,10 @@ def test_idle_pool_threads_sleep():
     for _ in range(5):
         (x + x).sum()
     import time
-    time.sleep(0.05)  # let the bounded polling window pass
+    # let the bounded polling window pass, and that of numpy's OpenBLAS threads too: a numpy
+    # matmul of an earlier test leaves them spinning for about 2^28 cycles (0.1-0.15 s), and
+    # process_time counts every thread of the process
+    time.sleep(0.3)
     c0 = time.process_time()
     time.sleep(0.5)
     used = time.process_time() - c0
