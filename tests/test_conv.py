@@ -121,6 +121,13 @@ DIRECT_CONFIGS = [  # <= 4 input channels a group, >= 8 outputs: the direct kern
     (1, 16, 9, 10, 3, 3, 1, 1, 1, 1),          # backward-data: the flipped conv is direct
     (1, 8, 10, 10, 2, 3, 1, 3, 1, 1),          # ... with padding -1
 ]
+COLUMN_CONFIGS = [  # the forward's columns packed from phase planes (CPU; conv_cols.h)
+    (1, 64, 13, 13, 12, 3, 2, 1, 1, 1),        # 576 taps: more than one KC block
+    (3, 16, 40, 37, 32, 3, 2, 1, 1, 1),        # 380 positions: groups of panels; 3 images
+    #                                            (not one a thread: the chunk of images)
+    (2, 6, 17, 19, 7, 3, 3, 2, 2, 1),          # stride 3, dilation 2
+    (1, 4, 9, 11, 6, 5, (1, 2), 4, 1, 2),      # padding past the kernel's reach, groups
+]
 TOL = {lamina.float32: (1e-4, 1e-4), lamina.float64: (1e-11, 1e-11)}
 
 
@@ -135,8 +142,8 @@ def _shapes(cfg, bias=True):
         dict(stride=s, padding=p, dilation=d, groups=g)
 
 
-@pytest.mark.parametrize("cfg", CONFIGS + TORCH_CONFIGS + WINOGRAD_CONFIGS + DIRECT_CONFIGS,
-                         ids=_ids)
+@pytest.mark.parametrize("cfg", CONFIGS + TORCH_CONFIGS + WINOGRAD_CONFIGS + DIRECT_CONFIGS +
+                         COLUMN_CONFIGS, ids=_ids)
 @pytest.mark.filterwarnings("ignore:Using padding='same'")
 def test_conv2d(rng, device, cfg):
     inputs, kw = _shapes(cfg)

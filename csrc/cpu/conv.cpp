@@ -65,7 +65,10 @@ using conv_detail::im2col;
 using conv_detail::SerialScope;
 
 thread_local Scratch t_ws;       // the GEMM's packing workspace (gemm.h: B block, A block)
-thread_local Scratch t_col;      // a column block
+thread_local Scratch t_col;      // a column block (packed as B panels in the forward)
+thread_local Scratch t_planes;   // the phase planes of a chunk of images (calling thread)
+thread_local Scratch t_own;      // the phase planes of a thread's own image
+thread_local Scratch t_off;      // the tap offsets into them (calling thread)
 thread_local Scratch t_wpack;    // the packed weight, shared by the threads (calling thread)
 thread_local Scratch t_wflip;    // the flipped weight of backward-data (calling thread)
 thread_local Scratch t_partial;  // per-thread weight-gradient sums (calling thread)
@@ -80,6 +83,9 @@ T* workspace(const Kernel& k) {
 // a loaded machine) for C64->128 @16^2, C128 @28^2, C256 @14^2 and the 7x7 stem: 384 KB, 1, 2
 // and 4 MB all within the +-5% noise; the smallest kept.
 constexpr int64_t kColBytes = 384 << 10;
+
+// Bytes of the phase planes of one chunk of images in the forward (at least one image).
+constexpr int64_t kPlaneBytes = 1 << 20;
 
 // Positions per block: a multiple of `mult`, at most `cap`, and at least enough blocks that
 // every thread gets about 3.
@@ -119,43 +125,84 @@ const T* pack_weight(const Kernel& kern, const T* w, int64_t G, int64_t M, int64
 }
 
 // Y[n, group] (Kg x P) = W_g (Kg x Kd) @ Col (Kd x P), block by block of output positions:
-// the weight packed once as A and shared by the threads, each block's columns (im2col) packed
-// as B, the output rows written in place (+ bias while the block is hot). A plain 1x1 conv
-// needs no columns: B is the image itself.
+// the weight packed once as A and shared by the threads, each block's columns packed as B
+// panels straight from the phase planes of its image (conv_cols.h pack_cols: the input split
+// by stride phase and zero padded, once per image), the output rows written in place (+ bias
+// while the block is hot). A plain 1x1 conv needs no columns: B is the image itself.
+// With enough (image, group)s for every thread, a thread owns each: it splits the image into
+// planes of its own and runs all its blocks, so one thread's reads of a fresh image overlap
+// the other's GEMMs (a pass of all threads splitting first waited on memory: a tenth of a
+// stride-2 forward on Zen 1). Otherwise the threads split a chunk of images together, then
+// share its blocks.
 template <class T>
 void forward_impl(const Kernel& kern, const ConvGeom& g, const T* x, const T* w, const T* bias,
                   T* y) {
   const int64_t G = g.groups, Cg = g.C / G, Kg = g.K / G, Kd = Cg * g.R * g.S;
-  const int64_t P = g.OH * g.OW, HW = g.H * g.W;
-  const int64_t nt = get_num_threads();
-  const bool direct = plain_1x1(g);
-  const int64_t mpad = ceil_div(Kg, kern.b.mr) * kern.b.mr;
+  const int64_t P = g.OH * g.OW, HW = g.H * g.W, NG = g.N * G;
+  const int64_t nt = conv_detail::t_serial ? 1 : get_num_threads();
+  const int64_t mpad = ceil_div(Kg, kern.b.mr) * kern.b.mr, nr = kern.b.nr;
   const T* wp = pack_weight(kern, w, G, Kg, Kd, Kd, int64_t(1));
-  // a block's columns (none for a plain 1x1) and outputs share L2 with the packed columns
-  const int64_t per_pos = ((direct ? 0 : Kd) + Kd + Kg) * int64_t(sizeof(T));
-  const int64_t pb = block_size(P, per_pos, kern.b.nr, P, g.N * G, nt);
-  const int64_t nblk = ceil_div(P, pb);
-  claim_items(g.N * G * nblk, [&](int64_t it, int64_t) {
-    const int64_t n = it / (G * nblk), gi = (it / nblk) % G, p0 = (it % nblk) * pb;
-    const int64_t m = std::min(pb, P - p0);
-    const T* xg = x + (n * g.C + gi * Cg) * HW;
-    T* yo = y + (n * g.K + gi * Kg) * P;
-    if (direct) {
-      const Problem p{Kg, P, Cg, nullptr, 0, 0, xg, HW, 1, yo, P};
-      kern.run_packed_a(p, Region{0, Kg, p0, p0 + m}, wp + gi * mpad * Kd, workspace<T>(kern));
-    } else {
-      T* col = t_col.get<T>(Kd * pb);
-      im2col(g, xg, Cg, p0, m, col);
-      const Problem p{Kg, m, Kd, nullptr, 0, 0, col, m, 1, yo + p0, P};
-      kern.run_packed_a(p, Region{0, Kg, 0, m}, wp + gi * mpad * Kd, workspace<T>(kern));
-    }
+  auto add_bias = [&](T* yo, int64_t gi, int64_t p0, int64_t m) {
     if (bias)
       for (int64_t co = 0; co < Kg; ++co) {
         const T b = bias[gi * Kg + co];
         T* yr = yo + co * P + p0;
-        for (int64_t i = 0; i < m; ++i) yr[i] += b;
+        for (int64_t j = 0; j < m; ++j) yr[j] += b;
       }
-  });
+  };
+  if (plain_1x1(g)) {
+    const int64_t pb = block_size(P, (Kd + Kg) * int64_t(sizeof(T)), nr, P, NG, nt);
+    const int64_t nblk = ceil_div(P, pb);
+    claim_items(NG * nblk, [&](int64_t it, int64_t) {
+      const int64_t ng = it / nblk, gi = ng % G, p0 = (it % nblk) * pb, m = std::min(pb, P - p0);
+      T* yo = y + ng * Kg * P;  // (n * K + gi * Kg) * P
+      const Problem p{Kg, P, Cg, nullptr, 0, 0, x + ng * Cg * HW, HW, 1, yo, P};
+      kern.run_packed_a(p, Region{0, Kg, p0, p0 + m}, wp + gi * mpad * Kd, workspace<T>(kern));
+      add_bias(yo, gi, p0, m);
+    });
+    return;
+  }
+  const conv_detail::Phases ph = conv_detail::phases(g);
+  const int64_t pe = ph.elems(Cg, g);  // an (image, group)'s planes
+  int64_t* off = t_off.get<int64_t>(Kd);
+  conv_detail::tap_offsets(g, ph, Cg, off);
+  // positions [p0, p0 + m) of (image, group) ng from its planes pl
+  auto block = [&](const T* pl, int64_t ng, int64_t p0, int64_t m) {
+    T* cols = t_col.get<T>(Kd * ceil_div(m, nr) * nr);
+    conv_detail::pack_cols(g, ph, pl, static_cast<const int64_t*>(off), Kd, p0, m, kern.b.kc,
+                           nr, cols);
+    T* yo = y + ng * Kg * P;
+    const Problem p{Kg, m, Kd, nullptr, 0, 0, nullptr, 0, 0, yo + p0, P};
+    kern.run_prepacked(p, Region{0, Kg, 0, m}, wp + ng % G * mpad * Kd, cols);
+    add_bias(yo, ng % G, p0, m);
+  };
+  // a block's packed columns and outputs share L2 with the packed weight
+  const int64_t per_pos = (Kd + Kg) * int64_t(sizeof(T));
+  if (NG % nt == 0 || NG >= 4 * nt) {
+    const int64_t pb = block_size(P, per_pos, nr, P, NG, 1);
+    claim_items(NG, [&](int64_t ng, int64_t) {
+      T* pl = t_own.get<T>(pe + nr);  // + the reads past a run
+      conv_detail::split_phases(g, ph, x + ng * Cg * HW, 0, Cg, pl);
+      for (int64_t p0 = 0; p0 < P; p0 += pb) block(pl, ng, p0, std::min(pb, P - p0));
+    });
+    return;
+  }
+  const int64_t chunk = std::clamp<int64_t>(kPlaneBytes / (G * pe * int64_t(sizeof(T))), 1, g.N);
+  const int64_t pb = block_size(P, per_pos, nr, P, chunk * G, nt);
+  const int64_t nblk = ceil_div(P, pb);
+  T* planes = t_planes.get<T>(chunk * G * pe + nr);
+  for (int64_t n0 = 0; n0 < g.N; n0 += chunk) {
+    const int64_t nc = std::min(chunk, g.N - n0);
+    parallel_for(0, nc * g.C, grain(4), [&](int64_t c0, int64_t c1) {
+      for (int64_t c = c0; c < c1; ++c)  // c = (image in the chunk, group, channel)
+        conv_detail::split_phases(g, ph, x + (n0 * g.C + c / Cg * Cg) * HW, c % Cg,
+                                  c % Cg + 1, planes + c / Cg * pe);
+    });
+    claim_items(nc * G * nblk, [&](int64_t it, int64_t) {
+      const int64_t i = it / nblk, p0 = (it % nblk) * pb;
+      block(planes + i * pe, n0 * G + i, p0, std::min(pb, P - p0));
+    });
+  }
 }
 
 // The forward by Winograd or the direct kernel where they apply, else by implicit GEMM.

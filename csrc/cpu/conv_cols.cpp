@@ -1,7 +1,9 @@
 // The plan of one block of output positions for im2col / col2im (conv_cols.h): its runs along
-// output rows and each run's valid columns per tap column, then the per-ISA copies of
-// conv_cols_impl.h (the generic copy is included here).
+// output rows and each run's valid columns per tap column; the phase planes' geometry and tap
+// offsets; then the per-ISA copies of conv_cols_impl.h (the generic copy is included here).
 #include "conv_cols.h"
+
+#include <stdexcept>
 
 #include "conv_cols_impl.h"
 #include "conv_threads.h"
@@ -13,7 +15,14 @@
   template <class T>                                                                  \
   void im2col(const conv_detail::ColPlan& pl, const T* x, int64_t cg, T* col);        \
   template <class T>                                                                  \
-  void col2im_add(const conv_detail::ColPlan& pl, const T* dcol, int64_t cg, T* dx);
+  void col2im_add(const conv_detail::ColPlan& pl, const T* dcol, int64_t cg, T* dx);  \
+  template <class T>                                                                  \
+  void split_phases(const ConvGeom& g, const conv_detail::Phases& ph, const T* x,     \
+                    int64_t c0, int64_t c1, T* planes);                               \
+  template <class T>                                                                  \
+  void pack_cols(const ConvGeom& g, const conv_detail::Phases& ph, const T* planes,   \
+                 const int64_t* off, int64_t Kd, int64_t p0, int64_t pb, int64_t kc,  \
+                 int64_t nr, T* dst);
 namespace lamina::cpu::avx2::conv_cols {
 LAMINA_CONV_COLS
 }
@@ -59,6 +68,32 @@ void col2im_add(const ConvGeom& g, const T* dcol, int64_t cg, int64_t p0, int64_
   LAMINA_ISA(conv_cols::col2im_add<T>)(plan(g, p0, pb), dcol, cg, dx);
 }
 
+Phases phases(const ConvGeom& g) {
+  return Phases{g.OH + (g.R - 1) * g.dh / g.sh, g.OW + (g.S - 1) * g.dw / g.sw};
+}
+
+void tap_offsets(const ConvGeom& g, const Phases& ph, int64_t cg, int64_t* off) {
+  for (int64_t ci = 0, k = 0; ci < cg; ++ci)
+    for (int64_t r = 0; r < g.R; ++r)
+      for (int64_t s = 0; s < g.S; ++s, ++k) {
+        const int64_t plane = (ci * g.sh + r * g.dh % g.sh) * g.sw + s * g.dw % g.sw;
+        off[k] = plane * ph.hq * ph.wq + r * g.dh / g.sh * ph.wq + s * g.dw / g.sw;
+      }
+}
+
+template <class T>
+void split_phases(const ConvGeom& g, const Phases& ph, const T* x, int64_t c0, int64_t c1,
+                  T* planes) {
+  LAMINA_ISA(conv_cols::split_phases<T>)(g, ph, x, c0, c1, planes);
+}
+
+template <class T>
+void pack_cols(const ConvGeom& g, const Phases& ph, const T* planes, const int64_t* off,
+               int64_t Kd, int64_t p0, int64_t pb, int64_t kc, int64_t nr, T* dst) {
+  if (nr != 4 && nr != 8 && nr != 16 && nr != 32) throw std::logic_error("conv2d: panel width");
+  LAMINA_ISA(conv_cols::pack_cols<T>)(g, ph, planes, off, Kd, p0, pb, kc, nr, dst);
+}
+
 template void im2col<float>(const ConvGeom&, const float*, int64_t, int64_t, int64_t, float*);
 template void im2col<double>(const ConvGeom&, const double*, int64_t, int64_t, int64_t,
                              double*);
@@ -66,6 +101,14 @@ template void col2im_add<float>(const ConvGeom&, const float*, int64_t, int64_t,
                                 float*);
 template void col2im_add<double>(const ConvGeom&, const double*, int64_t, int64_t, int64_t,
                                  double*);
+template void split_phases<float>(const ConvGeom&, const Phases&, const float*, int64_t, int64_t,
+                                  float*);
+template void split_phases<double>(const ConvGeom&, const Phases&, const double*, int64_t,
+                                   int64_t, double*);
+template void pack_cols<float>(const ConvGeom&, const Phases&, const float*, const int64_t*,
+                               int64_t, int64_t, int64_t, int64_t, int64_t, float*);
+template void pack_cols<double>(const ConvGeom&, const Phases&, const double*, const int64_t*,
+                                int64_t, int64_t, int64_t, int64_t, int64_t, double*);
 
 }  // namespace conv_detail
 }  // namespace lamina::cpu

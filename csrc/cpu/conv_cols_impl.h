@@ -1,5 +1,5 @@
 #pragma once
-// The copies of im2col and col2im (conv_cols.h), compiled once per ISA (simd/target.h): by
+// The copies of im2col, col2im, the phase planes and the packed columns (conv_cols.h), compiled once per ISA (simd/target.h): by
 // conv_cols.cpp (generic) and the one-line conv_cols_avx2.cpp / conv_cols_avx512.cpp, so GCC
 // vectorizes the unit-stride copies and the stride-2 gathers (even lanes of two vectors) at
 // each ISA's width. No STL in here (see conv_winograd_impl.h).
@@ -7,7 +7,7 @@
 
 #include "conv_cols.h"
 #include "simd/target.h"
-#if defined(__AVX512F__)
+#if defined(__AVX2__)
 #include <immintrin.h>
 #endif
 
@@ -15,15 +15,17 @@ namespace lamina::cpu::LAMINA_CPU_NS::conv_cols {
 
 using conv_detail::ColPlan;
 using conv_detail::ColRun;
+using conv_detail::Phases;
 
 template <class T>
 inline void zero(T* p, int64_t n) {
   for (int64_t i = 0; i < n; ++i) p[i] = T(0);
 }
 
-// Stride 2: d[l] = s[2 * l] and d[2 * l] += s[l] for l < n. GCC vectorizes the gather but
-// stores the scatter lane by lane; AVX-512 does both as even lanes of two vectors, and the
-// tail of a run (output rows are short) under masks, without reading or writing past it.
+// Stride 2: d[l] = s[2 * l] and d[2 * l] += s[l] for l < n. GCC stores the scatter lane by
+// lane; AVX-512 does both as even lanes of two vectors, and the tail of a run (output rows are
+// short) under masks, without reading or writing past it; AVX2 the gather (GCC's own gather
+// loop took a twentieth of a stride-2 forward on Zen 1).
 #if defined(__AVX512F__)
 // One AVX-512 vector of T for them: masks of the first n lanes, masked loads and stores, the
 // even lanes of two vectors, each of the low / high half's lanes twice, an add on even lanes.
@@ -100,6 +102,33 @@ inline void scatter2_add(T* __restrict d, const T* __restrict s, int64_t n) {
     P::store(p + L, mb, P::add_even(P::load(mb, p + L), P::twice_hi(v)));
   }
 }
+#elif defined(__AVX2__)
+// The even lanes of two vectors, in order; the last vector is read only where it lies inside
+// the 2n - 1 elements (a row may end at the end of the tensor).
+inline void gather2(float* __restrict d, const float* __restrict s, int64_t n) {
+  int64_t l = 0;
+  for (; l + 9 <= n; l += 8) {
+    const __m256 a = _mm256_loadu_ps(s + 2 * l), b = _mm256_loadu_ps(s + 2 * l + 8);
+    const __m256 e = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0));  // a0 a2 b0 b2 | a4 ..
+    _mm256_storeu_ps(d + l, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(e), 0xD8)));
+  }
+  for (; l < n; ++l) d[l] = s[2 * l];
+}
+
+inline void gather2(double* __restrict d, const double* __restrict s, int64_t n) {
+  int64_t l = 0;
+  for (; l + 5 <= n; l += 4) {
+    const __m256d a = _mm256_loadu_pd(s + 2 * l), b = _mm256_loadu_pd(s + 2 * l + 4);
+    const __m256d e = _mm256_unpacklo_pd(a, b);  // a0 b0 | a2 b2
+    _mm256_storeu_pd(d + l, _mm256_permute4x64_pd(e, 0xD8));
+  }
+  for (; l < n; ++l) d[l] = s[2 * l];
+}
+
+template <class T>
+inline void scatter2_add(T* __restrict d, const T* __restrict s, int64_t n) {
+  for (int64_t l = 0; l < n; ++l) d[2 * l] += s[l];
+}
 #else
 template <class T>
 inline void gather2(T* __restrict d, const T* __restrict s, int64_t n) {
@@ -173,9 +202,130 @@ void col2im_add(const ColPlan& pl, const T* dcol, int64_t cg, T* dx) {
   }
 }
 
+// Whether tap phase q (< st) is read by any of n taps of dilation d: (t * d) % st == q.
+inline bool phase_used(int64_t q, int64_t n, int64_t d, int64_t st) {
+  for (int64_t t = 0; t < n; ++t)
+    if (t * d % st == q) return true;
+  return false;
+}
+
+// Rows in the image's order (plane row i of every phase before row i + 1), so the reads of
+// the image stream.
+template <class T>
+void split_phases(const ConvGeom& g, const Phases& ph, const T* x, int64_t c0, int64_t c1,
+                  T* planes) {
+  const int64_t hq = ph.hq, wq = ph.wq, sh = g.sh, sw = g.sw;
+  for (int64_t ci = c0; ci < c1; ++ci)
+    for (int64_t i = 0; i < hq; ++i)
+      for (int64_t qh = 0; qh < sh; ++qh) {
+        if (!phase_used(qh, g.R, g.dh, sh)) continue;
+        const int64_t ih = i * sh + qh - g.ph;
+        for (int64_t qw = 0; qw < sw; ++qw) {
+          if (!phase_used(qw, g.S, g.dw, sw)) continue;
+          T* __restrict d = planes + (((ci * sh + qh) * sw + qw) * hq + i) * wq;
+          if (ih < 0 || ih >= g.H) {
+            zero(d, wq);
+            continue;
+          }
+          // value j of the row is column j * sw + qw - pw: inside the image for j in [lo, hi)
+          const int64_t iw0 = qw - g.pw;
+          int64_t lo = iw0 >= 0 ? 0 : (-iw0 + sw - 1) / sw;
+          int64_t hi = iw0 > g.W - 1 ? 0 : (g.W - 1 - iw0) / sw + 1;
+          lo = lo < wq ? lo : wq;
+          hi = hi < lo ? lo : hi > wq ? wq : hi;
+          const T* __restrict src = x + (ci * g.H + ih) * g.W + iw0;
+          zero(d, lo);
+          if (sw == 1) {
+            for (int64_t l = lo; l < hi; ++l) d[l] = src[l];
+          } else if (sw == 2) {
+            gather2(d + lo, src + 2 * lo, hi - lo);
+          } else {
+            for (int64_t l = lo; l < hi; ++l) d[l] = src[l * sw];
+          }
+          zero(d + hi, wq - hi);
+        }
+      }
+}
+
+// pack_cols (conv_cols.h) for panels NR wide, kGroup panels at a time: for each row k, the
+// group's positions read one short stretch of a plane (their rows of the image), and each
+// run of a panel row is copied NR values wide. The destination is written in address order
+// within a panel (rows in turn), so what spills past a run lands on places written next (the
+// rest of the row, or the next row; a panel's last row goes through a buffer), and the reads
+// past a run stay inside the planes (the caller leaves NR values after them).
+constexpr int64_t kGroup = 8;
+template <class T, int64_t NR>
+void pack_cols_nr(const ConvGeom& g, const Phases& ph, const T* planes, const int64_t* off,
+                  int64_t Kd, int64_t p0, int64_t pb, int64_t kc, T* dst) {
+  const int64_t npad = (pb + NR - 1) / NR * NR;
+  // the runs of the group's panels along output rows: panel q's values [l0[q][u], l0[q][u + 1])
+  // from plane offset pos[q][u], u < nu[q]
+  int64_t l0[kGroup][NR + 1], pos[kGroup][NR], nu[kGroup], w[kGroup];
+  T last[2 * NR];
+  for (int64_t j0 = 0; j0 < pb; j0 += kGroup * NR) {
+    const int64_t ng = (pb - j0 + NR - 1) / NR < kGroup ? (pb - j0 + NR - 1) / NR : kGroup;
+    for (int64_t q = 0; q < ng; ++q) {
+      const int64_t j = j0 + q * NR;
+      w[q] = pb - j < NR ? pb - j : NR;
+      int64_t u = 0, l = 0;
+      for (int64_t p = p0 + j; l < w[q]; ++u) {
+        const int64_t oh = p / g.OW, ow = p % g.OW;
+        const int64_t len = g.OW - ow < w[q] - l ? g.OW - ow : w[q] - l;
+        l0[q][u] = l;
+        pos[q][u] = oh * ph.wq + ow;
+        l += len;
+        p += len;
+      }
+      l0[q][u] = w[q];
+      nu[q] = u;
+    }
+    for (int64_t pc = 0; pc < Kd; pc += kc) {
+      const int64_t kcb = Kd - pc < kc ? Kd - pc : kc;
+      T* blk = dst + pc * npad + j0 * kcb;
+      for (int64_t k = 0; k < kcb; ++k) {
+        const T* src = planes + off[pc + k];
+        for (int64_t q = 0; q < ng; ++q) {
+          // a panel's last row would spill into the next panel, written already: via a buffer
+          T* out = blk + (q * kcb + k) * NR;
+          T* d = k + 1 < kcb ? out : last;
+          for (int64_t u = 0; u < nu[q]; ++u) {
+            const T* __restrict s = src + pos[q][u];
+            T* __restrict dd = d + l0[q][u];
+#pragma GCC unroll 4
+            for (int64_t v = 0; v < NR; ++v) dd[v] = s[v];
+          }
+          for (int64_t v = w[q]; v < NR; ++v) d[v] = T(0);
+          if (d == last)
+            for (int64_t v = 0; v < NR; ++v) out[v] = last[v];
+        }
+      }
+    }
+  }
+}
+
+template <class T>
+void pack_cols(const ConvGeom& g, const Phases& ph, const T* planes, const int64_t* off,
+               int64_t Kd, int64_t p0, int64_t pb, int64_t kc, int64_t nr, T* dst) {
+  switch (nr) {
+    case 4: return pack_cols_nr<T, 4>(g, ph, planes, off, Kd, p0, pb, kc, dst);
+    case 8: return pack_cols_nr<T, 8>(g, ph, planes, off, Kd, p0, pb, kc, dst);
+    case 16: return pack_cols_nr<T, 16>(g, ph, planes, off, Kd, p0, pb, kc, dst);
+    case 32: return pack_cols_nr<T, 32>(g, ph, planes, off, Kd, p0, pb, kc, dst);
+    default: __builtin_trap();  // conv_cols.cpp checks nr
+  }
+}
+
 template void im2col<float>(const ColPlan&, const float*, int64_t, float*);
 template void im2col<double>(const ColPlan&, const double*, int64_t, double*);
 template void col2im_add<float>(const ColPlan&, const float*, int64_t, float*);
 template void col2im_add<double>(const ColPlan&, const double*, int64_t, double*);
+template void split_phases<float>(const ConvGeom&, const Phases&, const float*, int64_t, int64_t,
+                                  float*);
+template void split_phases<double>(const ConvGeom&, const Phases&, const double*, int64_t,
+                                   int64_t, double*);
+template void pack_cols<float>(const ConvGeom&, const Phases&, const float*, const int64_t*,
+                               int64_t, int64_t, int64_t, int64_t, int64_t, float*);
+template void pack_cols<double>(const ConvGeom&, const Phases&, const double*, const int64_t*,
+                                int64_t, int64_t, int64_t, int64_t, int64_t, double*);
 
 }  // namespace lamina::cpu::LAMINA_CPU_NS::conv_cols

@@ -107,6 +107,8 @@ constexpr Blocking make_blocking(int64_t elem, int64_t mr, int64_t nr) {
 //   pack_a:     rows [m0, m1) of all of A (m0 a multiple of mr) into a shared buffer of
 //               (M rounded up to mr) * K elements, for run_packed_a
 //   run_packed_a: C[r] as run, with A from pack_a (r.m0 a multiple of mr)
+//   run_prepacked: C[r] with A from pack_a and B in pack_b's layout (r.m0 a multiple of mr,
+//               r.n0 of nr): no packing, no workspace
 struct Kernel {
   Blocking b;
   // Below this many flops per call one thread does all (matmul.cpp): about 8 us of the
@@ -121,6 +123,8 @@ struct Kernel {
   void (*run_packed)(const Problem& p, const Region& r, const void* bpacked, void* ws);
   void (*pack_a)(const Problem& p, int64_t m0, int64_t m1, void* dst);
   void (*run_packed_a)(const Problem& p, const Region& r, const void* apacked, void* ws);
+  void (*run_prepacked)(const Problem& p, const Region& r, const void* apacked,
+                        const void* bpacked);
   // elements of T in `ws`: the B block, then the A block
   int64_t ws_elems() const { return b.kc * b.nc + b.mc * b.kc; }
 };

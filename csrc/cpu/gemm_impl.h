@@ -244,6 +244,21 @@ void run_packed_a(const Problem& p, const Region& r, const void* apacked, void* 
   run_blocks<UK, BL>(p, r, ws, static_cast<const typename UK::T*>(apacked));
 }
 
+// C[r] with A packed by pack_a and B in pack_b's layout (r.m0 a multiple of MR, r.n0 of NR).
+template <class UK, const Blocking& BL>
+void run_prepacked(const Problem& p, const Region& r, const void* apacked, const void* bpacked) {
+  using T = typename UK::T;
+  const int64_t mpad = (p.M + UK::MR - 1) / UK::MR * UK::MR;
+  const int64_t npad = (p.N + UK::NR - 1) / UK::NR * UK::NR;
+  const T* ap = static_cast<const T*>(apacked);
+  const T* bp = static_cast<const T*>(bpacked);
+  for (int64_t pc = 0; pc < p.K; pc += BL.kc) {
+    const int64_t kc = min64(BL.kc, p.K - pc);
+    macro_block<UK, BL>(p, r.m0, r.m1, pc, kc, r.n0, r.n1 - r.n0, bp + pc * npad + r.n0 * kc,
+                        static_cast<T*>(nullptr), ap + pc * mpad);
+  }
+}
+
 // The cache blocking of micro-kernel UK (gemm.h's make_blocking for its element and tile).
 template <class UK>
 constexpr Blocking kBlocking = make_blocking(sizeof(typename UK::T), UK::MR, UK::NR);
@@ -259,7 +274,8 @@ Kernel make_kernel(double serial_flops) {
                 &pack_b<UK, BL>,
                 &run_packed<UK, BL>,
                 &pack_a<UK, BL>,
-                &run_packed_a<UK, BL>};
+                &run_packed_a<UK, BL>,
+                &run_prepacked<UK, BL>};
 }
 
 }  // namespace
