@@ -1,17 +1,19 @@
 // 2-D convolution on the CPU as implicit GEMMs on the packed GEMM kernels of gemm.h (the
 // AVX-512 12 x 32 micro-kernel where the CPU has it). Never the whole column matrix: each
-// thread builds the columns of one block of output positions (im2col by block, conv_cols.h, a
-// few hundred KB that stay in L2) and hands them to the GEMM's packing. Per group g (Cg =
-// C / groups input and Kg = K / groups output channels, Kd = Cg * R * S, P = OH * OW):
+// thread builds the columns of one block of output positions (conv_cols.h, a few hundred KB
+// that stay in L2). Per group g (Cg = C / groups input and Kg = K / groups output channels,
+// Kd = Cg * R * S, P = OH * OW):
 //
 // forward, per (image, group, block of pb output positions):
 //     Y[co, p] = W[co, k] @ Col[k, p]              (M = Kg, N = pb, K = Kd)
-//   The weight is A: packed once per call into a buffer shared by the threads (pack_a), so
-//   each block only packs its columns (B panels straight from the column block's rows) and
-//   the GEMM writes the output rows in place. (The other orientation, Y^T = Col^T W^T with the
-//   weight as the shared B, left a (pb, Kg) tile to transpose into Y with scalar code: a tenth
-//   of a stride-2 3x3 forward, a fifth of a 1x1 conv's forward and backward.) 1x1 stride-1
-//   unpadded convs need no columns: B is the image itself.
+//   The weight is A: packed once per call into a buffer shared by the threads (pack_a); each
+//   block's columns are packed as the B panels straight from the image's phase planes (no
+//   column matrix: im2col and then packing it took a fifth of a stride-2 3x3 forward on Zen
+//   1, the planes and panels a ninth), and the GEMM writes the output rows in place. (The
+//   other orientation, Y^T = Col^T W^T with the weight as the shared B, left a (pb, Kg) tile
+//   to transpose into Y with scalar code: a tenth of a stride-2 3x3 forward, a fifth of a 1x1
+//   conv's forward and backward.) 1x1 stride-1 unpadded convs need no columns: B is the image
+//   itself.
 // backward-data:
 //   stride 1, out channels per group <= in channels (or 1x1): the forward of dY with the
 //     flipped, channel-transposed weight and padding d * (k - 1) - p (negative padding works:
