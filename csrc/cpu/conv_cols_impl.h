@@ -22,10 +22,9 @@ inline void zero(T* p, int64_t n) {
   for (int64_t i = 0; i < n; ++i) p[i] = T(0);
 }
 
-// Stride 2: d[l] = s[2 * l] and d[2 * l] += s[l] for l < n. GCC stores the scatter lane by
-// lane; AVX-512 does both as even lanes of two vectors, and the tail of a run (output rows are
-// short) under masks, without reading or writing past it; AVX2 the gather (GCC's own gather
-// loop took a twentieth of a stride-2 forward on Zen 1).
+// Stride 2: d[l] = s[2 * l] and d[2 * l] += s[l] for l < n, as even lanes of two vectors (GCC
+// stores the scatter lane by lane). AVX-512 does the tail of a run (output rows are short)
+// under masks, without reading or writing past it; AVX2 in scalars.
 #if defined(__AVX512F__)
 // One AVX-512 vector of T for them: masks of the first n lanes, masked loads and stores, the
 // even lanes of two vectors, each of the low / high half's lanes twice, an add on even lanes.
@@ -125,9 +124,35 @@ inline void gather2(double* __restrict d, const double* __restrict s, int64_t n)
   for (; l < n; ++l) d[l] = s[2 * l];
 }
 
-template <class T>
-inline void scatter2_add(T* __restrict d, const T* __restrict s, int64_t n) {
-  for (int64_t l = 0; l < n; ++l) d[2 * l] += s[l];
+// d's odd lanes are loaded and stored back as they were (one thread owns an image's dx).
+inline void scatter2_add(float* __restrict d, const float* __restrict s, int64_t n) {
+  int64_t l = 0;
+  const __m256 z = _mm256_setzero_ps();
+  for (; l + 9 <= n; l += 8) {
+    // s0..s7 to the even lanes of two vectors: v = s0 s1 s4 s5 | s2 s3 s6 s7, then
+    const __m256 v = _mm256_castpd_ps(
+        _mm256_permute4x64_pd(_mm256_castps_pd(_mm256_loadu_ps(s + l)), 0xD8));
+    const __m256 lo = _mm256_unpacklo_ps(v, z), hi = _mm256_unpackhi_ps(v, z);
+    // lo: s0 0 s1 0 | s2 0 s3 0, hi: s4 0 s5 0 | s6 0 s7 0
+    float* p = d + 2 * l;
+    _mm256_storeu_ps(p, _mm256_add_ps(_mm256_loadu_ps(p), lo));
+    _mm256_storeu_ps(p + 8, _mm256_add_ps(_mm256_loadu_ps(p + 8), hi));
+  }
+  for (; l < n; ++l) d[2 * l] += s[l];
+}
+
+inline void scatter2_add(double* __restrict d, const double* __restrict s, int64_t n) {
+  int64_t l = 0;
+  const __m256d z = _mm256_setzero_pd();
+  for (; l + 5 <= n; l += 4) {
+    const __m256d v = _mm256_permute4x64_pd(_mm256_loadu_pd(s + l), 0xD8);  // s0 s2 | s1 s3
+    const __m256d lo = _mm256_unpacklo_pd(v, z), hi = _mm256_unpackhi_pd(v, z);
+    // lo: s0 0 | s1 0, hi: s2 0 | s3 0
+    double* p = d + 2 * l;
+    _mm256_storeu_pd(p, _mm256_add_pd(_mm256_loadu_pd(p), lo));
+    _mm256_storeu_pd(p + 4, _mm256_add_pd(_mm256_loadu_pd(p + 4), hi));
+  }
+  for (; l < n; ++l) d[2 * l] += s[l];
 }
 #else
 template <class T>
