@@ -166,6 +166,21 @@ inline void scatter2_add(T* __restrict d, const T* __restrict s, int64_t n) {
 }
 #endif
 
+// d[l] = src[l * sw] for l in [lo, hi), zero for the rest of [0, n).
+template <class T>
+inline void copy_row(T* __restrict d, const T* __restrict src, int64_t sw, int64_t lo,
+                     int64_t hi, int64_t n) {
+  zero(d, lo);
+  if (sw == 1) {
+    for (int64_t l = lo; l < hi; ++l) d[l] = src[l];
+  } else if (sw == 2) {
+    gather2(d + lo, src + 2 * lo, hi - lo);
+  } else {
+    for (int64_t l = lo; l < hi; ++l) d[l] = src[l * sw];
+  }
+  zero(d + hi, n - hi);
+}
+
 template <class T>
 void im2col(const ColPlan& pl, const T* x, int64_t cg, T* col) {
   const ConvGeom& g = *pl.g;
@@ -184,16 +199,7 @@ void im2col(const ColPlan& pl, const T* x, int64_t cg, T* col) {
             continue;
           }
           const int64_t lo = pl.span[(k * g.S + s) * 2], hi = pl.span[(k * g.S + s) * 2 + 1];
-          const T* __restrict src = xc + ih * g.W + u.iw0 + s * g.dw;
-          zero(dd, lo);
-          if (sw == 1) {
-            for (int64_t l = lo; l < hi; ++l) dd[l] = src[l];
-          } else if (sw == 2) {
-            gather2(dd + lo, src + 2 * lo, hi - lo);
-          } else {
-            for (int64_t l = lo; l < hi; ++l) dd[l] = src[l * sw];
-          }
-          zero(dd + hi, u.len - hi);
+          copy_row(dd, xc + ih * g.W + u.iw0 + s * g.dw, sw, lo, hi, u.len);
         }
       }
   }
@@ -258,16 +264,7 @@ void split_phases(const ConvGeom& g, const Phases& ph, const T* x, int64_t c0, i
           int64_t hi = iw0 > g.W - 1 ? 0 : (g.W - 1 - iw0) / sw + 1;
           lo = lo < wq ? lo : wq;
           hi = hi < lo ? lo : hi > wq ? wq : hi;
-          const T* __restrict src = x + (ci * g.H + ih) * g.W + iw0;
-          zero(d, lo);
-          if (sw == 1) {
-            for (int64_t l = lo; l < hi; ++l) d[l] = src[l];
-          } else if (sw == 2) {
-            gather2(d + lo, src + 2 * lo, hi - lo);
-          } else {
-            for (int64_t l = lo; l < hi; ++l) d[l] = src[l * sw];
-          }
-          zero(d + hi, wq - hi);
+          copy_row(d, x + (ci * g.H + ih) * g.W + iw0, sw, lo, hi, wq);
         }
       }
 }
