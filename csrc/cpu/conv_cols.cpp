@@ -3,6 +3,7 @@
 // offsets; then the per-ISA copies of conv_cols_impl.h (the generic copy is included here).
 #include "conv_cols.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "conv_cols_impl.h"
@@ -38,6 +39,8 @@ namespace {
 
 thread_local Scratch t_runs;  // a block's runs
 thread_local Scratch t_span;  // their valid ranges per tap column
+thread_local Scratch t_read;  // the phases taps read (Phases)
+thread_local Scratch t_cols;  // the valid values of a plane row per column phase (Phases)
 
 // Positions [p0, p0 + pb) as runs along output rows, and their valid columns.
 ColPlan plan(const ConvGeom& g, int64_t p0, int64_t pb) {
@@ -69,7 +72,15 @@ void col2im_add(const ConvGeom& g, const T* dcol, int64_t cg, int64_t p0, int64_
 }
 
 Phases phases(const ConvGeom& g) {
-  return Phases{g.OH + (g.R - 1) * g.dh / g.sh, g.OW + (g.S - 1) * g.dw / g.sw};
+  const int64_t hq = g.OH + (g.R - 1) * g.dh / g.sh, wq = g.OW + (g.S - 1) * g.dw / g.sw;
+  bool* read = t_read.get<bool>(g.sh + g.sw);
+  int64_t* cols = t_cols.get<int64_t>(2 * g.sw);
+  std::fill(read, read + g.sh + g.sw, false);
+  for (int64_t r = 0; r < g.R; ++r) read[r * g.dh % g.sh] = true;
+  for (int64_t s = 0; s < g.S; ++s) read[g.sh + s * g.dw % g.sw] = true;
+  for (int64_t qw = 0; qw < g.sw; ++qw)  // value j of the row is column j * sw + qw - pw
+    valid_range(qw - g.pw, g.sw, g.W, wq, cols[2 * qw], cols[2 * qw + 1]);
+  return Phases{hq, wq, read, read + g.sh, cols};
 }
 
 void tap_offsets(const ConvGeom& g, const Phases& ph, int64_t cg, int64_t* off) {

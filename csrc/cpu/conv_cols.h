@@ -47,8 +47,13 @@ void col2im_add(const ConvGeom& g, const T* dcol, int64_t cg, int64_t p0, int64_
 // ow + s * dw / sw) of plane (ci, r * dh % sh, s * dw % sw). Phases no tap reads stay unset.
 struct Phases {
   int64_t hq, wq;
+  const bool* row_read;  // [qh < sh]: whether a tap reads row phase qh; col_read: [qw < sw]
+  const bool* col_read;
+  const int64_t* cols;   // [lo, hi) = cols[2 * qw], cols[2 * qw + 1]: the values of a row of
+                         // column phase qw inside the image
   int64_t elems(int64_t cg, const ConvGeom& g) const { return cg * g.sh * g.sw * hq * wq; }
 };
+// The tables point into the calling thread's scratch until its next call.
 Phases phases(const ConvGeom& g);
 
 // Planes of channels [c0, c1) (x points at the group's first channel of the image).

@@ -1,8 +1,8 @@
 #pragma once
-// The copies of im2col, col2im, the phase planes and the packed columns (conv_cols.h), compiled once per ISA (simd/target.h): by
-// conv_cols.cpp (generic) and the one-line conv_cols_avx2.cpp / conv_cols_avx512.cpp, so GCC
-// vectorizes the unit-stride copies and the stride-2 gathers (even lanes of two vectors) at
-// each ISA's width. No STL in here (see conv_winograd_impl.h).
+// The copies of im2col, col2im, the phase planes and the packed columns (conv_cols.h),
+// compiled once per ISA (simd/target.h): by conv_cols.cpp (generic) and the one-line
+// conv_cols_avx2.cpp / conv_cols_avx512.cpp, so GCC vectorizes the unit-stride copies and the
+// stride-2 gathers (even lanes of two vectors) at each ISA's width. No STL in here (see conv_winograd_impl.h).
 #include <cstdint>
 
 #include "conv_cols.h"
@@ -233,13 +233,6 @@ void col2im_add(const ColPlan& pl, const T* dcol, int64_t cg, T* dx) {
   }
 }
 
-// Whether tap phase q (< st) is read by any of n taps of dilation d: (t * d) % st == q.
-inline bool phase_used(int64_t q, int64_t n, int64_t d, int64_t st) {
-  for (int64_t t = 0; t < n; ++t)
-    if (t * d % st == q) return true;
-  return false;
-}
-
 // Rows in the image's order (plane row i of every phase before row i + 1), so the reads of
 // the image stream.
 template <class T>
@@ -249,22 +242,16 @@ void split_phases(const ConvGeom& g, const Phases& ph, const T* x, int64_t c0, i
   for (int64_t ci = c0; ci < c1; ++ci)
     for (int64_t i = 0; i < hq; ++i)
       for (int64_t qh = 0; qh < sh; ++qh) {
-        if (!phase_used(qh, g.R, g.dh, sh)) continue;
+        if (!ph.row_read[qh]) continue;
         const int64_t ih = i * sh + qh - g.ph;
         for (int64_t qw = 0; qw < sw; ++qw) {
-          if (!phase_used(qw, g.S, g.dw, sw)) continue;
+          if (!ph.col_read[qw]) continue;
           T* __restrict d = planes + (((ci * sh + qh) * sw + qw) * hq + i) * wq;
-          if (ih < 0 || ih >= g.H) {
+          if (ih < 0 || ih >= g.H)
             zero(d, wq);
-            continue;
-          }
-          // value j of the row is column j * sw + qw - pw: inside the image for j in [lo, hi)
-          const int64_t iw0 = qw - g.pw;
-          int64_t lo = iw0 >= 0 ? 0 : (-iw0 + sw - 1) / sw;
-          int64_t hi = iw0 > g.W - 1 ? 0 : (g.W - 1 - iw0) / sw + 1;
-          lo = lo < wq ? lo : wq;
-          hi = hi < lo ? lo : hi > wq ? wq : hi;
-          copy_row(d, x + (ci * g.H + ih) * g.W + iw0, sw, lo, hi, wq);
+          else
+            copy_row(d, x + (ci * g.H + ih) * g.W + qw - g.pw, sw, ph.cols[2 * qw],
+                     ph.cols[2 * qw + 1], wq);
         }
       }
 }

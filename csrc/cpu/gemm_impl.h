@@ -205,19 +205,26 @@ void pack_b(const Problem& p, int64_t n0, int64_t n1, void* dst) {
   }
 }
 
+// C[r] with B in pack_b's layout (r.n0 a multiple of NR): A packed into apack MC rows at a
+// time, or (apre) all of it by pack_a (r.m0 a multiple of MR).
+template <class UK, const Blocking& BL, class T>
+void run_packed_b(const Problem& p, const Region& r, const T* bp, T* apack, const T* apre) {
+  const int64_t mpad = (p.M + UK::MR - 1) / UK::MR * UK::MR;
+  const int64_t npad = (p.N + UK::NR - 1) / UK::NR * UK::NR;
+  for (int64_t pc = 0; pc < p.K; pc += BL.kc) {
+    const int64_t kc = min64(BL.kc, p.K - pc);
+    macro_block<UK, BL>(p, r.m0, r.m1, pc, kc, r.n0, r.n1 - r.n0, bp + pc * npad + r.n0 * kc,
+                        apack, apre ? apre + pc * mpad : nullptr);
+  }
+}
+
 // C[r] = A[r.m0:r.m1, :] @ B[:, r.n0:r.n1] with B already packed by pack_b (r.n0 a multiple
 // of NR); `ws` as for run_region (its B block unused).
 template <class UK, const Blocking& BL>
 void run_packed(const Problem& p, const Region& r, const void* bpacked, void* ws) {
   using T = typename UK::T;
-  const int64_t npad = (p.N + UK::NR - 1) / UK::NR * UK::NR;
-  T* apack = static_cast<T*>(ws) + BL.kc * BL.nc;
-  const T* bp = static_cast<const T*>(bpacked);
-  for (int64_t pc = 0; pc < p.K; pc += BL.kc) {
-    const int64_t kc = min64(BL.kc, p.K - pc);
-    macro_block<UK, BL>(p, r.m0, r.m1, pc, kc, r.n0, r.n1 - r.n0, bp + pc * npad + r.n0 * kc,
-                        apack);
-  }
+  run_packed_b<UK, BL>(p, r, static_cast<const T*>(bpacked), static_cast<T*>(ws) + BL.kc * BL.nc,
+                       static_cast<const T*>(nullptr));
 }
 
 // Rows [m0, m1) of all of A (m0 a multiple of MR), every KC block, into the shared buffer `dst`
@@ -248,15 +255,8 @@ void run_packed_a(const Problem& p, const Region& r, const void* apacked, void* 
 template <class UK, const Blocking& BL>
 void run_prepacked(const Problem& p, const Region& r, const void* apacked, const void* bpacked) {
   using T = typename UK::T;
-  const int64_t mpad = (p.M + UK::MR - 1) / UK::MR * UK::MR;
-  const int64_t npad = (p.N + UK::NR - 1) / UK::NR * UK::NR;
-  const T* ap = static_cast<const T*>(apacked);
-  const T* bp = static_cast<const T*>(bpacked);
-  for (int64_t pc = 0; pc < p.K; pc += BL.kc) {
-    const int64_t kc = min64(BL.kc, p.K - pc);
-    macro_block<UK, BL>(p, r.m0, r.m1, pc, kc, r.n0, r.n1 - r.n0, bp + pc * npad + r.n0 * kc,
-                        static_cast<T*>(nullptr), ap + pc * mpad);
-  }
+  run_packed_b<UK, BL>(p, r, static_cast<const T*>(bpacked), static_cast<T*>(nullptr),
+                       static_cast<const T*>(apacked));
 }
 
 // The cache blocking of micro-kernel UK (gemm.h's make_blocking for its element and tile).
