@@ -74,6 +74,26 @@ def _kinks(name):
     return {"relu6": (0, 6), "hardtanh": (-0.5, 1.5), "softplus_beta": (1.5,)}.get(name, (0,))
 
 
+def test_silu_float_extremes(device, rng):
+    """float32 silu and its gradient (vectorised on the SIMD paths) at the ends of the range,
+    inf and NaN, in runs of full vectors and a tail: against float64, with the absolute error
+    of a float where the result is below the normal range (sigmoid is subnormal there)."""
+    base = np.array([-200.0, -100.0, -88.0, -87.0, -30.0, -5.0, -1e-30, 0.0, 1e-30, 2.5, 30.0,
+                     88.0, 100.0, 3e38, np.inf, -np.inf, np.nan], dtype=np.float32)
+    x = np.concatenate([base, rng.permutation(base), base[:5]])  # 39: vectors of 8 / 16 + tail
+    x64 = x.astype(np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        s = 1 / (1 + np.exp(-x64))
+        want = x64 * s
+        g = rng.uniform(0.5, 2.0, x.shape)
+        want_grad = g * s * (1 + x64 * (1 - s))
+    t = lam(x, device=device, requires_grad=True)
+    y = F.silu(t)
+    y.backward(lam(g.astype(np.float32), device=device))
+    np.testing.assert_allclose(to_np(y), want, rtol=2e-6, atol=1e-37)
+    np.testing.assert_allclose(to_np(t.grad), want_grad, rtol=4e-6, atol=1e-36)
+
+
 @pytest.mark.parametrize("name", CASES)
 def test_activation(name, device, rng):
     fn, ref, tref, (lo, hi) = CASES[name]

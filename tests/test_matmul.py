@@ -116,6 +116,26 @@ def test_matmul_of_views(device, rng):
              lambda a, b: torch.bmm(a.transpose(1, 2), b), rng=rng, device=device)
 
 
+@pytest.mark.parametrize("rows,cols", [(3, 7), (7, 3), (5, 5), (33, 127)])
+def test_matmul_grads_of_transposed_weights(rows, cols, device, rng):
+    """An operand that is the transpose of a contiguous tensor (linear's W.t()) on either
+    side, wider or narrower than tall: its gradient is computed in the layout of the tensor
+    it views (the backward's transposed product) or the plain one, both equal to NumPy's, and
+    the gradient reaching the viewed tensor is contiguous."""
+    x = arr(rng, (9, rows))
+    w = arr(rng, (cols, rows))
+    g = arr(rng, (9, cols))
+    check_op(lambda a, b: a @ b.t(), [x, w], lambda a, b: a @ b.T, lambda a, b: a @ b.t(),
+             rng=rng, device=device)
+    check_op(lambda b, a: b.t() @ a, [w, arr(rng, (cols, 4))], lambda b, a: b.T @ a,
+             lambda b, a: b.t() @ a, rng=rng, device=device)
+    tx, tw = lam(x, device=device, requires_grad=True), lam(w, device=device, requires_grad=True)
+    (tx @ tw.t()).backward(lam(g, device=device))
+    assert tw.grad.is_contiguous() and tx.grad.is_contiguous()
+    check(tw.grad, g.T @ x, lamina.float32)
+    check(tx.grad, g @ w, lamina.float32)
+
+
 # --- errors ---------------------------------------------------------------------------------
 
 def test_matmul_errors(device):

@@ -150,6 +150,17 @@ inline FV gelu_grad_f(FV x, FV dy) {
   return F::mul(dy, F::fmadd(x, pdf, p.phi));
 }
 
+// x sigmoid(x), the functor's Silu
+inline FV silu_f(FV x) { return simd::F::mul(x, sigmoid_f(x)); }
+
+// dy s (1 + x (1 - s)), s = sigmoid(x): the functor's SiluGrad(x, dy)
+inline FV silu_grad_f(FV x, FV dy) {
+  using F = simd::F;
+  const FV one = F::set1(1.0f);
+  const FV s = sigmoid_f(x);
+  return F::mul(F::mul(dy, s), F::fmadd(x, F::sub(one, s), one));
+}
+
 // exp(x) for doubles, max error 1 ulp: Taylor polynomial of degree 13 on [-ln2/2, ln2/2]
 // (truncation 5e-18), ln2 split in two (fdlibm), one rounding for denormal results;
 // x > 709.78 gives inf, x < -745.13 gives 0.

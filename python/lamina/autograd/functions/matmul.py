@@ -9,6 +9,16 @@ from ..function import Function
 from ._util import Tensor, sum_to
 
 
+def _transposed_grad(t):
+    """Whether the gradient of ``t`` is better computed transposed: t is a 2-D view whose
+    transpose is contiguous (a weight seen as ``W.T``, linear) and has at most as many rows
+    as columns, so the transposed product's B operand is the narrower one."""
+    if t.ndim != 2 or t.shape[0] < 2 or t.shape[0] > t.shape[1]:
+        return False
+    s = t.stride()
+    return s[0] == 1 and s[1] == t.shape[0]
+
+
 class Matmul(Function):
     kernel = _C.matmul
 
@@ -28,12 +38,22 @@ class Matmul(Function):
         if b.ndim == 1:
             g2 = _C.unsqueeze(g2, -1)
         ga = gb = None
-        if ctx.needs_input_grad[0]:
+        # The gradient of a transposed 2-D view (linear's W.T, in_features <= out_features):
+        # computed in the layout of the tensor it views, (g^T @ a)^T instead of a^T @ g, so it
+        # reaches that tensor contiguous (no copy) and the GEMM packs x (rows x in_features)
+        # as its B instead of g (rows x out_features): on Zen 1, 2 threads, the weight
+        # gradient of 2048 rows through 128 -> 384 took 3.2 instead of 3.7 ms.
+        plain = g2.ndim == 2 and a2.ndim == 2 and b2.ndim == 2
+        if ctx.needs_input_grad[0] and plain and _transposed_grad(a2):
+            ga = _C.transpose(_C.matmul(b2, _C.transpose(g2, 0, 1)), 0, 1)
+        elif ctx.needs_input_grad[0]:
             ga = _C.matmul(g2, _C.transpose(b2, -1, -2))
             ga = sum_to(ga, a2.shape)
             if a.ndim == 1:
                 ga = _C.reshape(ga, list(a.shape))
-        if ctx.needs_input_grad[1]:
+        if ctx.needs_input_grad[1] and plain and _transposed_grad(b2):
+            gb = _C.transpose(_C.matmul(_C.transpose(g2, 0, 1), a2), 0, 1)
+        elif ctx.needs_input_grad[1]:
             gb = _C.matmul(_C.transpose(a2, -1, -2), g2)
             gb = sum_to(gb, b2.shape)
             if b.ndim == 1:
