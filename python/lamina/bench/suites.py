@@ -60,6 +60,25 @@ def elementwise(quick: bool = False):
         a, b = be.t(be.randn(r, r)), be.randn(r, r)
         return lambda: a * b
 
+    def act(op, grad):  # nn.functional's activation, forward or forward + backward
+        def build(be):
+            f = getattr(be._mod().nn.functional, op)
+            a, g = be.randn(n, requires_grad=grad), be.randn(n)
+            if not grad:
+                return lambda: f(a)
+
+            def step():
+                a.grad = None
+                f(a).backward(g)
+            return step
+        return build
+
+    acts = []
+    for op, grad in (("sigmoid", False), ("tanh", False), ("silu", False), ("gelu", True),
+                     ("silu", True), ("tanh", True)):
+        acts.append(Case(f"{op} fwd+bwd" if grad else op, _shape(n), "GB/s",
+                         (5 if grad else 2) * n * F32, act(op, grad), peers=("torch",),
+                         note="y = f(x), then dx from dy" if grad else ""))
     return [
         Case("add", _shape(n), "GB/s", 3 * n * F32, binary),
         Case("add broadcast", f"{_shape(r, r)} + {_shape(r)}", "GB/s", (2 * r * r + r) * F32, bcast),
@@ -68,7 +87,7 @@ def elementwise(quick: bool = False):
         Case("gelu", _shape(n), "GB/s", 2 * n * F32, unary("gelu"), note="exact erf form"),
         Case("mul transposed", f"{_shape(r, r)}.T * {_shape(r, r)}", "GB/s", 3 * r * r * F32, mul_t,
              note="first input is a non-contiguous transposed view"),
-    ]
+    ] + acts
 
 
 # --- reduction -----------------------------------------------------------------------------------
