@@ -120,12 +120,14 @@ LAMINA_HD R apply_binary(BinaryOp op, T a, T b) {
       case BinaryOp::Le: return a <= b;
       case BinaryOp::Gt: return a > b;
       case BinaryOp::Ge: return a >= b;
-      case BinaryOp::LogicalAnd: return (a != T(0)) && (b != T(0));
-      case BinaryOp::LogicalOr: return (a != T(0)) || (b != T(0));
-      case BinaryOp::Maximum: return a || b;
-      case BinaryOp::Minimum: return a && b;
-      case BinaryOp::Mul: return a && b;
-      default: return a || b;  // Add on bool behaves as logical or
+      // & and |, not && and ||: both sides evaluated, so the loops vectorise (a short circuit
+      // is a branch per element)
+      case BinaryOp::LogicalAnd: return (a != T(0)) & (b != T(0));
+      case BinaryOp::LogicalOr: return (a != T(0)) | (b != T(0));
+      case BinaryOp::Maximum: return (a != T(0)) | (b != T(0));
+      case BinaryOp::Minimum: return (a != T(0)) & (b != T(0));
+      case BinaryOp::Mul: return (a != T(0)) & (b != T(0));
+      default: return (a != T(0)) | (b != T(0));  // Add on bool behaves as logical or
     }
   } else {
     switch (op) {

@@ -6,6 +6,8 @@
 //   kVecBinary<OP, T>, vec_binary<OP, T>(out, so, a, sa, b, sb, n) out (n) = op(a (n), b (n))
 // (s* are element strides, 0 broadcasts), from elementwise_vec.h on the vector paths; on the
 // portable one every op takes the scalar functor of core/functors.h. A vector op gives an element the same result whatever its layout.
+#include <cstdint>
+#include <cstring>
 #include <stdexcept>
 #include <type_traits>
 
@@ -96,6 +98,22 @@ static void binary_t(const Geometry& g, R* out, const T* a, const T* b) {
   });
 }
 
+// c ? a : b by the bits of a and b (both evaluated): exact for every value, NaN included
+template <typename T>
+inline T blend(bool c, T a, T b) {
+  using U = std::conditional_t<sizeof(T) == 8, uint64_t,
+                               std::conditional_t<sizeof(T) == 4, uint32_t, uint8_t>>;
+  static_assert(sizeof(T) == sizeof(U), "blend: 1, 4 or 8-byte elements");
+  U ua, ub;
+  std::memcpy(&ua, &a, sizeof(T));
+  std::memcpy(&ub, &b, sizeof(T));
+  const U mk = U(0) - U(c);
+  const U r = (ua & mk) | (ub & ~mk);
+  T t;
+  std::memcpy(&t, &r, sizeof(T));
+  return t;
+}
+
 // out (n) strided = cond (n) ? a (n) : b (n), all strided
 template <typename T>
 static void where_t(const Geometry& g, T* out, const bool* c, const T* a, const T* b) {
@@ -104,7 +122,20 @@ static void where_t(const Geometry& g, T* out, const bool* c, const T* a, const 
     const bool* m = c + off[1];
     const T* x = a + off[2];
     const T* y = b + off[3];
-    for (int64_t i = 0; i < n; ++i) o[i * st[0]] = m[i * st[1]] ? x[i * st[2]] : y[i * st[3]];
+    // unit-stride runs (either value may be a broadcast scalar): both values loaded and
+    // blended by bits, which the vectoriser takes (it keeps `m ? x : y` a branch per element,
+    // mispredicted on a random mask: Zen 1, 1M floats, 6.5 ms)
+    if (st[0] == 1 && st[1] == 1 && st[2] == 1 && st[3] == 1) {
+      for (int64_t i = 0; i < n; ++i) o[i] = blend(m[i], x[i], y[i]);
+    } else if (st[0] == 1 && st[1] == 1 && st[2] == 1 && st[3] == 0) {
+      const T yv = *y;
+      for (int64_t i = 0; i < n; ++i) o[i] = blend(m[i], x[i], yv);
+    } else if (st[0] == 1 && st[1] == 1 && st[2] == 0 && st[3] == 1) {
+      const T xv = *x;
+      for (int64_t i = 0; i < n; ++i) o[i] = blend(m[i], xv, y[i]);
+    } else {
+      for (int64_t i = 0; i < n; ++i) o[i * st[0]] = m[i * st[1]] ? x[i * st[2]] : y[i * st[3]];
+    }
   });
 }
 
