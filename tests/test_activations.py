@@ -74,24 +74,49 @@ def _kinks(name):
     return {"relu6": (0, 6), "hardtanh": (-0.5, 1.5), "softplus_beta": (1.5,)}.get(name, (0,))
 
 
-def test_silu_float_extremes(device, rng):
-    """float32 silu and its gradient (vectorised on the SIMD paths) at the ends of the range,
-    inf and NaN, in runs of full vectors and a tail: against float64, with the absolute error
-    of a float where the result is below the normal range (sigmoid is subnormal there)."""
-    base = np.array([-200.0, -100.0, -88.0, -87.0, -30.0, -5.0, -1e-30, 0.0, 1e-30, 2.5, 30.0,
-                     88.0, 100.0, 3e38, np.inf, -np.inf, np.nan], dtype=np.float32)
-    x = np.concatenate([base, rng.permutation(base), base[:5]])  # 39: vectors of 8 / 16 + tail
+def _gelu_tanh_grad(x):
+    k, c = math.sqrt(2 / math.pi), 0.044715
+    t = np.tanh(k * (x + c * x ** 3))
+    return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * k * (1 + 3 * c * x * x)
+
+
+def _elu_grad(x, alpha=1.0):
+    return np.where(x > 0, 1.0, alpha * np.exp(x))
+
+
+# float32 forms vectorised on the SIMD paths: (fn, reference, reference gradient)
+# gelu_tanh's left tail is 0.5 x (1 + tanh(..)) in every library (torch's too): 1 + tanh
+# cancels, so its error there is absolute, about ulp(1) |x|
+VECTOR_CASES = {
+    "silu": (F.silu, lambda x: x * _sigmoid(x),
+             lambda x: _sigmoid(x) * (1 + x * (1 - _sigmoid(x)))),
+    "gelu_tanh": (lambda t: F.gelu(t, approximate="tanh"), _gelu_tanh, _gelu_tanh_grad),
+    "elu": (lambda t: F.elu(t, 0.7), lambda x: _elu(x, 0.7), lambda x: _elu_grad(x, 0.7)),
+    "selu": (F.selu, lambda x: SELU_S * _elu(x, SELU_A), lambda x: SELU_S * _elu_grad(x, SELU_A)),
+}
+
+
+@pytest.mark.parametrize("name", VECTOR_CASES)
+def test_float_extremes(name, device, rng):
+    """float32 forward and gradient at the ends of the range, near 0 (elu's expm1), inf and
+    NaN, in runs of full vectors and a tail: against float64, with the absolute error of a
+    float where the result is below the normal range."""
+    fn, ref, dref = VECTOR_CASES[name]
+    atol = 1e-6 if name == "gelu_tanh" else 1e-36
+    base = np.array([-200.0, -100.0, -88.0, -87.0, -30.0, -5.0, -0.7, -0.49, -1e-3, -1e-30,
+                     0.0, 1e-30, 1e-3, 0.3, 2.5, 30.0, 88.0, 100.0, 1e18, np.inf, -np.inf,
+                     np.nan], dtype=np.float32)
+    x = np.concatenate([base, rng.permutation(base), base[:5]])  # vectors of 8 / 16 + tail
     x64 = x.astype(np.float64)
-    with np.errstate(over="ignore", invalid="ignore"):
-        s = 1 / (1 + np.exp(-x64))
-        want = x64 * s
-        g = rng.uniform(0.5, 2.0, x.shape)
-        want_grad = g * s * (1 + x64 * (1 - s))
+    g = rng.uniform(0.5, 2.0, x.shape)
+    with np.errstate(all="ignore"):
+        want, want_grad = ref(x64), g * dref(x64)
     t = lam(x, device=device, requires_grad=True)
-    y = F.silu(t)
+    y = fn(t)
     y.backward(lam(g.astype(np.float32), device=device))
-    np.testing.assert_allclose(to_np(y), want, rtol=2e-6, atol=1e-37)
-    np.testing.assert_allclose(to_np(t.grad), want_grad, rtol=4e-6, atol=1e-36)
+    with np.errstate(all="ignore"):
+        np.testing.assert_allclose(to_np(y), want, rtol=3e-6, atol=atol)
+        np.testing.assert_allclose(to_np(t.grad), want_grad, rtol=6e-6, atol=atol)
 
 
 @pytest.mark.parametrize("name", CASES)

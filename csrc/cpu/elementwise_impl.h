@@ -2,7 +2,7 @@
 // elementwise_avx2.cpp, elementwise_avx512.cpp) so that each copy is compiled with its own flags and cannot be mixed up
 // by the linker. The contiguous inner loops are written for the auto-vectoriser; ops that need
 // hand-written vector math (exp, log, tanh, sigmoid, gelu, ...) go through the path's hooks:
-//   kVecUnary<OP, T>, vec_unary<OP, T>(out, so, in, si, n)      out (n) = op(in (n))
+//   kVecUnary<OP, T>, vec_unary<OP, T>(out, so, in, si, n, p0, p1) out (n) = op(in (n))
 //   kVecBinary<OP, T>, vec_binary<OP, T>(out, so, a, sa, b, sb, n) out (n) = op(a (n), b (n))
 // (s* are element strides, 0 broadcasts), from elementwise_vec.h on the vector paths; on the
 // portable one every op takes the scalar functor of core/functors.h. A vector op gives an element the same result whatever its layout.
@@ -24,7 +24,7 @@ namespace lamina::cpu::LAMINA_CPU_NS {
 template <UnaryOp OP, typename T> constexpr bool kVecUnary = false;
 template <BinaryOp OP, typename T> constexpr bool kVecBinary = false;
 template <UnaryOp OP, typename T>
-inline void vec_unary(T*, int64_t, const T*, int64_t, int64_t) {}
+inline void vec_unary(T*, int64_t, const T*, int64_t, int64_t, double, double) {}
 template <BinaryOp OP, typename T>
 inline void vec_binary(T*, int64_t, const T*, int64_t, const T*, int64_t, int64_t) {}
 #endif
@@ -63,7 +63,7 @@ static void unary_t(const Geometry& g, T* out, const T* in, double p0, double p1
     T* o = out + off[0];
     const T* x = in + off[1];
     if constexpr (kVecUnary<OP, T>) {
-      vec_unary<OP, T>(o, st[0], x, st[1], n);
+      vec_unary<OP, T>(o, st[0], x, st[1], n, p0, p1);
     } else {
       if (st[0] == 1 && st[1] == 1) {
         for (int64_t i = 0; i < n; ++i) o[i] = apply_unary<T>(OP, x[i], p0, p1);

@@ -62,7 +62,8 @@ def elementwise(quick: bool = False):
 
     def act(op, grad):  # nn.functional's activation, forward or forward + backward
         def build(be):
-            f = getattr(be._mod().nn.functional, op)
+            F = be._mod().nn.functional
+            f = (lambda t: F.gelu(t, approximate="tanh")) if op == "gelu_tanh" else getattr(F, op)
             a, g = be.randn(n, requires_grad=grad), be.randn(n)
             if not grad:
                 return lambda: f(a)
@@ -75,7 +76,8 @@ def elementwise(quick: bool = False):
 
     acts = []
     for op, grad in (("sigmoid", False), ("tanh", False), ("silu", False), ("gelu", True),
-                     ("silu", True), ("tanh", True)):
+                     ("silu", True), ("tanh", True), ("gelu_tanh", True), ("elu", True),
+                     ("leaky_relu", True), ("hardtanh", True)):
         acts.append(Case(f"{op} fwd+bwd" if grad else op, _shape(n), "GB/s",
                          (5 if grad else 2) * n * F32, act(op, grad), peers=("torch",),
                          note="y = f(x), then dx from dy" if grad else ""))

@@ -48,15 +48,14 @@ class Elu(Function):
 
     @staticmethod
     def forward(ctx, x, alpha, scale):
-        y = _C.elu(x, alpha, scale)
-        ctx.save_for_backward(x, y)
+        ctx.save_for_backward(x)
         ctx.alpha, ctx.scale = alpha, scale
-        return y
+        return _C.elu(x, alpha, scale)
 
     @staticmethod
-    def backward(ctx, g):  # x <= 0: d/dx = scale alpha e^x = y + scale alpha
-        x, y = ctx.saved_tensors
-        neg = _C.mul(g, _C.add(y, ctx.alpha * ctx.scale))
+    def backward(ctx, g):  # x <= 0: d/dx = scale alpha e^x (not y + scale alpha, which
+        (x,) = ctx.saved_tensors  # cancels to 0 in float once e^x < 1e-7: x < -16)
+        neg = _C.mul(g, _C.mul(_C.exp(x), ctx.alpha * ctx.scale))
         return _C.where(_C.gt(x, 0), _C.mul(g, ctx.scale), neg), None, None
 
 
