@@ -80,6 +80,15 @@ def _gelu_tanh_grad(x):
     return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * k * (1 + 3 * c * x * x)
 
 
+def _mish(x):
+    return x * np.tanh(_softplus(x))
+
+
+def _mish_grad(x):
+    t = np.tanh(_softplus(x))
+    return t + x * _sigmoid(x) * (1 - t * t)
+
+
 def _elu_grad(x, alpha=1.0):
     return np.where(x > 0, 1.0, alpha * np.exp(x))
 
@@ -93,6 +102,9 @@ VECTOR_CASES = {
     "gelu_tanh": (lambda t: F.gelu(t, approximate="tanh"), _gelu_tanh, _gelu_tanh_grad),
     "elu": (lambda t: F.elu(t, 0.7), lambda x: _elu(x, 0.7), lambda x: _elu_grad(x, 0.7)),
     "selu": (F.selu, lambda x: SELU_S * _elu(x, SELU_A), lambda x: SELU_S * _elu_grad(x, SELU_A)),
+    "softplus": (F.softplus, _softplus, lambda x: np.where(x > 20, 1.0, _sigmoid(x))),
+    "mish": (F.mish, _mish, _mish_grad),
+    "logsigmoid": (F.logsigmoid, lambda x: -np.logaddexp(0, -x), lambda x: _sigmoid(-x)),
 }
 
 

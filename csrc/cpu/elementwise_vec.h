@@ -4,7 +4,7 @@
 //   kVecUnary<OP, T>, vec_unary<OP, T>(out, so, in, si, n, p0, p1) out (n) = op(in (n))
 //   kVecBinary<OP, T>, vec_binary<OP, T>(out, so, a, sa, b, sb, n) out (n) = op(a (n), b (n))
 // s* are element strides (1 contiguous, 0 broadcast). Float: exp, log, sigmoid, tanh, gelu, silu,
-// gelu_tanh, elu, GeluGrad, SiluGrad and GeluTanhGrad; double: exp and sigmoid (the rest keeps libm, whose 1e-16 accuracy
+// gelu_tanh, elu, log1p, softplus, mish and the Gelu, Silu, GeluTanh and Mish grads; double: exp and sigmoid (the rest keeps libm, whose 1e-16 accuracy
 // gradcheck needs).
 
 template <UnaryOp OP, typename T>
@@ -12,13 +12,15 @@ constexpr bool kVecUnary =
     (std::is_same_v<T, float> && (OP == UnaryOp::Exp || OP == UnaryOp::Log ||
                                   OP == UnaryOp::Sigmoid || OP == UnaryOp::Tanh ||
                                   OP == UnaryOp::Gelu || OP == UnaryOp::Silu ||
-                                  OP == UnaryOp::GeluTanh || OP == UnaryOp::Elu)) ||
+                                  OP == UnaryOp::GeluTanh || OP == UnaryOp::Elu ||
+                                  OP == UnaryOp::Log1p || OP == UnaryOp::Softplus ||
+                                  OP == UnaryOp::Mish)) ||
     (std::is_same_v<T, double> && (OP == UnaryOp::Exp || OP == UnaryOp::Sigmoid));
 
 template <BinaryOp OP, typename T>
 constexpr bool kVecBinary =
     std::is_same_v<T, float> && (OP == BinaryOp::GeluGrad || OP == BinaryOp::SiluGrad ||
-                                 OP == BinaryOp::GeluTanhGrad);
+                                 OP == BinaryOp::GeluTanhGrad || OP == BinaryOp::MishGrad);
 
 template <typename T>
 using SimdOf = std::conditional_t<std::is_same_v<T, float>, simd::F, simd::D>;
@@ -32,6 +34,8 @@ inline typename SimdOf<T>::V unary_vec(typename SimdOf<T>::V x) {
     else if constexpr (OP == UnaryOp::Tanh) return vm::tanh_f(x);
     else if constexpr (OP == UnaryOp::Silu) return vm::silu_f(x);
     else if constexpr (OP == UnaryOp::GeluTanh) return vm::gelu_tanh_f(x);
+    else if constexpr (OP == UnaryOp::Log1p) return vm::log1p_f(x);
+    else if constexpr (OP == UnaryOp::Mish) return vm::mish_f(x);
     else return vm::gelu_f(x);
   } else {
     if constexpr (OP == UnaryOp::Exp) return vm::exp_d(x);
@@ -85,13 +89,16 @@ inline void map2(T* o, int64_t so, const T* a, int64_t sa, const T* b, int64_t s
   }
 }
 
-// p0, p1: the op's parameters (Elu: alpha, scale)
+// p0, p1: the op's parameters (Elu: alpha, scale; Softplus: beta, threshold)
 template <UnaryOp OP, typename T>
 inline void vec_unary(T* o, int64_t so, const T* x, int64_t si, int64_t n, double p0,
                       double p1) {
   if constexpr (std::is_same_v<T, float> && OP == UnaryOp::Elu) {
     const float alpha = float(p0), scale = float(p1);
     map1(o, so, x, si, n, [&](simd::F::V v) { return vm::elu_f(v, alpha, scale); });
+  } else if constexpr (std::is_same_v<T, float> && OP == UnaryOp::Softplus) {
+    const float beta = float(p0), threshold = float(p1);
+    map1(o, so, x, si, n, [&](simd::F::V v) { return vm::softplus_f(v, beta, threshold); });
   } else if constexpr (kVecUnary<OP, T>) {
     map1(o, so, x, si, n, unary_vec<OP, T>);
   }
@@ -102,5 +109,6 @@ inline void vec_binary(T* o, int64_t so, const T* a, int64_t sa, const T* b, int
                        int64_t n) {
   if constexpr (OP == BinaryOp::SiluGrad) map2(o, so, a, sa, b, sb, n, vm::silu_grad_f);
   else if constexpr (OP == BinaryOp::GeluTanhGrad) map2(o, so, a, sa, b, sb, n, vm::gelu_tanh_grad_f);
+  else if constexpr (OP == BinaryOp::MishGrad) map2(o, so, a, sa, b, sb, n, vm::mish_grad_f);
   else if constexpr (kVecBinary<OP, T>) map2(o, so, a, sa, b, sb, n, vm::gelu_grad_f);
 }

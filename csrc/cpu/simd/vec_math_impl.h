@@ -206,6 +206,39 @@ inline FV gelu_tanh_grad_f(FV x, FV dy) {
   return F::mul(dy, d);
 }
 
+// log1p(u) = log(1 + u) as log(w) u / (w - 1), w = 1 + u rounded (the rounding of w cancels
+// out: about 2 ulp with log_f's 0.83); u where w == 1, inf for inf, NaN below -1.
+inline FV log1p_f(FV u) {
+  using F = simd::F;
+  const FV one = F::set1(1.0f), inf = F::set1(__builtin_inff());
+  const FV w = F::add(one, u);
+  const FV r = F::mul(log_f(w), F::div(u, F::sub(w, one)));
+  return F::select(F::mor(F::eq(w, one), F::eq(u, inf)), u, r);
+}
+
+// the functor's Softplus: beta x > threshold ? x : log1p(e^(beta x)) / beta
+inline FV softplus_f(FV x, float beta, float threshold) {
+  using F = simd::F;
+  const FV z = F::mul(x, F::set1(beta));
+  const FV sp = F::div(log1p_f(exp_f(z)), F::set1(beta));
+  return F::select(F::gt(z, F::set1(threshold)), x, sp);
+}
+
+// softplus with beta 1, threshold 20, and x tanh(softplus(x)): the functor's Mish
+inline FV softplus1_f(FV x) {
+  using F = simd::F;
+  return F::select(F::gt(x, F::set1(20.0f)), x, log1p_f(exp_f(x)));
+}
+inline FV mish_f(FV x) { return simd::F::mul(x, tanh_f(softplus1_f(x))); }
+
+// dy (t + x s (1 - t^2)), t = tanh(softplus(x)), s = sigmoid(x): MishGrad
+inline FV mish_grad_f(FV x, FV dy) {
+  using F = simd::F;
+  const FV t = tanh_f(softplus1_f(x));
+  const FV xs = F::mul(x, sigmoid_f(x));
+  return F::mul(dy, F::fmadd(xs, F::fnmadd(t, t, F::set1(1.0f)), t));
+}
+
 // exp(x) for doubles, max error 1 ulp: Taylor polynomial of degree 13 on [-ln2/2, ln2/2]
 // (truncation 5e-18), ln2 split in two (fdlibm), one rounding for denormal results;
 // x > 709.78 gives inf, x < -745.13 gives 0.
