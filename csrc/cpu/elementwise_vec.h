@@ -3,9 +3,9 @@
 // (elementwise_avx2.cpp, elementwise_avx512.cpp) after vec_math_<isa>.h; no includes here.
 //   kVecUnary<OP, T>, vec_unary<OP, T>(out, so, in, si, n, p0, p1) out (n) = op(in (n))
 //   kVecBinary<OP, T>, vec_binary<OP, T>(out, so, a, sa, b, sb, n) out (n) = op(a (n), b (n))
-// s* are element strides (1 contiguous, 0 broadcast). Float: exp, log, sigmoid, tanh, gelu, silu,
-// gelu_tanh, elu, log1p, softplus, mish and the Gelu, Silu, GeluTanh and Mish grads; double: exp and sigmoid (the rest keeps libm, whose 1e-16 accuracy
-// gradcheck needs).
+// s* are element strides (1 contiguous, 0 broadcast). Float: exp, log, sigmoid, tanh, gelu,
+// silu, gelu_tanh, elu, log1p, softplus, mish and the Gelu, Silu, GeluTanh and Mish grads;
+// double: exp and sigmoid (the rest keeps libm, whose 1e-16 accuracy gradcheck needs).
 
 template <UnaryOp OP, typename T>
 constexpr bool kVecUnary =
@@ -36,7 +36,10 @@ inline typename SimdOf<T>::V unary_vec(typename SimdOf<T>::V x) {
     else if constexpr (OP == UnaryOp::GeluTanh) return vm::gelu_tanh_f(x);
     else if constexpr (OP == UnaryOp::Log1p) return vm::log1p_f(x);
     else if constexpr (OP == UnaryOp::Mish) return vm::mish_f(x);
-    else return vm::gelu_f(x);
+    else {
+      static_assert(OP == UnaryOp::Gelu, "unary_vec: elu and softplus take their parameters");
+      return vm::gelu_f(x);
+    }
   } else {
     if constexpr (OP == UnaryOp::Exp) return vm::exp_d(x);
     else return vm::sigmoid_d(x);
@@ -104,11 +107,17 @@ inline void vec_unary(T* o, int64_t so, const T* x, int64_t si, int64_t n, doubl
   }
 }
 
+// the float gradient ops of kVecBinary: (x, dy)
+template <BinaryOp OP>
+inline simd::F::V binary_vec(simd::F::V x, simd::F::V dy) {
+  if constexpr (OP == BinaryOp::SiluGrad) return vm::silu_grad_f(x, dy);
+  else if constexpr (OP == BinaryOp::GeluTanhGrad) return vm::gelu_tanh_grad_f(x, dy);
+  else if constexpr (OP == BinaryOp::MishGrad) return vm::mish_grad_f(x, dy);
+  else return vm::gelu_grad_f(x, dy);
+}
+
 template <BinaryOp OP, typename T>
 inline void vec_binary(T* o, int64_t so, const T* a, int64_t sa, const T* b, int64_t sb,
                        int64_t n) {
-  if constexpr (OP == BinaryOp::SiluGrad) map2(o, so, a, sa, b, sb, n, vm::silu_grad_f);
-  else if constexpr (OP == BinaryOp::GeluTanhGrad) map2(o, so, a, sa, b, sb, n, vm::gelu_tanh_grad_f);
-  else if constexpr (OP == BinaryOp::MishGrad) map2(o, so, a, sa, b, sb, n, vm::mish_grad_f);
-  else if constexpr (kVecBinary<OP, T>) map2(o, so, a, sa, b, sb, n, vm::gelu_grad_f);
+  if constexpr (kVecBinary<OP, T>) map2(o, so, a, sa, b, sb, n, binary_vec<OP>);
 }

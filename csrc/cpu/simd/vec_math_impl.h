@@ -162,7 +162,8 @@ inline FV silu_grad_f(FV x, FV dy) {
 }
 
 // expm1(x) = e^x - 1: |x| < 0.5 by its Taylor polynomial to x^9 / 9! (truncation 3e-9
-// relative), else exp_f(x) - 1 (at most 2.5 ulp there); -inf gives -1, NaN stays NaN.
+// relative), else exp_f(x) - 1; -inf gives -1, NaN stays NaN. Max error 1.17 ulp over 8M
+// floats sampled in [-100, -1e-30] (elu's side; not measured exhaustively, nor for x > 0).
 inline FV expm1_f(FV x) {
   using F = simd::F;
   FV p = F::set1(2.7557319224e-6f);  // 1/9!
@@ -207,7 +208,8 @@ inline FV gelu_tanh_grad_f(FV x, FV dy) {
 }
 
 // log1p(u) = log(1 + u) as log(w) u / (w - 1), w = 1 + u rounded (the rounding of w cancels
-// out: about 2 ulp with log_f's 0.83); u where w == 1, inf for inf, NaN below -1.
+// out); u where w == 1, inf for inf, NaN below -1. Max error 2.38 ulp over 8M floats sampled
+// log-uniformly in (-1, -1e-30] and [1e-30, 1e30] (not measured exhaustively).
 inline FV log1p_f(FV u) {
   using F = simd::F;
   const FV one = F::set1(1.0f), inf = F::set1(__builtin_inff());
