@@ -2,6 +2,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include "../core/allocator.h"
 #include "../core/parallel.h"
 #include "../cpu/isa.h"
 #include "../core/check.h"
@@ -29,6 +30,8 @@ void init_runtime(py::module_& m) {
   });
   m.def("cuda_device_name", &cuda::device_name);
   m.def("cuda_synchronize", &cuda::synchronize, GIL());
+  m.def("cpu_empty_cache", &host_empty_cache);
+  m.def("cpu_memory_cached", &host_memory_cached);
   m.def("cuda_empty_cache", &cuda::empty_cache);
   m.def("cuda_memory_allocated", &cuda::memory_allocated);
   m.def("cuda_memory_reserved", &cuda::memory_reserved);

@@ -1,5 +1,6 @@
 #pragma once
-// Host memory: 64-byte aligned blocks. Device memory lives in cuda/allocator.cu.
+// Host memory: 64-byte aligned blocks, the large ones cached (allocator.cpp says why and how
+// much). Device memory lives in cuda/allocator.cu.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -7,6 +8,9 @@
 namespace lamina {
 
 std::shared_ptr<void> cpu_allocate(int64_t nbytes);
+
+void host_empty_cache();        // free every cached host block
+int64_t host_memory_cached();   // bytes in cached host blocks, not in any tensor
 
 // LAMINA_EXACT_ALLOC=1 (read once; tools/sanitize.sh sets it): host tensors and the kernels'
 // Scratch buffers get exactly the bytes asked for, still 64-byte aligned at the start, instead

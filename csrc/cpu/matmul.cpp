@@ -234,9 +234,8 @@ PackedB::PackedB(DType dt, int64_t K, int64_t N, const void* B, int64_t sbk, int
   const size_t elem = size_t(itemsize(dt));
   nr_ = kern.b.nr;
   const size_t bytes = packed_b_bytes(kern, K, N, elem);
-  buf_ = exact_alloc() ? host_alloc_aligned(64, bytes ? bytes : 1)  // allocator.h
-                       : std::aligned_alloc(64, (bytes + 63) / 64 * 64 + 64);
-  if (!buf_) throw std::bad_alloc();
+  block_ = cpu_allocate(int64_t(bytes));  // cached across calls (core/allocator.h)
+  buf_ = block_.get();
   if (K == 0 || N == 0) return;
   const Problem p{0, N, K, nullptr, 0, 0, B, sbk, sbn, nullptr, 0};
   const int64_t panels = ceil_div(N, nr_);
@@ -247,8 +246,6 @@ PackedB::PackedB(DType dt, int64_t K, int64_t N, const void* B, int64_t sbk, int
 }
 
 int64_t PackedB::panel_width(DType dt) { return pick(dt).b.nr; }
-
-PackedB::~PackedB() { std::free(buf_); }
 
 void PackedB::run(int64_t M, const void* A, int64_t sam, int64_t sak, void* C, int64_t ldc,
                   int64_t n0, int64_t n1) const {

@@ -2,6 +2,7 @@
 // The CPU side of the GEMM (contract: kernels/matmul.h): the packed GEMM kernels for callers
 // that drive them directly (conv, LSTM).
 #include <cstdint>
+#include <memory>
 
 #include "../core/dtype.h"
 #include "../kernels/matmul.h"
@@ -21,7 +22,6 @@ gemm_kernels::Kernel gemm_kernel(DType dt);
 class PackedB {
  public:
   PackedB(DType dt, int64_t K, int64_t N, const void* B, int64_t sbk, int64_t sbn);
-  ~PackedB();
   PackedB(const PackedB&) = delete;
   PackedB& operator=(const PackedB&) = delete;
   int64_t nr() const { return nr_; }
@@ -32,6 +32,7 @@ class PackedB {
  private:
   DType dt_;
   int64_t K_, N_, nr_;
+  std::shared_ptr<void> block_;
   void* buf_ = nullptr;
 };
 

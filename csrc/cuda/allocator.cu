@@ -23,11 +23,11 @@
 // lamina.cuda's module docstring states the same rule for users.
 #include <cstdlib>
 #include <cstring>
-#include <map>
 #include <mutex>
 #include <string>
 #include <vector>
 
+#include "../core/block_cache.h"
 #include "../core/device_runtime.h"
 #include "cuda_utils.cuh"
 
@@ -52,37 +52,25 @@ bool caching_enabled() {
   return on;
 }
 
-struct DeviceCache {
-  std::map<size_t, std::vector<void*>> free_blocks;  // rounded size -> cached blocks
-  int64_t allocated = 0;  // bytes in blocks handed out
-  int64_t reserved = 0;   // bytes held from cudaMalloc (handed out + cached)
-};
-
 struct Allocator {
   std::mutex mu;
-  std::vector<DeviceCache> devices;
+  std::vector<BlockCache> devices;  // free lists and byte counts per device
 
-  DeviceCache& cache(int device) {  // mu held
+  BlockCache& cache(int device) {  // mu held
     if (device >= static_cast<int>(devices.size())) devices.resize(device + 1);
     return devices[device];
   }
 
-  // cudaFree every cached block of one device (mu held). The list is taken first, so a failed
-  // cudaFree can leak blocks but never free one twice.
+  // cudaFree every cached block of one device (mu held); the first error is raised after all.
   void release_cached(int device) {
-    DeviceCache& c = cache(device);
-    if (c.free_blocks.empty()) return;
-    std::map<size_t, std::vector<void*>> blocks;
-    blocks.swap(c.free_blocks);
+    BlockCache& c = cache(device);
+    if (c.cached() == 0) return;
     set_device(device);
     cudaError_t first = cudaSuccess;
-    for (auto& [size, list] : blocks) {
-      for (void* p : list) {
-        cudaError_t err = cudaFree(p);
-        if (err != cudaSuccess && first == cudaSuccess) first = err;
-        c.reserved -= static_cast<int64_t>(size);
-      }
-    }
+    c.drain([&](void* p, size_t) {
+      cudaError_t err = cudaFree(p);
+      if (err != cudaSuccess && first == cudaSuccess) first = err;
+    });
     if (first != cudaSuccess) cudaGetLastError();
     LAMINA_CUDA_CHECK(first);
   }
@@ -107,15 +95,11 @@ void release_block(void* p, int device, size_t size) noexcept {
       if (switch_device) cudaSetDevice(prev);  // leave set_device's per-thread cache valid
       cudaGetLastError();
       std::lock_guard<std::mutex> lock(a.mu);
-      DeviceCache& c = a.cache(device);
-      c.allocated -= static_cast<int64_t>(size);
-      c.reserved -= static_cast<int64_t>(size);
+      a.cache(device).drop(size);
       return;
     }
     std::lock_guard<std::mutex> lock(a.mu);
-    DeviceCache& c = a.cache(device);
-    c.free_blocks[size].push_back(p);
-    c.allocated -= static_cast<int64_t>(size);
+    a.cache(device).put(p, size);
   } catch (...) {
   }
 }
@@ -130,13 +114,9 @@ std::shared_ptr<void> allocate(int64_t nbytes, int device) {
   void* p = nullptr;
   {
     std::lock_guard<std::mutex> lock(a.mu);
-    DeviceCache& c = a.cache(device);
-    auto it = c.free_blocks.find(size);  // always empty when caching is off
-    if (it != c.free_blocks.end() && !it->second.empty()) {
-      p = it->second.back();
-      it->second.pop_back();
-      if (it->second.empty()) c.free_blocks.erase(it);
-    } else {
+    BlockCache& c = a.cache(device);
+    p = c.take(size);  // always nullptr when caching is off
+    if (!p) {
       set_device(device);
       cudaError_t err = cudaMalloc(&p, size);
       if (err == cudaErrorMemoryAllocation) {  // drop the cache and try once more
@@ -151,9 +131,8 @@ std::shared_ptr<void> allocate(int64_t nbytes, int device) {
                                    " bytes on cuda:" + std::to_string(device));
         LAMINA_CUDA_CHECK(err);
       }
-      c.reserved += static_cast<int64_t>(size);
+      c.add_new(size);
     }
-    c.allocated += static_cast<int64_t>(size);
   }
   return std::shared_ptr<void>(p, [device, size](void* q) { release_block(q, device, size); });
 }
@@ -167,14 +146,14 @@ void empty_cache() {
 int64_t memory_allocated(int device) {
   Allocator& a = allocator();
   std::lock_guard<std::mutex> lock(a.mu);
-  return device >= 0 && device < static_cast<int>(a.devices.size()) ? a.devices[device].allocated
+  return device >= 0 && device < static_cast<int>(a.devices.size()) ? int64_t(a.devices[device].allocated())
                                                                      : 0;
 }
 
 int64_t memory_reserved(int device) {
   Allocator& a = allocator();
   std::lock_guard<std::mutex> lock(a.mu);
-  return device >= 0 && device < static_cast<int>(a.devices.size()) ? a.devices[device].reserved
+  return device >= 0 && device < static_cast<int>(a.devices.size()) ? int64_t(a.devices[device].reserved())
                                                                      : 0;
 }
 

@@ -20,7 +20,7 @@ from .creation import (arange, as_tensor, asarray, bernoulli, empty, empty_like,
                        from_dlpack, from_numpy, full, full_like, initial_seed, linspace,
                        manual_seed, multinomial, ones, ones_like, rand, rand_like, randint,
                        randn, randn_like, tensor, zeros, zeros_like)
-from . import cuda  # noqa: E402
+from . import cpu, cuda  # noqa: E402
 from . import backends  # noqa: E402
 from .backends import get_float32_matmul_precision, set_float32_matmul_precision  # noqa: E402
 from . import autograd  # noqa: E402
