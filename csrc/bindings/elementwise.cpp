@@ -1,6 +1,7 @@
 // Bindings of the elementwise ops (ops/elementwise.cpp). Every op of the op lists
 // (core/op_kinds.h) is bound under its name: unary name(x) and name_(x); binary name(a, b),
 // r<name>(a, s) with a Python number first, and name_(a, b). b may be a tensor or a number.
+// Ops with parameters: unary name(x, p0, p1=0) and name_(...); binary name(a, b, p0, p1=0).
 #include "../ops/ops.h"
 #include "bindings.h"
 
@@ -78,6 +79,16 @@ void def_binary(py::module_& m, BinaryOp op, const char* name) {
   });
 }
 
+// A gradient op with the forward op's parameters: name(x, g, p0, p1=0), tensors only, e.g.
+// leaky_relu_backward(x, g, negative_slope).
+void def_binary_params(py::module_& m, BinaryOp op, const char* name) {
+  m.def(name,
+        [op](const Tensor& a, const Tensor& b, double p0, double p1) {
+          return ops::binary(op, a, b, p0, p1);
+        },
+        py::arg("a"), py::arg("b"), py::arg("p0"), py::arg("p1") = 0.0, GIL());
+}
+
 }  // namespace
 
 void init_elementwise(py::module_& m) {
@@ -86,7 +97,10 @@ void init_elementwise(py::module_& m) {
     else def_unary_params(m, u.op, u.name);
   }
 
-  for (const BinaryInfo& b : kBinaryOps) def_binary(m, b.op, b.name);
+  for (const BinaryInfo& b : kBinaryOps) {
+    if (b.params == 0) def_binary(m, b.op, b.name);
+    else def_binary_params(m, b.op, b.name);
+  }
   def_ops(m, LAMINA_OP(where), LAMINA_OP(floor_divide), LAMINA_OP(remainder), LAMINA_OP(cast));
 }
 

@@ -107,9 +107,9 @@ LAMINA_HD T apply_unary(UnaryOp op, T x, double p0, double p1) {
   }
 }
 
-// Result type R is bool for comparisons, T otherwise.
+// Result type R is bool for comparisons, T otherwise. p0, p1: the op's parameters (op list).
 template <typename T, typename R>
-LAMINA_HD R apply_binary(BinaryOp op, T a, T b) {
+LAMINA_HD R apply_binary(BinaryOp op, T a, T b, double p0 = 0, double p1 = 0) {
   using std::pow; using std::exp; using std::erf; using std::fmod; using std::atan2;
   using std::tanh;
   if constexpr (std::is_same_v<R, bool>) {
@@ -196,6 +196,20 @@ LAMINA_HD R apply_binary(BinaryOp op, T a, T b) {
           T d = T(0.5) * (T(1) + t) + T(0.5) * a * (T(1) - t * t) * k * (T(1) + T(3) * c * a * a);
           return b * d;
         }
+      // (x, g) and the forward op's parameters; integer inputs never reach these (Float kind)
+      case BinaryOp::LeakyReluGrad: return a > T(0) ? b : b * T(p0);  // p0 negative_slope
+      case BinaryOp::ClampGrad:  // p0 lo, p1 hi (+-inf when absent); NaN x: 0
+        return (a >= T(p0)) & (a <= T(p1)) ? b : T(0);
+      case BinaryOp::EluGrad:  // p0 alpha, p1 scale: scale alpha e^x below 0 (not y + scale
+        if constexpr (std::is_integral_v<T>) {  // alpha, which cancels once e^x < 1e-7)
+          return b;
+        } else {
+          return a > T(0) ? b * T(p1) : b * (exp(a) * T(p0 * p1));
+        }
+      case BinaryOp::SoftplusGrad: {  // p0 beta, p1 threshold: sigmoid(beta x), 1 above it
+        const T z = a * T(p0);
+        return z > T(p1) ? b : b * sigmoid(z);
+      }
       case BinaryOp::Fmod:
         if constexpr (std::is_integral_v<T>) return b == 0 ? T(0) : a % b;
         else return fmod(a, b);

@@ -56,39 +56,48 @@
   X(LeakyRelu, leaky_relu, Float, 1) \
   X(Softplus, softplus, Float, 2)
 
-// X(Enum, name, kind)
+// X(Enum, name, kind, params)
 //   name    the op's name in error messages and in lamina._C: name(a, b), r<name>(a, s) with
-//           the scalar first, and in place name_(a, b)
+//           the scalar first, and in place name_(a, b); an op with params is bound by hand as
+//           name(a, b, p0, p1=0) only
 //   kind    Same: computed in the promoted dtype of the inputs, which is the result's;
 //           NoBool: likewise, but bool inputs are computed in int64;
 //           Float: likewise, but integer and bool inputs are computed in float32;
 //           Compare: computed in the promoted dtype, the result is bool
-// The *Grad ops are backward helpers: (forward input or output, upstream grad).
-#define LAMINA_BINARY_OPS(X)                 \
-  X(Add, add, Same)                          \
-  X(Sub, sub, NoBool)                        \
-  X(Mul, mul, Same)                          \
-  X(Div, div, Float)                         \
-  X(Pow, pow, NoBool)                        \
-  X(Maximum, maximum, Same)                  \
-  X(Minimum, minimum, Same)                  \
-  X(Eq, eq, Compare)                         \
-  X(Ne, ne, Compare)                         \
-  X(Lt, lt, Compare)                         \
-  X(Le, le, Compare)                         \
-  X(Gt, gt, Compare)                         \
-  X(Ge, ge, Compare)                         \
-  X(LogicalAnd, logical_and, Compare)        \
-  X(LogicalOr, logical_or, Compare)          \
-  X(ReluGrad, relu_backward, NoBool)         \
-  X(SigmoidGrad, sigmoid_backward, Float)    \
-  X(TanhGrad, tanh_backward, Float)          \
-  X(GeluGrad, gelu_backward, Float)          \
-  X(Fmod, fmod, NoBool)                      \
-  X(Atan2, atan2, Float)                     \
-  X(SiluGrad, silu_backward, Float)          \
-  X(MishGrad, mish_backward, Float)          \
-  X(GeluTanhGrad, gelu_tanh_backward, Float)
+//   params  scalar parameters (p0, p1) the op reads, as for the unary ops
+// The *Grad ops are backward helpers: (forward input or output, upstream grad); those with
+// params take the forward op's: leaky_relu_backward(x, g, negative_slope),
+// clamp_backward(x, g, lo, hi), elu_backward(x, g, alpha, scale),
+// softplus_backward(x, g, beta, threshold).
+#define LAMINA_BINARY_OPS(X)                      \
+  X(Add, add, Same, 0)                            \
+  X(Sub, sub, NoBool, 0)                          \
+  X(Mul, mul, Same, 0)                            \
+  X(Div, div, Float, 0)                           \
+  X(Pow, pow, NoBool, 0)                          \
+  X(Maximum, maximum, Same, 0)                    \
+  X(Minimum, minimum, Same, 0)                    \
+  X(Eq, eq, Compare, 0)                           \
+  X(Ne, ne, Compare, 0)                           \
+  X(Lt, lt, Compare, 0)                           \
+  X(Le, le, Compare, 0)                           \
+  X(Gt, gt, Compare, 0)                           \
+  X(Ge, ge, Compare, 0)                           \
+  X(LogicalAnd, logical_and, Compare, 0)          \
+  X(LogicalOr, logical_or, Compare, 0)            \
+  X(ReluGrad, relu_backward, NoBool, 0)           \
+  X(SigmoidGrad, sigmoid_backward, Float, 0)      \
+  X(TanhGrad, tanh_backward, Float, 0)            \
+  X(GeluGrad, gelu_backward, Float, 0)            \
+  X(Fmod, fmod, NoBool, 0)                        \
+  X(Atan2, atan2, Float, 0)                       \
+  X(SiluGrad, silu_backward, Float, 0)            \
+  X(MishGrad, mish_backward, Float, 0)            \
+  X(GeluTanhGrad, gelu_tanh_backward, Float, 0)   \
+  X(LeakyReluGrad, leaky_relu_backward, Float, 1) \
+  X(ClampGrad, clamp_backward, Float, 2)          \
+  X(EluGrad, elu_backward, Float, 2)              \
+  X(SoftplusGrad, softplus_backward, Float, 2)
 
 // X(Enum, name): the reductions of the reduce kernel (name as in error messages)
 #define LAMINA_REDUCE_OPS(X) \
@@ -123,6 +132,7 @@ struct BinaryInfo {
   BinaryOp op;
   const char* name;
   BinaryKind kind;
+  int params;
 };
 struct ReduceInfo {
   ReduceOp op;
@@ -136,7 +146,7 @@ inline constexpr UnaryInfo kUnaryOps[] = {
 #undef LAMINA_OP_ROW
 };
 inline constexpr BinaryInfo kBinaryOps[] = {
-#define LAMINA_OP_ROW(E, N, K) {BinaryOp::E, #N, BinaryKind::K},
+#define LAMINA_OP_ROW(E, N, K, P) {BinaryOp::E, #N, BinaryKind::K, P},
     LAMINA_BINARY_OPS(LAMINA_OP_ROW)
 #undef LAMINA_OP_ROW
 };

@@ -19,8 +19,9 @@ void unary(UnaryOp op, DType dt, const Geometry& g, void* out, const void* in, d
            double p1) {
   LAMINA_ISA(unary(op, dt, g, out, in, p0, p1));
 }
-void binary(BinaryOp op, DType dt, const Geometry& g, void* out, const void* a, const void* b) {
-  LAMINA_ISA(binary(op, dt, g, out, a, b));
+void binary(BinaryOp op, DType dt, const Geometry& g, void* out, const void* a, const void* b,
+            double p0, double p1) {
+  LAMINA_ISA(binary(op, dt, g, out, a, b, p0, p1));
 }
 void where(DType dt, const Geometry& g, void* out, const bool* cond, const void* a,
            const void* b) {

@@ -3,7 +3,8 @@
 // by the linker. The contiguous inner loops are written for the auto-vectoriser; ops that need
 // hand-written vector math (exp, log, tanh, sigmoid, gelu, ...) go through the path's hooks:
 //   kVecUnary<OP, T>, vec_unary<OP, T>(out, so, in, si, n, p0, p1) out (n) = op(in (n))
-//   kVecBinary<OP, T>, vec_binary<OP, T>(out, so, a, sa, b, sb, n) out (n) = op(a (n), b (n))
+//   kVecBinary<OP, T>, vec_binary<OP, T>(out, so, a, sa, b, sb, n, p0, p1)
+//                                                              out (n) = op(a (n), b (n))
 // (s* are element strides, 0 broadcasts), from elementwise_vec.h on the vector paths; on the
 // portable one every op takes the scalar functor of core/functors.h. A vector op gives an element the same result whatever its layout.
 #include <cstdint>
@@ -26,7 +27,8 @@ template <BinaryOp OP, typename T> constexpr bool kVecBinary = false;
 template <UnaryOp OP, typename T>
 inline void vec_unary(T*, int64_t, const T*, int64_t, int64_t, double, double) {}
 template <BinaryOp OP, typename T>
-inline void vec_binary(T*, int64_t, const T*, int64_t, const T*, int64_t, int64_t) {}
+inline void vec_binary(T*, int64_t, const T*, int64_t, const T*, int64_t, int64_t, double,
+                       double) {}
 #endif
 
 // out (n) strided = v
@@ -74,26 +76,26 @@ static void unary_t(const Geometry& g, T* out, const T* in, double p0, double p1
   });
 }
 
-// out (n) strided = op(a (n), b (n)), strided (a stride 0 broadcasts a scalar)
+// out (n) strided = op(a (n), b (n); p0, p1), strided (a stride 0 broadcasts a scalar)
 template <BinaryOp OP, typename T, typename R>
-static void binary_t(const Geometry& g, R* out, const T* a, const T* b) {
+static void binary_t(const Geometry& g, R* out, const T* a, const T* b, double p0, double p1) {
   parallel_runs<3>(g, [&](const std::array<int64_t, 3>& off, int64_t n, const int64_t* st) {
     R* o = out + off[0];
     const T* x = a + off[1];
     const T* y = b + off[2];
     if constexpr (std::is_same_v<R, T> && kVecBinary<OP, T>) {
-      vec_binary<OP, T>(o, st[0], x, st[1], y, st[2], n);
+      vec_binary<OP, T>(o, st[0], x, st[1], y, st[2], n, p0, p1);
     } else if (st[0] == 1 && st[1] == 1 && st[2] == 1) {
-      for (int64_t i = 0; i < n; ++i) o[i] = apply_binary<T, R>(OP, x[i], y[i]);
+      for (int64_t i = 0; i < n; ++i) o[i] = apply_binary<T, R>(OP, x[i], y[i], p0, p1);
     } else if (st[0] == 1 && st[1] == 1 && st[2] == 0) {
       const T yv = *y;
-      for (int64_t i = 0; i < n; ++i) o[i] = apply_binary<T, R>(OP, x[i], yv);
+      for (int64_t i = 0; i < n; ++i) o[i] = apply_binary<T, R>(OP, x[i], yv, p0, p1);
     } else if (st[0] == 1 && st[1] == 0 && st[2] == 1) {
       const T xv = *x;
-      for (int64_t i = 0; i < n; ++i) o[i] = apply_binary<T, R>(OP, xv, y[i]);
+      for (int64_t i = 0; i < n; ++i) o[i] = apply_binary<T, R>(OP, xv, y[i], p0, p1);
     } else {
       for (int64_t i = 0; i < n; ++i)
-        o[i * st[0]] = apply_binary<T, R>(OP, x[i * st[1]], y[i * st[2]]);
+        o[i * st[0]] = apply_binary<T, R>(OP, x[i * st[1]], y[i * st[2]], p0, p1);
     }
   });
 }

@@ -2,9 +2,11 @@
 // simd::D and the vector math in namespace vm. Included INSIDE the path's namespace
 // (elementwise_avx2.cpp, elementwise_avx512.cpp) after vec_math_<isa>.h; no includes here.
 //   kVecUnary<OP, T>, vec_unary<OP, T>(out, so, in, si, n, p0, p1) out (n) = op(in (n))
-//   kVecBinary<OP, T>, vec_binary<OP, T>(out, so, a, sa, b, sb, n) out (n) = op(a (n), b (n))
+//   kVecBinary<OP, T>, vec_binary<OP, T>(out, so, a, sa, b, sb, n, p0, p1)
+//                                                              out (n) = op(a (n), b (n))
 // s* are element strides (1 contiguous, 0 broadcast). Float: exp, log, sigmoid, tanh, gelu,
-// silu, gelu_tanh, elu, log1p, softplus, mish and the Gelu, Silu, GeluTanh and Mish grads;
+// silu, gelu_tanh, elu, log1p, softplus, mish and the Gelu, Silu, GeluTanh, Mish, Elu and
+// Softplus grads (leaky_relu's and clamp's are selects, which the vectoriser takes);
 // double: exp and sigmoid (the rest keeps libm, whose 1e-16 accuracy gradcheck needs).
 
 template <UnaryOp OP, typename T>
@@ -20,7 +22,8 @@ constexpr bool kVecUnary =
 template <BinaryOp OP, typename T>
 constexpr bool kVecBinary =
     std::is_same_v<T, float> && (OP == BinaryOp::GeluGrad || OP == BinaryOp::SiluGrad ||
-                                 OP == BinaryOp::GeluTanhGrad || OP == BinaryOp::MishGrad);
+                                 OP == BinaryOp::GeluTanhGrad || OP == BinaryOp::MishGrad ||
+                                 OP == BinaryOp::EluGrad || OP == BinaryOp::SoftplusGrad);
 
 template <typename T>
 using SimdOf = std::conditional_t<std::is_same_v<T, float>, simd::F, simd::D>;
@@ -107,17 +110,36 @@ inline void vec_unary(T* o, int64_t so, const T* x, int64_t si, int64_t n, doubl
   }
 }
 
-// the float gradient ops of kVecBinary: (x, dy)
+// the float gradient ops of kVecBinary without parameters: (x, dy)
 template <BinaryOp OP>
 inline simd::F::V binary_vec(simd::F::V x, simd::F::V dy) {
   if constexpr (OP == BinaryOp::SiluGrad) return vm::silu_grad_f(x, dy);
   else if constexpr (OP == BinaryOp::GeluTanhGrad) return vm::gelu_tanh_grad_f(x, dy);
   else if constexpr (OP == BinaryOp::MishGrad) return vm::mish_grad_f(x, dy);
-  else return vm::gelu_grad_f(x, dy);
+  else {
+    static_assert(OP == BinaryOp::GeluGrad, "binary_vec: elu and softplus take parameters");
+    return vm::gelu_grad_f(x, dy);
+  }
 }
 
+// p0, p1: the op's parameters (EluGrad: alpha, scale; SoftplusGrad: beta, threshold)
 template <BinaryOp OP, typename T>
 inline void vec_binary(T* o, int64_t so, const T* a, int64_t sa, const T* b, int64_t sb,
-                       int64_t n) {
-  if constexpr (kVecBinary<OP, T>) map2(o, so, a, sa, b, sb, n, binary_vec<OP>);
+                       int64_t n, double p0, double p1) {
+  using F = simd::F;
+  if constexpr (std::is_same_v<T, float> && OP == BinaryOp::EluGrad) {
+    const F::V scale = F::set1(float(p1)), as = F::set1(float(p0 * p1));
+    map2(o, so, a, sa, b, sb, n, [&](F::V x, F::V dy) {
+      return F::select(F::gt(x, F::zero()), F::mul(dy, scale),
+                       F::mul(dy, F::mul(vm::exp_f(x), as)));
+    });
+  } else if constexpr (std::is_same_v<T, float> && OP == BinaryOp::SoftplusGrad) {
+    const F::V beta = F::set1(float(p0)), threshold = F::set1(float(p1));
+    map2(o, so, a, sa, b, sb, n, [&](F::V x, F::V dy) {
+      const F::V z = F::mul(x, beta);
+      return F::select(F::gt(z, threshold), dy, F::mul(dy, vm::sigmoid_f(z)));
+    });
+  } else if constexpr (kVecBinary<OP, T>) {
+    map2(o, so, a, sa, b, sb, n, binary_vec<OP>);
+  }
 }

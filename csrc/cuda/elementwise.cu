@@ -40,8 +40,9 @@ template <BinaryOp OP, typename T, typename R> struct BinaryF {
   R* out;
   const T* a;
   const T* b;
+  double p0, p1;
   __device__ void operator()(const int64_t (&off)[3]) const {
-    out[off[0]] = apply_binary<T, R>(OP, a[off[1]], b[off[2]]);
+    out[off[0]] = apply_binary<T, R>(OP, a[off[1]], b[off[2]], p0, p1);
   }
 };
 
@@ -79,8 +80,8 @@ void unary_t(const Geometry& g, T* out, const T* in, double p0, double p1) {
   launch_geometry<2>(g, UnaryF<OP, T>{out, in, p0, p1});
 }
 template <BinaryOp OP, typename T, typename R>
-void binary_t(const Geometry& g, R* out, const T* a, const T* b) {
-  launch_geometry<3>(g, BinaryF<OP, T, R>{out, a, b});
+void binary_t(const Geometry& g, R* out, const T* a, const T* b, double p0, double p1) {
+  launch_geometry<3>(g, BinaryF<OP, T, R>{out, a, b, p0, p1});
 }
 template <typename T>
 void where_t(const Geometry& g, T* out, const bool* c, const T* a, const T* b) {

@@ -16,9 +16,10 @@
   /* out[i] = op(in[i]; p0, p1)                       g: (out, in), both dtype dt */        \
   X(unary, (UnaryOp op, DType dt, const Geometry& g, void* out, const void* in, double p0,  \
             double p1))                                                                     \
-  /* out[i] = op(a[i], b[i]); out is bool for comparisons, dt otherwise   g: (out, a, b) */ \
+  /* out[i] = op(a[i], b[i]; p0, p1); out is bool for comparisons, dt otherwise            \
+                                                      g: (out, a, b) */                     \
   X(binary, (BinaryOp op, DType dt, const Geometry& g, void* out, const void* a,            \
-             const void* b))                                                                \
+             const void* b, double p0, double p1))                                          \
   /* out[i] = cond[i] ? a[i] : b[i]                   g: (out, cond, a, b) */               \
   X(where, (DType dt, const Geometry& g, void* out, const bool* cond, const void* a,        \
             const void* b))                                                                 \

@@ -5,7 +5,7 @@
 //   fill_t<T>(g, T* out, T v)                              g: (out)
 //   cast_t<O, I>(g, O* out, const I* in)                   g: (out, in)
 //   unary_t<OP, T>(g, T* out, const T* in, p0, p1)         g: (out, in)
-//   binary_t<OP, T, R>(g, R* out, const T* a, const T* b)  g: (out, a, b)
+//   binary_t<OP, T, R>(g, R* out, const T* a, const T* b, p0, p1)  g: (out, a, b)
 //   where_t<T>(g, T* out, const bool* c, const T* a, const T* b)  g: (out, c, a, b)
 // No include guard on purpose; the includer brings <stdexcept>, the dtype switch and the op lists.
 
@@ -25,14 +25,15 @@ void unary(UnaryOp op, DType dt, const Geometry& g, void* out, const void* in, d
 }
 #undef LAMINA_UNARY_CASE
 
-#define LAMINA_BINARY_CASE(NAME, name, KIND)                              \
-  case BinaryOp::NAME: {                                                   \
-    using R = binary_result_t<BinaryKind::KIND, scalar_t>;                 \
-    binary_t<BinaryOp::NAME, scalar_t, R>(g, static_cast<R*>(out), x, y); \
-    break;                                                                 \
+#define LAMINA_BINARY_CASE(NAME, name, KIND, P)                                   \
+  case BinaryOp::NAME: {                                                           \
+    using R = binary_result_t<BinaryKind::KIND, scalar_t>;                         \
+    binary_t<BinaryOp::NAME, scalar_t, R>(g, static_cast<R*>(out), x, y, p0, p1); \
+    break;                                                                         \
   }
 
-void binary(BinaryOp op, DType dt, const Geometry& g, void* out, const void* a, const void* b) {
+void binary(BinaryOp op, DType dt, const Geometry& g, void* out, const void* a, const void* b,
+            double p0, double p1) {
   LAMINA_DISPATCH_ALL(dt, "binary", [&] {
     auto* x = typed<scalar_t>(a);
     auto* y = typed<scalar_t>(b);

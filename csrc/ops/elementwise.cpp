@@ -37,12 +37,13 @@ DType compute_type(BinaryOp op, DType ct) {
   }
 }
 
-void run_binary(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b, DType ct) {
+void run_binary(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b, DType ct,
+                double p0 = 0, double p1 = 0) {
   Shape sa = broadcast_strides(op_name(op), a, out.shape());
   Shape sb = broadcast_strides(op_name(op), b, out.shape());
   Geometry g = make_geometry(op_name(op), out.shape(), {&out.strides(), &sa, &sb});
   if (g.numel == 0) return;
-  LAMINA_KERNEL(out.device(), binary, op, ct, g, out.raw(), a.raw(), b.raw());
+  LAMINA_KERNEL(out.device(), binary, op, ct, g, out.raw(), a.raw(), b.raw(), p0, p1);
 }
 
 Tensor scalar_tensor(double s, DType dt, Device dev) { return full({}, s, dt, dev); }
@@ -94,7 +95,7 @@ void unary_(UnaryOp op, const Tensor& x, double p0, double p1) {
   if (g.numel > 0) LAMINA_KERNEL(x.device(), unary, op, x.dtype(), g, x.raw(), x.raw(), p0, p1);
 }
 
-Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b) {
+Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b, double p0, double p1) {
   const char* name = op_name(op);
   check_same_device(name, {&a, &b});
   Shape shape = broadcast_shapes(name, a.shape(), b.shape());
@@ -105,7 +106,7 @@ Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b) {
     LAMINA_CHECK(item(amax(bc, {}, false, false)) >= 0, ValueError,
                  "[pow] integers to negative integer powers are not allowed");
   Tensor out = Tensor::empty(shape, binary_is_comparison(op) ? DType::Bool : ct, a.device());
-  run_binary(op, out, ac, bc, ct);
+  run_binary(op, out, ac, bc, ct, p0, p1);
   return out;
 }
 

@@ -55,7 +55,7 @@ Tensor random(const char* op, RandomKind kind, const Shape& shape, double a, dou
 DType promote(DType a, DType b);
 Tensor unary(UnaryOp op, const Tensor& x, double p0 = 0, double p1 = 0);
 void unary_(UnaryOp op, const Tensor& x, double p0 = 0, double p1 = 0);
-Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b);
+Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b, double p0 = 0, double p1 = 0);
 Tensor binary_scalar(BinaryOp op, const Tensor& a, double s, bool s_is_float, bool s_first);
 void binary_(BinaryOp op, const Tensor& a, const Tensor& b);
 void binary_scalar_(BinaryOp op, const Tensor& a, double s, bool s_is_float);

@@ -77,7 +77,7 @@ def elementwise(quick: bool = False):
     acts = []
     for op, grad in (("sigmoid", False), ("tanh", False), ("silu", False), ("gelu", True),
                      ("silu", True), ("tanh", True), ("gelu_tanh", True), ("elu", True),
-                     ("leaky_relu", True), ("hardtanh", True)):
+                     ("leaky_relu", True), ("hardtanh", True), ("softplus", True)):
         acts.append(Case(f"{op} fwd+bwd" if grad else op, _shape(n), "GB/s",
                          (5 if grad else 2) * n * F32, act(op, grad), peers=("torch",),
                          note="y = f(x), then dx from dy" if grad else ""))

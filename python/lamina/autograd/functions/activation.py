@@ -1,8 +1,8 @@
 """Pointwise activations beyond relu / sigmoid / tanh / gelu: each forward is one kernel of
 the op list (csrc/core/op_kinds.h: silu, mish, elu, leaky_relu, softplus) over the shared
-functors; silu and mish have fused backward kernels (silu_backward, mish_backward), the
-parametrised ones a short composite. ``lamina.nn.functional`` wraps them with torch's
-signatures."""
+functors; each backward is one kernel too, of the binary op list (silu_backward, mish_backward,
+and elu_backward, leaky_relu_backward, softplus_backward with the forward's parameters).
+``lamina.nn.functional`` wraps them with torch's signatures."""
 from __future__ import annotations
 
 from ... import _C
@@ -53,10 +53,9 @@ class Elu(Function):
         return _C.elu(x, alpha, scale)
 
     @staticmethod
-    def backward(ctx, g):  # x <= 0: d/dx = scale alpha e^x (not y + scale alpha, which
-        (x,) = ctx.saved_tensors  # cancels to 0 in float once e^x < 1e-7: x < -16)
-        neg = _C.mul(g, _C.mul(_C.exp(x), ctx.alpha * ctx.scale))
-        return _C.where(_C.gt(x, 0), _C.mul(g, ctx.scale), neg), None, None
+    def backward(ctx, g):  # from x, not y: see the functor EluGrad
+        (x,) = ctx.saved_tensors
+        return _C.elu_backward(x, g, ctx.alpha, ctx.scale), None, None
 
 
 class LeakyRelu(Function):
@@ -71,7 +70,7 @@ class LeakyRelu(Function):
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        return _C.where(_C.gt(x, 0), g, _C.mul(g, ctx.slope)), None
+        return _C.leaky_relu_backward(x, g, ctx.slope), None
 
 
 class Softplus(Function):
@@ -88,8 +87,7 @@ class Softplus(Function):
     @staticmethod
     def backward(ctx, g):  # sigmoid(beta x), 1 in the linear part
         (x,) = ctx.saved_tensors
-        z = _C.mul(x, ctx.beta)
-        return _C.where(_C.gt(z, ctx.threshold), g, _C.mul(g, _C.sigmoid(z))), None, None
+        return _C.softplus_backward(x, g, ctx.beta, ctx.threshold), None, None
 
 
 class LogSigmoid(Function):

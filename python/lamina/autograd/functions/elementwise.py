@@ -402,9 +402,8 @@ class Clamp(Function):
 
     @staticmethod
     def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        inside = _C.logical_and(_C.ge(x, ctx.lo), _C.le(x, ctx.hi))
-        return _C.where(inside, g, _C.full([], 0.0, g.dtype, g.device)), None, None
+        (x,) = ctx.saved_tensors  # g where lo <= x <= hi, else 0
+        return _C.clamp_backward(x, g, ctx.lo, ctx.hi), None, None
 
 
 # --- Tensor methods and lamina functions ---------------------------------------------------
