@@ -102,6 +102,8 @@ LAMINA_HD T apply_unary(UnaryOp op, T x, double p0, double p1) {
         T z = x * T(p0);
         return z > T(p1) ? x : log1p(exp(z)) / T(p0);
       }
+      case UnaryOp::LogSigmoid:  // log(sigmoid(x)) = min(x, 0) - log1p(e^-|x|), stable for any x
+        return (x < T(0) ? x : T(0)) - log1p(exp(-abs(x)));
       default: return x;
     }
   }
@@ -210,6 +212,7 @@ LAMINA_HD R apply_binary(BinaryOp op, T a, T b, double p0 = 0, double p1 = 0) {
         const T z = a * T(p0);
         return z > T(p1) ? b : b * sigmoid(z);
       }
+      case BinaryOp::LogSigmoidGrad: return b * sigmoid(-a);  // (x, g)
       case BinaryOp::Fmod:
         if constexpr (std::is_integral_v<T>) return b == 0 ? T(0) : a % b;
         else return fmod(a, b);

@@ -54,7 +54,8 @@
   X(Mish, mish, Float, 0)           \
   X(Elu, elu, Float, 2)             \
   X(LeakyRelu, leaky_relu, Float, 1) \
-  X(Softplus, softplus, Float, 2)
+  X(Softplus, softplus, Float, 2)   \
+  X(LogSigmoid, logsigmoid, Float, 0)
 
 // X(Enum, name, kind, params)
 //   name    the op's name in error messages and in lamina._C: name(a, b), r<name>(a, s) with
@@ -97,7 +98,8 @@
   X(LeakyReluGrad, leaky_relu_backward, Float, 1) \
   X(ClampGrad, clamp_backward, Float, 2)          \
   X(EluGrad, elu_backward, Float, 2)              \
-  X(SoftplusGrad, softplus_backward, Float, 2)
+  X(SoftplusGrad, softplus_backward, Float, 2)  \
+  X(LogSigmoidGrad, logsigmoid_backward, Float, 0)
 
 // X(Enum, name): the reductions of the reduce kernel (name as in error messages)
 #define LAMINA_REDUCE_OPS(X) \

@@ -5,8 +5,8 @@
 //   kVecBinary<OP, T>, vec_binary<OP, T>(out, so, a, sa, b, sb, n, p0, p1)
 //                                                              out (n) = op(a (n), b (n))
 // s* are element strides (1 contiguous, 0 broadcast). Float: exp, log, sigmoid, tanh, gelu,
-// silu, gelu_tanh, elu, log1p, softplus, mish and the Gelu, Silu, GeluTanh, Mish, Elu and
-// Softplus grads (leaky_relu's and clamp's are selects, which the vectoriser takes);
+// silu, gelu_tanh, elu, log1p, softplus, mish, logsigmoid and the Gelu, Silu, GeluTanh, Mish,
+// Elu, Softplus and LogSigmoid grads (leaky_relu's and clamp's are selects, which the vectoriser takes);
 // double: exp and sigmoid (the rest keeps libm, whose 1e-16 accuracy gradcheck needs).
 
 template <UnaryOp OP, typename T>
@@ -16,14 +16,15 @@ constexpr bool kVecUnary =
                                   OP == UnaryOp::Gelu || OP == UnaryOp::Silu ||
                                   OP == UnaryOp::GeluTanh || OP == UnaryOp::Elu ||
                                   OP == UnaryOp::Log1p || OP == UnaryOp::Softplus ||
-                                  OP == UnaryOp::Mish)) ||
+                                  OP == UnaryOp::Mish || OP == UnaryOp::LogSigmoid)) ||
     (std::is_same_v<T, double> && (OP == UnaryOp::Exp || OP == UnaryOp::Sigmoid));
 
 template <BinaryOp OP, typename T>
 constexpr bool kVecBinary =
     std::is_same_v<T, float> && (OP == BinaryOp::GeluGrad || OP == BinaryOp::SiluGrad ||
                                  OP == BinaryOp::GeluTanhGrad || OP == BinaryOp::MishGrad ||
-                                 OP == BinaryOp::EluGrad || OP == BinaryOp::SoftplusGrad);
+                                 OP == BinaryOp::EluGrad || OP == BinaryOp::SoftplusGrad ||
+                                 OP == BinaryOp::LogSigmoidGrad);
 
 template <typename T>
 using SimdOf = std::conditional_t<std::is_same_v<T, float>, simd::F, simd::D>;
@@ -39,6 +40,7 @@ inline typename SimdOf<T>::V unary_vec(typename SimdOf<T>::V x) {
     else if constexpr (OP == UnaryOp::GeluTanh) return vm::gelu_tanh_f(x);
     else if constexpr (OP == UnaryOp::Log1p) return vm::log1p_f(x);
     else if constexpr (OP == UnaryOp::Mish) return vm::mish_f(x);
+    else if constexpr (OP == UnaryOp::LogSigmoid) return vm::logsigmoid_f(x);
     else {
       static_assert(OP == UnaryOp::Gelu, "unary_vec: elu and softplus take their parameters");
       return vm::gelu_f(x);
@@ -116,6 +118,7 @@ inline simd::F::V binary_vec(simd::F::V x, simd::F::V dy) {
   if constexpr (OP == BinaryOp::SiluGrad) return vm::silu_grad_f(x, dy);
   else if constexpr (OP == BinaryOp::GeluTanhGrad) return vm::gelu_tanh_grad_f(x, dy);
   else if constexpr (OP == BinaryOp::MishGrad) return vm::mish_grad_f(x, dy);
+  else if constexpr (OP == BinaryOp::LogSigmoidGrad) return vm::logsigmoid_grad_f(x, dy);
   else {
     static_assert(OP == BinaryOp::GeluGrad, "binary_vec: elu and softplus take parameters");
     return vm::gelu_grad_f(x, dy);

@@ -233,6 +233,17 @@ inline FV softplus1_f(FV x) {
 }
 inline FV mish_f(FV x) { return simd::F::mul(x, tanh_f(softplus1_f(x))); }
 
+// min(x, 0) - log1p(e^-|x|): the functor's LogSigmoid; and its gradient dy sigmoid(-x)
+inline FV logsigmoid_f(FV x) {
+  using F = simd::F;
+  const FV e = exp_f(F::bor(x, F::set1(-0.0f)));  // exp(-|x|)
+  return F::sub(F::min(x, F::zero()), log1p_f(e));
+}
+inline FV logsigmoid_grad_f(FV x, FV dy) {
+  using F = simd::F;
+  return F::mul(dy, sigmoid_f(F::sub(F::zero(), x)));
+}
+
 // dy (t + x s (1 - t^2)), t = tanh(softplus(x)), s = sigmoid(x): MishGrad
 inline FV mish_grad_f(FV x, FV dy) {
   using F = simd::F;

@@ -1,7 +1,8 @@
 """Pointwise activations beyond relu / sigmoid / tanh / gelu: each forward is one kernel of
-the op list (csrc/core/op_kinds.h: silu, mish, elu, leaky_relu, softplus) over the shared
+the op list (csrc/core/op_kinds.h: silu, mish, elu, leaky_relu, softplus, logsigmoid) over the shared
 functors; each backward is one kernel too, of the binary op list (silu_backward, mish_backward,
-and elu_backward, leaky_relu_backward, softplus_backward with the forward's parameters).
+logsigmoid_backward, and elu_backward, leaky_relu_backward, softplus_backward with the forward's
+parameters).
 ``lamina.nn.functional`` wraps them with torch's signatures."""
 from __future__ import annotations
 
@@ -90,18 +91,14 @@ class Softplus(Function):
         return _C.softplus_backward(x, g, ctx.beta, ctx.threshold), None, None
 
 
-class LogSigmoid(Function):
+class LogSigmoid(_Unary):
     """log(sigmoid(x)) = min(x, 0) - log1p(e^-|x|), stable for any x; gradient sigmoid(-x)."""
 
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return _C.sub(_C.minimum(x, 0.0), _C.log1p(_C.exp(_C.neg(_C.abs(x)))))
+    op, kernel = "logsigmoid", _C.logsigmoid
 
     @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        return _C.mul(g, _C.sigmoid(_C.neg(x)))
+    def grad_of(x, g):
+        return _C.logsigmoid_backward(x, g)
 
 
 def logsigmoid(x):
