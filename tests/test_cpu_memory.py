@@ -95,3 +95,42 @@ def test_cache_limit_from_environment():
 def test_bad_cache_limit_is_a_clear_error():
     r = _run("import lamina; lamina.empty(1 << 20)", LAMINA_HOST_CACHE_MB="lots")
     assert r.returncode != 0 and "[alloc] LAMINA_HOST_CACHE_MB" in r.stderr, r.stderr
+
+
+def test_fork_while_another_thread_allocates():
+    """The child of a fork taken while a thread is inside the allocator can still allocate."""
+    import threading
+    import time
+
+    stop = threading.Event()
+
+    def churn():
+        while not stop.is_set():
+            t = lamina.empty(1 << 18)  # 1 MiB: through the cache's lock
+            del t
+
+    th = threading.Thread(target=churn)
+    th.start()
+    try:
+        for _ in range(20):
+            pid = os.fork()
+            if pid == 0:
+                code = 1
+                try:
+                    code = 0 if lamina.ones(1 << 18).sum().item() == float(1 << 18) else 1
+                finally:
+                    os._exit(code)
+            deadline = time.time() + 20
+            while True:
+                done, status = os.waitpid(pid, os.WNOHANG)
+                if done:
+                    break
+                if time.time() > deadline:
+                    os.kill(pid, 9)
+                    os.waitpid(pid, 0)
+                    pytest.fail("the forked child hung in the host allocator")
+                time.sleep(0.005)
+            assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+    finally:
+        stop.set()
+        th.join()

@@ -11,6 +11,7 @@
 // not pile up. LAMINA_EXACT_ALLOC turns caching off as well (sanitizer runs).
 #include "allocator.h"
 
+#include <pthread.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -53,9 +54,14 @@ struct HostCache {
   BlockCache blocks;
 };
 
-// Never destroyed: deleters may run during interpreter or process teardown.
+// Never destroyed: deleters may run during interpreter or process teardown. fork() holds the
+// lock across the fork, so a child forked while another thread allocates gets it unlocked.
 HostCache& host_cache() {
-  static HostCache* c = new HostCache();
+  static HostCache* c = [] {
+    pthread_atfork([] { host_cache().mu.lock(); }, [] { host_cache().mu.unlock(); },
+                   [] { host_cache().mu.unlock(); });
+    return new HostCache();
+  }();
   return *c;
 }
 
