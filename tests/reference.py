@@ -6,6 +6,8 @@ that depends on its dtype (``TOL``)."""
 from __future__ import annotations
 
 import math
+import os
+import time
 
 import numpy as np
 
@@ -142,3 +144,21 @@ def logsumexp(x, axis=None, keepdims=False):
 
 def matmul(a, b):
     return np.matmul(np.asarray(a, np.float64), np.asarray(b, np.float64))
+
+
+def wait_child(pid, what, timeout=30.0):
+    """Wait for a forked child; kill it and fail with `what` if it has not exited by `timeout`
+    seconds. Returns its exit code (fails on a signal)."""
+    import pytest
+    deadline = time.time() + timeout
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        if time.time() > deadline:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+            pytest.fail(what)
+        time.sleep(0.005)
+    assert os.WIFEXITED(status), f"the forked child died by signal {os.WTERMSIG(status)}"
+    return os.WEXITSTATUS(status)

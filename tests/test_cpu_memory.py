@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 import lamina
+from reference import wait_child
 
 KiB, MiB = 1 << 10, 1 << 20
 CACHED = os.environ.get("LAMINA_EXACT_ALLOC", "0") in ("", "0")
@@ -100,7 +101,6 @@ def test_bad_cache_limit_is_a_clear_error():
 def test_fork_while_another_thread_allocates():
     """The child of a fork taken while a thread is inside the allocator can still allocate."""
     import threading
-    import time
 
     stop = threading.Event()
 
@@ -120,17 +120,7 @@ def test_fork_while_another_thread_allocates():
                     code = 0 if lamina.ones(1 << 18).sum().item() == float(1 << 18) else 1
                 finally:
                     os._exit(code)
-            deadline = time.time() + 20
-            while True:
-                done, status = os.waitpid(pid, os.WNOHANG)
-                if done:
-                    break
-                if time.time() > deadline:
-                    os.kill(pid, 9)
-                    os.waitpid(pid, 0)
-                    pytest.fail("the forked child hung in the host allocator")
-                time.sleep(0.005)
-            assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+            assert wait_child(pid, "the forked child hung in the host allocator", 20) == 0
     finally:
         stop.set()
         th.join()

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import lamina
-from reference import arr, check, lam
+from reference import arr, check, lam, wait_child
 
 F32, F64 = lamina.float32, lamina.float64
 
@@ -140,17 +140,7 @@ def test_fork_after_parallel_work():
             code = 0 if ok else 1
         finally:
             os._exit(code)
-    deadline = time.time() + 30
-    while True:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            break
-        if time.time() > deadline:
-            os.kill(pid, 9)
-            os.waitpid(pid, 0)
-            pytest.fail("the forked child hung in a parallel op")
-        time.sleep(0.02)
-    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+    assert wait_child(pid, "the forked child hung in a parallel op") == 0
     assert big.sum().item() == 4_000_000.0  # and the parent still works
 
 
