@@ -18,8 +18,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
-#include <new>
-#include <string>
 
 #include "block_cache.h"
 #include "check.h"
@@ -65,6 +63,10 @@ HostCache& host_cache() {
   return *c;
 }
 
+void free_cached(BlockCache& blocks) {  // lock held
+  blocks.drain([](void* q, size_t) { std::free(q); });
+}
+
 void release_cached_block(void* p, size_t size) noexcept {
   HostCache& c = host_cache();
   std::lock_guard<std::mutex> lock(c.mu);
@@ -73,8 +75,7 @@ void release_cached_block(void* p, size_t size) noexcept {
     std::free(p);
     return;
   }
-  if (c.blocks.cached() + size > cache_limit())
-    c.blocks.drain([](void* q, size_t) { std::free(q); });
+  if (c.blocks.cached() + size > cache_limit()) free_cached(c.blocks);
   c.blocks.put(p, size);
 }
 
@@ -87,7 +88,7 @@ std::shared_ptr<void> cached_block(size_t size) {
     if (!p) {
       p = host_alloc_aligned(kPage, size);
       if (!p && c.blocks.cached() > 0) {  // drop the cache and try once more
-        c.blocks.drain([](void* q, size_t) { std::free(q); });
+        free_cached(c.blocks);
         p = host_alloc_aligned(kPage, size);
       }
       if (!p) return nullptr;
@@ -131,7 +132,7 @@ std::shared_ptr<void> cpu_allocate(int64_t nbytes) {
 void host_empty_cache() {
   HostCache& c = host_cache();
   std::lock_guard<std::mutex> lock(c.mu);
-  c.blocks.drain([](void* q, size_t) { std::free(q); });
+  free_cached(c.blocks);
 }
 
 int64_t host_memory_cached() {

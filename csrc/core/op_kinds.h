@@ -20,41 +20,41 @@
 //           as name(x, p0, p1=0): clamp(x, lo, hi), elu(x, alpha, scale) (selu is
 //           elu with torch's constants), leaky_relu(x, negative_slope),
 //           softplus(x, beta, threshold)
-#define LAMINA_UNARY_OPS(X)         \
-  X(Neg, neg, Any, 0)               \
-  X(Exp, exp, Float, 0)             \
-  X(Log, log, Float, 0)             \
-  X(Sqrt, sqrt, Float, 0)           \
-  X(Rsqrt, rsqrt, Float, 0)         \
-  X(Abs, abs, Any, 0)               \
-  X(Relu, relu, Any, 0)             \
-  X(Sigmoid, sigmoid, Float, 0)     \
-  X(Tanh, tanh, Float, 0)           \
-  X(Gelu, gelu, Float, 0)           \
-  X(Sign, sign, Any, 0)             \
-  X(Clamp, clamp, Any, 2)           \
+#define LAMINA_UNARY_OPS(X)           \
+  X(Neg, neg, Any, 0)                 \
+  X(Exp, exp, Float, 0)               \
+  X(Log, log, Float, 0)               \
+  X(Sqrt, sqrt, Float, 0)             \
+  X(Rsqrt, rsqrt, Float, 0)           \
+  X(Abs, abs, Any, 0)                 \
+  X(Relu, relu, Any, 0)               \
+  X(Sigmoid, sigmoid, Float, 0)       \
+  X(Tanh, tanh, Float, 0)             \
+  X(Gelu, gelu, Float, 0)             \
+  X(Sign, sign, Any, 0)               \
+  X(Clamp, clamp, Any, 2)             \
   X(Reciprocal, reciprocal, Float, 0) \
-  X(Sin, sin, Float, 0)             \
-  X(Cos, cos, Float, 0)             \
-  X(Log1p, log1p, Float, 0)         \
-  X(Expm1, expm1, Float, 0)         \
-  X(LogicalNot, logical_not, Any, 0) \
-  X(Floor, floor, Any, 0)           \
-  X(Ceil, ceil, Any, 0)             \
-  X(Round, round, Any, 0)           \
-  X(Tan, tan, Float, 0)             \
-  X(Sinh, sinh, Float, 0)           \
-  X(Cosh, cosh, Float, 0)           \
-  X(Erf, erf, Float, 0)             \
-  X(Log2, log2, Float, 0)           \
-  X(Log10, log10, Float, 0)         \
-  X(Exp2, exp2, Float, 0)           \
-  X(GeluTanh, gelu_tanh, Float, 0)  \
-  X(Silu, silu, Float, 0)           \
-  X(Mish, mish, Float, 0)           \
-  X(Elu, elu, Float, 2)             \
-  X(LeakyRelu, leaky_relu, Float, 1) \
-  X(Softplus, softplus, Float, 2)   \
+  X(Sin, sin, Float, 0)               \
+  X(Cos, cos, Float, 0)               \
+  X(Log1p, log1p, Float, 0)           \
+  X(Expm1, expm1, Float, 0)           \
+  X(LogicalNot, logical_not, Any, 0)  \
+  X(Floor, floor, Any, 0)             \
+  X(Ceil, ceil, Any, 0)               \
+  X(Round, round, Any, 0)             \
+  X(Tan, tan, Float, 0)               \
+  X(Sinh, sinh, Float, 0)             \
+  X(Cosh, cosh, Float, 0)             \
+  X(Erf, erf, Float, 0)               \
+  X(Log2, log2, Float, 0)             \
+  X(Log10, log10, Float, 0)           \
+  X(Exp2, exp2, Float, 0)             \
+  X(GeluTanh, gelu_tanh, Float, 0)    \
+  X(Silu, silu, Float, 0)             \
+  X(Mish, mish, Float, 0)             \
+  X(Elu, elu, Float, 2)               \
+  X(LeakyRelu, leaky_relu, Float, 1)  \
+  X(Softplus, softplus, Float, 2)     \
   X(LogSigmoid, logsigmoid, Float, 0)
 
 // X(Enum, name, kind, params)
@@ -70,35 +70,35 @@
 // params take the forward op's: leaky_relu_backward(x, g, negative_slope),
 // clamp_backward(x, g, lo, hi), elu_backward(x, g, alpha, scale),
 // softplus_backward(x, g, beta, threshold).
-#define LAMINA_BINARY_OPS(X)                      \
-  X(Add, add, Same, 0)                            \
-  X(Sub, sub, NoBool, 0)                          \
-  X(Mul, mul, Same, 0)                            \
-  X(Div, div, Float, 0)                           \
-  X(Pow, pow, NoBool, 0)                          \
-  X(Maximum, maximum, Same, 0)                    \
-  X(Minimum, minimum, Same, 0)                    \
-  X(Eq, eq, Compare, 0)                           \
-  X(Ne, ne, Compare, 0)                           \
-  X(Lt, lt, Compare, 0)                           \
-  X(Le, le, Compare, 0)                           \
-  X(Gt, gt, Compare, 0)                           \
-  X(Ge, ge, Compare, 0)                           \
-  X(LogicalAnd, logical_and, Compare, 0)          \
-  X(LogicalOr, logical_or, Compare, 0)            \
-  X(ReluGrad, relu_backward, NoBool, 0)           \
-  X(SigmoidGrad, sigmoid_backward, Float, 0)      \
-  X(TanhGrad, tanh_backward, Float, 0)            \
-  X(GeluGrad, gelu_backward, Float, 0)            \
-  X(Fmod, fmod, NoBool, 0)                        \
-  X(Atan2, atan2, Float, 0)                       \
-  X(SiluGrad, silu_backward, Float, 0)            \
-  X(MishGrad, mish_backward, Float, 0)            \
-  X(GeluTanhGrad, gelu_tanh_backward, Float, 0)   \
-  X(LeakyReluGrad, leaky_relu_backward, Float, 1) \
-  X(ClampGrad, clamp_backward, Float, 2)          \
-  X(EluGrad, elu_backward, Float, 2)              \
-  X(SoftplusGrad, softplus_backward, Float, 2)  \
+#define LAMINA_BINARY_OPS(X)                       \
+  X(Add, add, Same, 0)                             \
+  X(Sub, sub, NoBool, 0)                           \
+  X(Mul, mul, Same, 0)                             \
+  X(Div, div, Float, 0)                            \
+  X(Pow, pow, NoBool, 0)                           \
+  X(Maximum, maximum, Same, 0)                     \
+  X(Minimum, minimum, Same, 0)                     \
+  X(Eq, eq, Compare, 0)                            \
+  X(Ne, ne, Compare, 0)                            \
+  X(Lt, lt, Compare, 0)                            \
+  X(Le, le, Compare, 0)                            \
+  X(Gt, gt, Compare, 0)                            \
+  X(Ge, ge, Compare, 0)                            \
+  X(LogicalAnd, logical_and, Compare, 0)           \
+  X(LogicalOr, logical_or, Compare, 0)             \
+  X(ReluGrad, relu_backward, NoBool, 0)            \
+  X(SigmoidGrad, sigmoid_backward, Float, 0)       \
+  X(TanhGrad, tanh_backward, Float, 0)             \
+  X(GeluGrad, gelu_backward, Float, 0)             \
+  X(Fmod, fmod, NoBool, 0)                         \
+  X(Atan2, atan2, Float, 0)                        \
+  X(SiluGrad, silu_backward, Float, 0)             \
+  X(MishGrad, mish_backward, Float, 0)             \
+  X(GeluTanhGrad, gelu_tanh_backward, Float, 0)    \
+  X(LeakyReluGrad, leaky_relu_backward, Float, 1)  \
+  X(ClampGrad, clamp_backward, Float, 2)           \
+  X(EluGrad, elu_backward, Float, 2)               \
+  X(SoftplusGrad, softplus_backward, Float, 2)     \
   X(LogSigmoidGrad, logsigmoid_backward, Float, 0)
 
 // X(Enum, name): the reductions of the reduce kernel (name as in error messages)

@@ -6,8 +6,9 @@
 //                                                              out (n) = op(a (n), b (n))
 // s* are element strides (1 contiguous, 0 broadcast). Float: exp, log, sigmoid, tanh, gelu,
 // silu, gelu_tanh, elu, log1p, softplus, mish, logsigmoid and the Gelu, Silu, GeluTanh, Mish,
-// Elu, Softplus and LogSigmoid grads (leaky_relu's and clamp's are selects, which the vectoriser takes);
-// double: exp and sigmoid (the rest keeps libm, whose 1e-16 accuracy gradcheck needs).
+// Elu, Softplus and LogSigmoid grads (leaky_relu's and clamp's are selects, which the
+// vectoriser takes); double: exp and sigmoid (the rest keeps libm, whose 1e-16 accuracy
+// gradcheck needs).
 
 template <UnaryOp OP, typename T>
 constexpr bool kVecUnary =
@@ -129,18 +130,14 @@ inline simd::F::V binary_vec(simd::F::V x, simd::F::V dy) {
 template <BinaryOp OP, typename T>
 inline void vec_binary(T* o, int64_t so, const T* a, int64_t sa, const T* b, int64_t sb,
                        int64_t n, double p0, double p1) {
-  using F = simd::F;
   if constexpr (std::is_same_v<T, float> && OP == BinaryOp::EluGrad) {
-    const F::V scale = F::set1(float(p1)), as = F::set1(float(p0 * p1));
-    map2(o, so, a, sa, b, sb, n, [&](F::V x, F::V dy) {
-      return F::select(F::gt(x, F::zero()), F::mul(dy, scale),
-                       F::mul(dy, F::mul(vm::exp_f(x), as)));
-    });
+    const float alpha = float(p0), scale = float(p1);
+    map2(o, so, a, sa, b, sb, n,
+         [&](simd::F::V x, simd::F::V dy) { return vm::elu_grad_f(x, dy, alpha, scale); });
   } else if constexpr (std::is_same_v<T, float> && OP == BinaryOp::SoftplusGrad) {
-    const F::V beta = F::set1(float(p0)), threshold = F::set1(float(p1));
-    map2(o, so, a, sa, b, sb, n, [&](F::V x, F::V dy) {
-      const F::V z = F::mul(x, beta);
-      return F::select(F::gt(z, threshold), dy, F::mul(dy, vm::sigmoid_f(z)));
+    const float beta = float(p0), threshold = float(p1);
+    map2(o, so, a, sa, b, sb, n, [&](simd::F::V x, simd::F::V dy) {
+      return vm::softplus_grad_f(x, dy, beta, threshold);
     });
   } else if constexpr (kVecBinary<OP, T>) {
     map2(o, so, a, sa, b, sb, n, binary_vec<OP>);

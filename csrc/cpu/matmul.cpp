@@ -234,14 +234,13 @@ PackedB::PackedB(DType dt, int64_t K, int64_t N, const void* B, int64_t sbk, int
   const size_t elem = size_t(itemsize(dt));
   nr_ = kern.b.nr;
   const size_t bytes = packed_b_bytes(kern, K, N, elem);
-  block_ = cpu_allocate(int64_t(bytes));  // cached across calls (core/allocator.h)
-  buf_ = block_.get();
+  buf_ = cpu_allocate(int64_t(bytes));  // cached across calls (core/allocator.h)
   if (K == 0 || N == 0) return;
   const Problem p{0, N, K, nullptr, 0, 0, B, sbk, sbn, nullptr, 0};
   const int64_t panels = ceil_div(N, nr_);
   const int64_t grain = std::max<int64_t>(1, (int64_t(1) << 16) / std::max<int64_t>(1, K * nr_));
   parallel_for(0, panels, grain, [&](int64_t lo, int64_t hi) {
-    kern.pack_b(p, lo * nr_, std::min(N, hi * nr_), buf_);
+    kern.pack_b(p, lo * nr_, std::min(N, hi * nr_), buf_.get());
   });
 }
 
@@ -252,7 +251,7 @@ void PackedB::run(int64_t M, const void* A, int64_t sam, int64_t sak, void* C, i
   if (M <= 0 || n1 <= n0 || K_ == 0) return;
   const Kernel kern = pick(dt_);
   const Problem p{M, N_, K_, A, sam, sak, nullptr, 0, 0, C, ldc};
-  kern.run_packed(p, Region{0, M, n0, n1}, buf_,
+  kern.run_packed(p, Region{0, M, n0, n1}, buf_.get(),
                   t_workspace.get(workspace_bytes(kern, size_t(itemsize(dt_)))));
 }
 

@@ -32,8 +32,7 @@ class PackedB {
  private:
   DType dt_;
   int64_t K_, N_, nr_;
-  std::shared_ptr<void> block_;
-  void* buf_ = nullptr;
+  std::shared_ptr<void> buf_;  // the packed panels
 };
 
 }  // namespace lamina::cpu

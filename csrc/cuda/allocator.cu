@@ -146,15 +146,15 @@ void empty_cache() {
 int64_t memory_allocated(int device) {
   Allocator& a = allocator();
   std::lock_guard<std::mutex> lock(a.mu);
-  return device >= 0 && device < static_cast<int>(a.devices.size()) ? int64_t(a.devices[device].allocated())
-                                                                     : 0;
+  const bool known = device >= 0 && device < static_cast<int>(a.devices.size());
+  return known ? int64_t(a.devices[device].allocated()) : 0;
 }
 
 int64_t memory_reserved(int device) {
   Allocator& a = allocator();
   std::lock_guard<std::mutex> lock(a.mu);
-  return device >= 0 && device < static_cast<int>(a.devices.size()) ? int64_t(a.devices[device].reserved())
-                                                                     : 0;
+  const bool known = device >= 0 && device < static_cast<int>(a.devices.size());
+  return known ? int64_t(a.devices[device].reserved()) : 0;
 }
 
 }  // namespace lamina::cuda

@@ -187,6 +187,13 @@ inline FV elu_f(FV x, float alpha, float scale) {
   return F::select(F::gt(x, F::zero()), F::mul(F::set1(scale), x), neg);
 }
 
+// dy scale (x > 0), dy scale alpha e^x (x <= 0): the functor's EluGrad
+inline FV elu_grad_f(FV x, FV dy, float alpha, float scale) {
+  using F = simd::F;
+  const FV neg = F::mul(dy, F::mul(exp_f(x), F::set1(alpha * scale)));
+  return F::select(F::gt(x, F::zero()), F::mul(dy, F::set1(scale)), neg);
+}
+
 // gelu(approximate='tanh'), the functor's GeluTanh: 0.5 x (1 + tanh(k (x + c x^3)))
 inline FV gelu_tanh_f(FV x) {
   using F = simd::F;
@@ -224,6 +231,13 @@ inline FV softplus_f(FV x, float beta, float threshold) {
   const FV z = F::mul(x, F::set1(beta));
   const FV sp = F::div(log1p_f(exp_f(z)), F::set1(beta));
   return F::select(F::gt(z, F::set1(threshold)), x, sp);
+}
+
+// dy sigmoid(beta x), dy where beta x > threshold: the functor's SoftplusGrad
+inline FV softplus_grad_f(FV x, FV dy, float beta, float threshold) {
+  using F = simd::F;
+  const FV z = F::mul(x, F::set1(beta));
+  return F::select(F::gt(z, F::set1(threshold)), dy, F::mul(dy, sigmoid_f(z)));
 }
 
 // softplus with beta 1, threshold 20, and x tanh(softplus(x)): the functor's Mish

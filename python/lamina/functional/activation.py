@@ -1,7 +1,6 @@
-"""Activations. The pointwise ones used in training are one kernel forward (and silu, mish,
-gelu one fused kernel back; see autograd/functions/activation.py, elementwise.py and
-softmax.py); relu6 / hardtanh are clamp, and softsign, logsigmoid, celu, glu, prelu compose
-those."""
+"""Activations. The pointwise ones used in training are one kernel forward and one back (see
+autograd/functions/activation.py, elementwise.py and softmax.py); relu6 / hardtanh are clamp,
+selu and celu are elu, and softsign, glu, prelu compose those."""
 from __future__ import annotations
 
 import warnings

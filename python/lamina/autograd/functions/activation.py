@@ -1,9 +1,8 @@
 """Pointwise activations beyond relu / sigmoid / tanh / gelu: each forward is one kernel of
-the op list (csrc/core/op_kinds.h: silu, mish, elu, leaky_relu, softplus, logsigmoid) over the shared
-functors; each backward is one kernel too, of the binary op list (silu_backward, mish_backward,
-logsigmoid_backward, and elu_backward, leaky_relu_backward, softplus_backward with the forward's
-parameters).
-``lamina.nn.functional`` wraps them with torch's signatures."""
+the op list (csrc/core/op_kinds.h: silu, mish, elu, leaky_relu, softplus, logsigmoid) over the
+shared functors, and each backward one kernel of the binary op list (silu_backward,
+mish_backward, logsigmoid_backward, and elu_backward, leaky_relu_backward, softplus_backward
+with the forward's parameters). ``lamina.nn.functional`` wraps them with torch's signatures."""
 from __future__ import annotations
 
 from ... import _C
